@@ -1,0 +1,1 @@
+"""Event consumers: SQS-batch handlers that deliver tenant events to their routes."""

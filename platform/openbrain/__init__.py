@@ -1,0 +1,1 @@
+"""OpenBrain: multi-tenant platform for stored, configurable, stateful LLM chat agents."""

@@ -1,0 +1,96 @@
+"""Agent profiles: the editable settings of an agent, saved as immutable versions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from openbrain.domain.base import ClientId, LongText, ProfileName, Record, Request, Timestamp
+from openbrain.domain.errors import InvalidError
+
+ToolName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+ModelName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+# Fields a profile may let a caller override for one session (listed in ``overridable``).
+OverridableField = Literal[
+    "systemMessage",
+    "iceBreaker",
+    "model",
+    "temperature",
+    "maxTokens",
+    "maxIterations",
+    "maxExecutionTime",
+    "memoryWindow",
+    "tools",
+    "recordToolActions",
+]
+
+DEFAULT_PROFILE = "default"
+
+
+class AgentSettings(Request, kw_only=True):
+    """What a tenant edits on a profile: everything but identity, version and timestamps."""
+
+    system_message: LongText = "You are a helpful assistant."
+    ice_breaker: Annotated[str, msgspec.Meta(max_length=2_000)] = "Hello! How can I help you?"
+    model: ModelName = "offline"
+    temperature: Annotated[float, msgspec.Meta(ge=0.0, le=2.0)] = 0.0
+    max_tokens: Annotated[int, msgspec.Meta(ge=1, le=128_000)] = 1024
+    max_iterations: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
+    max_execution_time: Annotated[float, msgspec.Meta(gt=0, le=600)] = 60.0
+    memory_window: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    tools: Annotated[list[ToolName], msgspec.Meta(max_length=32)] = msgspec.field(
+        default_factory=list
+    )
+    record_tool_actions: bool = False
+    overridable: list[OverridableField] = msgspec.field(default_factory=list)
+    widget_enabled: bool = False
+
+    def __post_init__(self) -> None:
+        if len(set(self.tools)) != len(self.tools):
+            raise ValueError("tools must not repeat a name")
+
+
+class AgentConfig(AgentSettings, kw_only=True):
+    """One saved version of a profile. Never changed after it is written."""
+
+    client_id: ClientId
+    profile_name: ProfileName
+    version: Annotated[int, msgspec.Meta(ge=1)] = 1
+    created_at: Timestamp | None = None
+
+    @property
+    def settings(self) -> AgentSettings:
+        """The editable part of this version (to save it again, e.g. on restore)."""
+        fields = {f: getattr(self, f) for f in AgentSettings.__struct_fields__}
+        return AgentSettings(**fields)
+
+
+_WIRE_TO_FIELD = dict(
+    zip(AgentSettings.__struct_encode_fields__, AgentSettings.__struct_fields__, strict=True)
+)
+
+
+def apply_overrides(config: AgentConfig, overrides: dict[str, Any]) -> AgentConfig:
+    """The config a session starts with: ``config`` plus the caller's allowed overrides.
+
+    Raises:
+        InvalidError: a field is unknown, not listed in ``overridable``, or has a bad value.
+    """
+    if not overrides:
+        return config
+    allowed = set(config.overridable)
+    for wire_name in overrides:
+        if wire_name not in _WIRE_TO_FIELD:
+            raise InvalidError(f"agentConfigOverrides: unknown field {wire_name!r}")
+        if wire_name not in allowed:
+            raise InvalidError(
+                f"agentConfigOverrides: profile {config.profile_name!r} does not allow "
+                f"overriding {wire_name!r}"
+            )
+    merged = msgspec.to_builtins(config) | overrides
+    try:
+        return msgspec.convert(merged, type=AgentConfig)
+    except msgspec.ValidationError as exc:
+        raise InvalidError(f"agentConfigOverrides: {exc}") from exc

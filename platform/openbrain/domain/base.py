@@ -1,0 +1,60 @@
+"""Base Structs and shared constrained types for every record on the wire and in the table."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+
+class Record(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+    """A stored or transmitted record.
+
+    * ``rename="camel"``: snake_case in Python, camelCase on the wire and in the table, so
+      decode errors name the field the caller actually sent.
+    * ``kw_only=True``: field order is free, so subclasses can add defaulted fields.
+    * ``frozen=True``: records are values; change one with ``msgspec.structs.replace``.
+    """
+
+
+class Request(Record, kw_only=True, forbid_unknown_fields=True):
+    """An inbound payload: unknown fields are refused rather than silently dropped."""
+
+
+# Constrained aliases: named once so every record refuses the same bad values the same way.
+ClientId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
+ProfileName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+Identifier = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
+MessageText = Annotated[str, msgspec.Meta(min_length=1, max_length=16_000)]
+Email = Annotated[
+    str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$", max_length=254)
+]
+Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ().-]{3,30}$")]
+Timestamp = datetime
+JsonObject = dict[str, Any]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (naive datetimes never enter a record)."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A 26-character, time-sortable, random identifier (ULID layout, Crockford base32).
+
+    Sorting these strings sorts by creation time, which makes "newest first" a plain key
+    order in the table. Each call draws fresh randomness (the original shared one id).
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))

@@ -1,0 +1,61 @@
+"""Leads: people the agent captured. Personal (even health) data: never logged, erasable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from openbrain.domain.base import ClientId, Email, Phone, Record, Request, ShortText, Timestamp
+
+LeadStatus = Literal["new", "contacted", "qualified", "converted", "closed"]
+DateOfBirth = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+StateCode = Annotated[str, msgspec.Meta(min_length=2, max_length=40)]
+Notes = Annotated[str, msgspec.Meta(max_length=5_000)]
+Medications = Annotated[list[ShortText], msgspec.Meta(max_length=50)]
+
+
+class LeadFields(Request, kw_only=True):
+    """The fields a tool or an admin may set; ``None`` means "leave as it is"."""
+
+    full_name: ShortText | None = None
+    first_name: ShortText | None = None
+    middle_name: ShortText | None = None
+    last_name: ShortText | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    date_of_birth: DateOfBirth | None = None
+    state_of_residence: StateCode | None = None
+    medications: Medications | None = None
+    status: LeadStatus | None = None
+    notes: Notes | None = None
+
+
+class Lead(Record, kw_only=True):
+    """A captured lead, owned by a tenant and (usually) tied to the session that made it."""
+
+    client_id: ClientId
+    lead_id: str
+    session_id: str | None = None
+    full_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    date_of_birth: str | None = None
+    state_of_residence: str | None = None
+    medications: list[str] = msgspec.field(default_factory=list)
+    status: LeadStatus = "new"
+    notes: str | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    def merged(self, fields: LeadFields, now: Timestamp) -> Lead:
+        """This lead with every non-``None`` field of ``fields`` applied."""
+        changes = {
+            name: value
+            for name in LeadFields.__struct_fields__
+            if (value := getattr(fields, name)) is not None
+        }
+        return msgspec.structs.replace(self, **changes, updated_at=now)

@@ -1,0 +1,57 @@
+"""Chat sessions and their messages (one stored item per message)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from openbrain.domain.agent_config import AgentConfig
+from openbrain.domain.base import ClientId, Identifier, Record, Timestamp
+
+Role = Literal["user", "assistant", "tool", "system"]
+
+
+class ToolCall(Record, kw_only=True):
+    """A tool invocation the model asked for."""
+
+    id: str
+    name: str
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Message(Record, kw_only=True):
+    """One message of a session; ``seq`` orders them and is unique within the session."""
+
+    client_id: ClientId
+    session_id: Identifier
+    seq: Annotated[int, msgspec.Meta(ge=0)]
+    role: Role
+    content: str
+    tool_calls: list[ToolCall] = msgspec.field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+    created_at: Timestamp
+
+
+class ChatSession(Record, kw_only=True):
+    """A conversation, pinned to the frozen config (profile version + overrides) it began with.
+
+    ``version`` is the optimistic-concurrency counter: every committed turn bumps it, and a
+    turn commits only if it is still the version the turn read.
+    """
+
+    client_id: ClientId
+    session_id: Identifier
+    profile_name: str
+    config: AgentConfig
+    lead_id: str | None = None
+    message_count: int = 0
+    turn_count: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    version: int = 0
+    origin: str | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    expires_at: Timestamp | None = None

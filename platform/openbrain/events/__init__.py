@@ -1,0 +1,1 @@
+"""OpenBrain events layer."""

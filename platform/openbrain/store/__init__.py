@@ -1,0 +1,37 @@
+"""The one-table store: a small driver interface, two drivers, and tenant-scoped repositories."""
+
+from openbrain.store.driver import (
+    Check,
+    Condition,
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustExist,
+    MustNotExist,
+    Page,
+    Put,
+    TableDriver,
+    VersionIs,
+)
+from openbrain.store.factory import open_driver
+from openbrain.store.sessions import TurnCommit
+from openbrain.store.tenant_store import TenantStore
+from openbrain.store.tenants import TenantRepository
+
+__all__ = (
+    "Check",
+    "Condition",
+    "ConditionFailedError",
+    "Delete",
+    "Item",
+    "MustExist",
+    "MustNotExist",
+    "Page",
+    "Put",
+    "TableDriver",
+    "TenantRepository",
+    "TenantStore",
+    "TurnCommit",
+    "VersionIs",
+    "open_driver",
+)

@@ -1,0 +1,135 @@
+"""Agent profiles: each save writes a new immutable version and moves the profile's head."""
+
+from __future__ import annotations
+
+from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.base import utcnow
+from openbrain.domain.errors import ConflictError, NotFoundError
+from openbrain.store import keys
+from openbrain.store.codec import decode, encode
+from openbrain.store.driver import (
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustNotExist,
+    Put,
+    TableDriver,
+    VersionIs,
+)
+
+
+class AgentConfigRepository:
+    """The head item (``PROFILE#name``) holds a full copy of the latest version, so reading a
+    profile is one ``get``; versions live in their own partition and are never rewritten."""
+
+    def __init__(self, driver: TableDriver, client_id: str) -> None:
+        self._driver = driver
+        self._client_id = client_id
+        self._pk = keys.tenant_pk(client_id)
+
+    def get(self, profile_name: str) -> AgentConfig | None:
+        item = self._driver.get(self._pk, keys.profile_head_sk(profile_name))
+        return decode(item.data, AgentConfig) if item else None
+
+    def require(self, profile_name: str) -> AgentConfig:
+        config = self.get(profile_name)
+        if config is None:
+            raise NotFoundError(f"agent profile {profile_name!r} does not exist")
+        return config
+
+    def get_version(self, profile_name: str, version: int) -> AgentConfig:
+        item = self._driver.get(
+            keys.profile_versions_pk(self._client_id, profile_name), keys.version_sk(version)
+        )
+        if item is None:
+            raise NotFoundError(f"agent profile {profile_name!r} has no version {version}")
+        return decode(item.data, AgentConfig)
+
+    def list(self) -> list[AgentConfig]:
+        page = self._driver.query(self._pk, keys.profile_head_sk(""), limit=1000)
+        return [decode(i.data, AgentConfig) for i in page.items]
+
+    def versions(
+        self, profile_name: str, *, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[AgentConfig], str | None]:
+        """Versions newest first."""
+        page = self._driver.query(
+            keys.profile_versions_pk(self._client_id, profile_name),
+            "V#",
+            newest_first=True,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [decode(i.data, AgentConfig) for i in page.items], page.cursor
+
+    def save(
+        self, profile_name: str, settings: AgentSettings, *, expected_version: int | None = None
+    ) -> AgentConfig:
+        """Write ``settings`` as the next version of the profile (version 1 if new).
+
+        ``expected_version``: refuse (409) unless the latest version is this one, so two
+        admins editing one profile cannot silently overwrite each other.
+        """
+        head = self.get(profile_name)
+        current = head.version if head else 0
+        if expected_version is not None and expected_version != current:
+            raise ConflictError(
+                f"profile {profile_name!r} is at version {current}, not {expected_version}"
+            )
+        fields = {f: getattr(settings, f) for f in AgentSettings.__struct_fields__}
+        config = AgentConfig(
+            **fields,
+            client_id=self._client_id,
+            profile_name=profile_name,
+            version=current + 1,
+            created_at=utcnow(),
+        )
+        data = encode(config)
+        head_condition = VersionIs(current) if head else MustNotExist()
+        try:
+            self._driver.transact(
+                [
+                    Put(
+                        Item(
+                            pk=keys.profile_versions_pk(self._client_id, profile_name),
+                            sk=keys.version_sk(config.version),
+                            data=data,
+                            version=config.version,
+                        ),
+                        MustNotExist(),
+                    ),
+                    Put(
+                        Item(
+                            pk=self._pk,
+                            sk=keys.profile_head_sk(profile_name),
+                            data=data,
+                            version=config.version,
+                        ),
+                        head_condition,
+                    ),
+                ]
+            )
+        except ConditionFailedError as exc:
+            raise ConflictError(
+                f"profile {profile_name!r} was saved by someone else meanwhile; reload and retry"
+            ) from exc
+        return config
+
+    def restore(self, profile_name: str, version: int) -> AgentConfig:
+        """Save an old version's settings as the newest version."""
+        old = self.get_version(profile_name, version)
+        return self.save(profile_name, old.settings)
+
+    def delete(self, profile_name: str) -> None:
+        """Remove the profile and its versions. Sessions keep their frozen copy."""
+        self.require(profile_name)
+        pk = keys.profile_versions_pk(self._client_id, profile_name)
+        cursor: str | None = None
+        while True:
+            page = self._driver.query(pk, "V#", limit=100, cursor=cursor)
+            if page.items:
+                self._driver.transact([Delete(i.pk, i.sk) for i in page.items])
+            cursor = page.cursor
+            if cursor is None:
+                break
+        self._driver.delete(self._pk, keys.profile_head_sk(profile_name))

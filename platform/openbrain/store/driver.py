@@ -1,0 +1,182 @@
+"""The table driver interface: the few primitives every repository is written against.
+
+One table, keyed ``pk``/``sk``, with one sparse secondary index ``gsi1pk``/``gsi1sk``. A record
+is stored as an opaque ``data`` blob (msgspec JSON) beside its keys, a ``version`` used by
+optimistic conditions, an optional ``expires_at`` (epoch seconds, the TTL attribute), and
+``counters`` that :meth:`TableDriver.increment` adds to atomically.
+
+Drivers: :mod:`openbrain.store.sqlite` (embedded) and :mod:`openbrain.store.dynamodb`
+(production). Both pass the same contract suite in ``tests/store/``.
+"""
+
+from __future__ import annotations
+
+import base64
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import msgspec
+
+from openbrain.domain.errors import ConflictError, InvalidError
+
+MAX_QUERY_LIMIT = 1000
+MAX_TRANSACT_ITEMS = 100  # DynamoDB's TransactWriteItems cap
+
+
+class Item(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of the table."""
+
+    pk: str
+    sk: str
+    data: bytes = b""
+    version: int = 0
+    gsi1pk: str | None = None
+    gsi1sk: str | None = None
+    expires_at: int | None = None
+    counters: dict[str, int] = msgspec.field(default_factory=dict)
+
+
+class MustNotExist(msgspec.Struct, frozen=True):
+    """The write succeeds only if no item has this key."""
+
+
+class MustExist(msgspec.Struct, frozen=True):
+    """The write succeeds only if an item has this key."""
+
+
+class VersionIs(msgspec.Struct, frozen=True):
+    """The write succeeds only if the stored item exists with exactly this version."""
+
+    version: int
+
+
+Condition = MustNotExist | MustExist | VersionIs
+
+
+class Put(msgspec.Struct, frozen=True):
+    item: Item
+    condition: Condition | None = None
+
+
+class Delete(msgspec.Struct, frozen=True):
+    pk: str
+    sk: str
+    condition: Condition | None = None
+
+
+class Check(msgspec.Struct, frozen=True):
+    """A condition on an item the transaction does not write."""
+
+    pk: str
+    sk: str
+    condition: Condition
+
+
+WriteOp = Put | Delete | Check
+
+
+class Page(msgspec.Struct, frozen=True):
+    """A page of a query; ``cursor`` is ``None`` on the last page."""
+
+    items: list[Item]
+    cursor: str | None = None
+
+
+class ConditionFailedError(ConflictError):
+    """A conditional write or transaction found the table not as expected."""
+
+
+class _CursorKey(msgspec.Struct, frozen=True, array_like=True):
+    pk: str
+    sk: str
+    gsi1sk: str | None = None
+
+
+def encode_cursor(item: Item, *, index: bool) -> str:
+    """An opaque cursor pointing just after ``item`` (the same format for every driver)."""
+    key = _CursorKey(item.pk, item.sk, item.gsi1sk if index else None)
+    return base64.urlsafe_b64encode(msgspec.json.encode(key)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> _CursorKey:
+    """The key a cursor points after. Raises :class:`InvalidError` on a forged or broken one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        return msgspec.json.decode(raw, type=_CursorKey)
+    except (ValueError, msgspec.DecodeError) as exc:
+        raise InvalidError("cursor is not valid") from exc
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_QUERY_LIMIT:
+        raise InvalidError(f"limit must be between 1 and {MAX_QUERY_LIMIT}")
+    return limit
+
+
+class TableDriver(ABC):
+    """Primitives over the single table. Implementations are safe to share between threads."""
+
+    @abstractmethod
+    def setup(self) -> None:
+        """Create the table and index if missing. Idempotent."""
+
+    @abstractmethod
+    def get(self, pk: str, sk: str) -> Item | None:
+        """The item with this key (strongly consistent), or ``None``."""
+
+    @abstractmethod
+    def put(self, item: Item, condition: Condition | None = None) -> None:
+        """Write ``item`` whole. Raises :class:`ConditionFailedError` if ``condition`` fails."""
+
+    @abstractmethod
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
+        """Delete one item (no error if absent, unless ``condition`` says it must exist)."""
+
+    @abstractmethod
+    def query(
+        self,
+        pk: str,
+        prefix: str = "",
+        *,
+        newest_first: bool = False,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        """Items of partition ``pk`` whose ``sk`` starts with ``prefix``, in ``sk`` order."""
+
+    @abstractmethod
+    def query_index(
+        self,
+        gsi1pk: str,
+        prefix: str = "",
+        *,
+        newest_first: bool = False,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        """Items whose ``gsi1pk`` is given and ``gsi1sk`` starts with ``prefix``, in order."""
+
+    @abstractmethod
+    def transact(self, ops: Sequence[WriteOp]) -> None:
+        """Apply every op or none. Raises :class:`ConditionFailedError` if any condition fails.
+
+        At most :data:`MAX_TRANSACT_ITEMS` ops, each on a distinct key.
+        """
+
+    @abstractmethod
+    def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
+        """Add to named counters of an item (created if missing); the new totals."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most drivers hold nothing to close
+        """Release connections."""
+
+
+def check_transaction(ops: Sequence[WriteOp]) -> None:
+    """Shared validation of a transaction's shape, so both drivers refuse the same things."""
+    if not ops:
+        return
+    if len(ops) > MAX_TRANSACT_ITEMS:
+        raise InvalidError(f"a transaction holds at most {MAX_TRANSACT_ITEMS} items")
+    keys = [(op.item.pk, op.item.sk) if isinstance(op, Put) else (op.pk, op.sk) for op in ops]
+    if len(set(keys)) != len(keys):
+        raise InvalidError("a transaction may touch each item only once")

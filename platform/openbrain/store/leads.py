@@ -1,0 +1,70 @@
+"""Leads of one tenant, newest first (lead ids sort by creation time)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from openbrain.domain.base import utcnow
+from openbrain.domain.errors import NotFoundError
+from openbrain.domain.lead import Lead, LeadFields
+from openbrain.store import keys
+from openbrain.store.codec import decode, encode
+from openbrain.store.driver import Item, MustExist, TableDriver
+
+LeadFilter = Callable[[Lead], bool]
+
+
+def lead_item(lead: Lead) -> Item:
+    return Item(pk=keys.leads_pk(lead.client_id), sk=keys.lead_sk(lead.lead_id), data=encode(lead))
+
+
+class LeadRepository:
+    def __init__(self, driver: TableDriver, client_id: str) -> None:
+        self._driver = driver
+        self._client_id = client_id
+        self._pk = keys.leads_pk(client_id)
+
+    def get(self, lead_id: str) -> Lead | None:
+        item = self._driver.get(self._pk, keys.lead_sk(lead_id))
+        return decode(item.data, Lead) if item else None
+
+    def require(self, lead_id: str) -> Lead:
+        lead = self.get(lead_id)
+        if lead is None:
+            raise NotFoundError(f"lead {lead_id!r} does not exist")
+        return lead
+
+    def save(self, lead: Lead) -> None:
+        if lead.client_id != self._client_id:
+            raise ValueError("record belongs to another tenant")
+        self._driver.put(lead_item(lead))
+
+    def update(self, lead_id: str, fields: LeadFields) -> Lead:
+        lead = self.require(lead_id).merged(fields, utcnow())
+        self._driver.put(lead_item(lead), MustExist())
+        return lead
+
+    def list(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        where: LeadFilter | None = None,
+    ) -> tuple[list[Lead], str | None]:
+        """Leads newest first. With ``where``, pages are scanned until ``limit`` leads match;
+        the cursor then points after the last lead scanned."""
+        found: list[Lead] = []
+        while True:
+            page = self._driver.query(
+                self._pk, "L#", newest_first=True, limit=limit, cursor=cursor
+            )
+            for item in page.items:
+                lead = decode(item.data, Lead)
+                if where is None or where(lead):
+                    found.append(lead)
+            cursor = page.cursor
+            if len(found) >= limit or cursor is None:
+                return found, cursor
+
+    def delete(self, lead_id: str) -> None:
+        self._driver.delete(self._pk, keys.lead_sk(lead_id))

@@ -1,0 +1,167 @@
+"""Sessions and their messages. A turn commits messages, session, lead and events atomically."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import msgspec
+
+from openbrain.domain.errors import ConflictError, NotFoundError
+from openbrain.domain.event import Event, ToolAction
+from openbrain.domain.lead import Lead
+from openbrain.domain.session import ChatSession, Message
+from openbrain.store import keys
+from openbrain.store.codec import decode, encode
+from openbrain.store.driver import (
+    MAX_TRANSACT_ITEMS,
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustNotExist,
+    Put,
+    TableDriver,
+    VersionIs,
+    WriteOp,
+)
+from openbrain.store.leads import lead_item
+from openbrain.store.outbox import event_item
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything one turn writes. ``session`` is the new state; its ``version`` must be one
+    more than the version the turn read (0 for a new session)."""
+
+    session: ChatSession
+    messages: Sequence[Message] = ()
+    lead: Lead | None = None
+    events: Sequence[Event] = ()
+    tool_actions: Sequence[ToolAction] = ()
+
+
+class SessionRepository:
+    def __init__(self, driver: TableDriver, client_id: str) -> None:
+        self._driver = driver
+        self._client_id = client_id
+
+    def get(self, session_id: str) -> ChatSession | None:
+        item = self._driver.get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK)
+        return decode(item.data, ChatSession) if item else None
+
+    def require(self, session_id: str) -> ChatSession:
+        session = self.get(session_id)
+        if session is None:
+            raise NotFoundError(f"session {session_id!r} does not exist")
+        return session
+
+    def commit_turn(self, turn: TurnCommit) -> None:
+        """Write the turn in one transaction, or nothing.
+
+        Raises:
+            ConflictError: another turn on this session committed first (or the session
+                already exists, for a new one). Nothing was written.
+        """
+        session = turn.session
+        self._check_tenant(session.client_id)
+        pk = keys.session_pk(self._client_id, session.session_id)
+        expires = _epoch(session.expires_at)
+        ops: list[WriteOp] = [
+            Put(
+                Item(
+                    pk=pk,
+                    sk=keys.SESSION_SK,
+                    data=encode(session),
+                    version=session.version,
+                    gsi1pk=keys.sessions_index(self._client_id),
+                    gsi1sk=keys.session_index_sk(session.created_at, session.session_id),
+                    expires_at=expires,
+                ),
+                MustNotExist() if session.version == 1 else VersionIs(session.version - 1),
+            )
+        ]
+        for message in turn.messages:
+            self._check_tenant(message.client_id)
+            ops.append(
+                Put(
+                    Item(pk=pk, sk=keys.message_sk(message.seq), data=encode(message),
+                         expires_at=expires),
+                    MustNotExist(),
+                )
+            )
+        for action in turn.tool_actions:
+            self._check_tenant(action.client_id)
+            ops.append(
+                Put(Item(pk=pk, sk=keys.action_sk(action.action_id), data=encode(action),
+                         expires_at=expires))
+            )
+        if turn.lead is not None:
+            self._check_tenant(turn.lead.client_id)
+            ops.append(Put(lead_item(turn.lead)))
+        for event in turn.events:
+            self._check_tenant(event.client_id)
+            ops.append(Put(event_item(event), MustNotExist()))
+        if len(ops) > MAX_TRANSACT_ITEMS:
+            raise ConflictError(
+                f"a turn may write at most {MAX_TRANSACT_ITEMS} records; this one has {len(ops)}"
+            )
+        try:
+            self._driver.transact(ops)
+        except ConditionFailedError as exc:
+            raise ConflictError(
+                f"session {session.session_id!r} was changed by another turn; retry"
+            ) from exc
+
+    def window(self, session_id: str, size: int) -> list[Message]:
+        """The last ``size`` messages, oldest first: one query, whatever the session's length."""
+        page = self._driver.query(
+            keys.session_pk(self._client_id, session_id),
+            keys.MESSAGE_PREFIX,
+            newest_first=True,
+            limit=size,
+        )
+        return [decode(i.data, Message) for i in reversed(page.items)]
+
+    def transcript(
+        self, session_id: str, *, limit: int = 100, cursor: str | None = None,
+        newest_first: bool = False,
+    ) -> tuple[list[Message], str | None]:
+        page = self._driver.query(
+            keys.session_pk(self._client_id, session_id),
+            keys.MESSAGE_PREFIX,
+            newest_first=newest_first,
+            limit=limit,
+            cursor=cursor,
+        )
+        return [decode(i.data, Message) for i in page.items], page.cursor
+
+    def tool_actions(self, session_id: str, *, limit: int = 100) -> list[ToolAction]:
+        page = self._driver.query(
+            keys.session_pk(self._client_id, session_id), keys.ACTION_PREFIX, limit=limit
+        )
+        return [decode(i.data, ToolAction) for i in page.items]
+
+    def list(
+        self, *, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[ChatSession], str | None]:
+        """Sessions newest first."""
+        page = self._driver.query_index(
+            keys.sessions_index(self._client_id), newest_first=True, limit=limit, cursor=cursor
+        )
+        return [decode(i.data, ChatSession) for i in page.items], page.cursor
+
+    def delete(self, session_id: str) -> None:
+        """Delete the session with every message and tool action it holds."""
+        pk = keys.session_pk(self._client_id, session_id)
+        while True:
+            page = self._driver.query(pk, limit=MAX_TRANSACT_ITEMS)
+            if not page.items:
+                return
+            self._driver.transact([Delete(i.pk, i.sk) for i in page.items])
+
+    def _check_tenant(self, client_id: str) -> None:
+        if client_id != self._client_id:
+            raise ValueError("record belongs to another tenant")

@@ -1,0 +1,57 @@
+"""One tenant's view of the table: every repository bound to that tenant's ``clientId``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from openbrain.domain.errors import NotFoundError
+from openbrain.store import keys
+from openbrain.store.api_keys import ApiKeyRepository
+from openbrain.store.configs import AgentConfigRepository
+from openbrain.store.driver import TableDriver
+from openbrain.store.leads import LeadRepository
+from openbrain.store.outbox import OutboxRepository
+from openbrain.store.sessions import SessionRepository
+from openbrain.store.usage import UsageRepository
+
+
+class TenantStore:
+    """Built from a credential's tenant; there is no way to reach another tenant through it."""
+
+    def __init__(self, driver: TableDriver, client_id: str) -> None:
+        keys.tenant_pk(client_id)  # validates the id before any repository exists
+        self.driver = driver
+        self.client_id = client_id
+
+    @cached_property
+    def configs(self) -> AgentConfigRepository:
+        return AgentConfigRepository(self.driver, self.client_id)
+
+    @cached_property
+    def sessions(self) -> SessionRepository:
+        return SessionRepository(self.driver, self.client_id)
+
+    @cached_property
+    def leads(self) -> LeadRepository:
+        return LeadRepository(self.driver, self.client_id)
+
+    @cached_property
+    def api_keys(self) -> ApiKeyRepository:
+        return ApiKeyRepository(self.driver, self.client_id)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.driver, self.client_id)
+
+    @cached_property
+    def usage(self) -> UsageRepository:
+        return UsageRepository(self.driver, self.client_id)
+
+    def erase_lead(self, lead_id: str) -> None:
+        """Erase a lead with the session (and messages) that captured it (right to erasure)."""
+        lead = self.leads.get(lead_id)
+        if lead is None:
+            raise NotFoundError(f"lead {lead_id!r} does not exist")
+        if lead.session_id:
+            self.sessions.delete(lead.session_id)
+        self.leads.delete(lead_id)

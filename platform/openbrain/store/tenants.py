@@ -1,0 +1,47 @@
+"""Tenant records: the only listing outside a tenant partition (platform operators use it)."""
+
+from __future__ import annotations
+
+import msgspec
+
+from openbrain.domain.errors import NotFoundError
+from openbrain.domain.tenant import Tenant
+from openbrain.store import keys
+from openbrain.store.codec import decode, encode
+from openbrain.store.driver import Item, Page, TableDriver
+
+
+class TenantRepository:
+    def __init__(self, driver: TableDriver) -> None:
+        self._driver = driver
+
+    def get(self, client_id: str) -> Tenant | None:
+        item = self._driver.get(keys.tenant_pk(client_id), keys.TENANT_SK)
+        return decode(item.data, Tenant) if item else None
+
+    def require(self, client_id: str) -> Tenant:
+        tenant = self.get(client_id)
+        if tenant is None:
+            raise NotFoundError(f"tenant {client_id!r} does not exist")
+        return tenant
+
+    def save(self, tenant: Tenant) -> None:
+        """Create or replace a tenant (tenant specs are declarative: the file wins)."""
+        self._driver.put(
+            Item(
+                pk=keys.tenant_pk(tenant.client_id),
+                sk=keys.TENANT_SK,
+                data=encode(tenant),
+                gsi1pk=keys.TENANTS_INDEX,
+                gsi1sk=tenant.client_id,
+            )
+        )
+
+    def set_disabled(self, client_id: str, disabled: bool) -> Tenant:
+        tenant = msgspec.structs.replace(self.require(client_id), disabled=disabled)
+        self.save(tenant)
+        return tenant
+
+    def list(self, *, limit: int = 100, cursor: str | None = None) -> tuple[list[Tenant], str | None]:
+        page: Page = self._driver.query_index(keys.TENANTS_INDEX, limit=limit, cursor=cursor)
+        return [decode(i.data, Tenant) for i in page.items], page.cursor
