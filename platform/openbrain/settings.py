@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+
+def _optional(name: str) -> Callable[[], str | None]:
+    """A default factory: the variable's value, or ``None`` when unset or empty."""
+    return lambda: os.environ.get(name) or None
 
 
 def _env(name: str, default: str) -> str:
@@ -39,43 +45,37 @@ class Settings:
     store: str = field(default_factory=lambda: _env("OB_STORE", _default_store()))
     """``sqlite:///path`` (embedded) or ``dynamodb://TABLE``."""
     table_name: str = field(default_factory=lambda: _env("OB_TABLE_NAME", "openbrain"))
-    dynamodb_endpoint: str | None = field(
-        default_factory=lambda: os.environ.get("OB_DYNAMODB_ENDPOINT") or None
-    )
+    dynamodb_endpoint: str | None = field(default_factory=_optional("OB_DYNAMODB_ENDPOINT"))
     """Any DynamoDB-compatible endpoint (moto, DynamoDB Local); unset for AWS itself."""
     aws_region: str = field(
         default_factory=lambda: _env("AWS_REGION", _env("AWS_DEFAULT_REGION", "us-east-1"))
     )
-    event_bus_name: str | None = field(default_factory=lambda: os.environ.get("OB_EVENT_BUS") or None)
+    event_bus_name: str | None = field(default_factory=_optional("OB_EVENT_BUS"))
     """EventBridge bus; unset in embedded mode (the in-process dispatcher delivers events)."""
-    events_endpoint: str | None = field(
-        default_factory=lambda: os.environ.get("OB_EVENTS_ENDPOINT") or None
-    )
+    events_endpoint: str | None = field(default_factory=_optional("OB_EVENTS_ENDPOINT"))
     tenants_dir: Path = field(
         default_factory=lambda: Path(_env("OB_TENANTS_DIR", str(_repo_tenants_dir())))
     )
-    openai_api_key: str | None = field(
-        default_factory=lambda: os.environ.get("OPENAI_API_KEY") or None, repr=False
-    )
-    openai_base_url: str | None = field(default_factory=lambda: os.environ.get("OPENAI_BASE_URL") or None)
+    openai_api_key: str | None = field(default_factory=_optional("OPENAI_API_KEY"), repr=False)
+    openai_base_url: str | None = field(default_factory=_optional("OPENAI_BASE_URL"))
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
     llm_max_retries: int = field(default_factory=lambda: _env_int("OB_LLM_MAX_RETRIES", 1))
     session_ttl_days: int = field(default_factory=lambda: _env_int("OB_SESSION_TTL_DAYS", 90))
-    jwt_secret: str | None = field(
-        default_factory=lambda: os.environ.get("OB_JWT_SECRET") or None, repr=False
-    )
-    jwt_jwks_url: str | None = field(default_factory=lambda: os.environ.get("OB_JWT_JWKS_URL") or None)
+    jwt_secret: str | None = field(default_factory=_optional("OB_JWT_SECRET"), repr=False)
+    jwt_jwks_url: str | None = field(default_factory=_optional("OB_JWT_JWKS_URL"))
     jwt_issuer: str = field(default_factory=lambda: _env("OB_JWT_ISSUER", "openbrain-local"))
     jwt_audience: str = field(default_factory=lambda: _env("OB_JWT_AUDIENCE", "openbrain"))
     jwt_algorithms: tuple[str, ...] = field(
         default_factory=lambda: tuple(_env("OB_JWT_ALGORITHMS", "HS256").split(","))
     )
-    jwt_tenant_claim: str = field(default_factory=lambda: _env("OB_JWT_TENANT_CLAIM", "custom:clientId"))
+    jwt_tenant_claim: str = field(
+        default_factory=lambda: _env("OB_JWT_TENANT_CLAIM", "custom:clientId")
+    )
     jwt_role_claim: str = field(default_factory=lambda: _env("OB_JWT_ROLE_CLAIM", "custom:role"))
     host: str = field(default_factory=lambda: _env("OB_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: _env_int("OB_PORT", 8000))
-    api_url: str | None = field(default_factory=lambda: os.environ.get("OB_API_URL") or None)
-    api_key: str | None = field(default_factory=lambda: os.environ.get("OB_API_KEY") or None, repr=False)
+    api_url: str | None = field(default_factory=_optional("OB_API_URL"))
+    api_key: str | None = field(default_factory=_optional("OB_API_KEY"), repr=False)
     log_level: str = field(default_factory=lambda: _env("OB_LOG_LEVEL", "INFO"))
     log_json: bool = field(default_factory=lambda: _env_bool("OB_LOG_JSON", True))
     aws_mode: bool = field(default_factory=lambda: _env_bool("OB_AWS_MODE", False))

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from openbrain.domain.base import ClientId, LongText, ProfileName, Record, Request, Timestamp
+from openbrain.domain.base import ClientId, LongText, ProfileName, Request, Timestamp
 from openbrain.domain.errors import InvalidError
 
 ToolName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -29,7 +29,7 @@ OverridableField = Literal[
 DEFAULT_PROFILE = "default"
 
 
-class AgentSettings(Request, kw_only=True):
+class AgentSettings(Request, kw_only=True, frozen=True):
     """What a tenant edits on a profile: everything but identity, version and timestamps."""
 
     system_message: LongText = "You are a helpful assistant."
@@ -52,7 +52,7 @@ class AgentSettings(Request, kw_only=True):
             raise ValueError("tools must not repeat a name")
 
 
-class AgentConfig(AgentSettings, kw_only=True):
+class AgentConfig(AgentSettings, kw_only=True, frozen=True):
     """One saved version of a profile. Never changed after it is written."""
 
     client_id: ClientId

@@ -33,7 +33,7 @@ ALL_TENANT_SCOPES: tuple[Scope, ...] = (
 )
 
 
-class ApiKey(Record, kw_only=True):
+class ApiKey(Record, kw_only=True, frozen=True):
     """A stored key. ``secret_hash`` is hex SHA-256 of the whole token; the token is never kept."""
 
     client_id: ClientId

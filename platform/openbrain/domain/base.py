@@ -20,7 +20,7 @@ class Record(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     """
 
 
-class Request(Record, kw_only=True, forbid_unknown_fields=True):
+class Request(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """An inbound payload: unknown fields are refused rather than silently dropped."""
 
 

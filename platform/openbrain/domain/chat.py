@@ -10,7 +10,7 @@ from openbrain.domain.base import ClientId, Identifier, MessageText, Record, Req
 from openbrain.domain.lead import Lead
 
 
-class ChatMessage(Request, kw_only=True):
+class ChatMessage(Request, kw_only=True, frozen=True):
     """``reset`` (or no session) starts a session from the profile plus allowed overrides and
     answers with its ice breaker; otherwise ``message`` continues the session.
 
@@ -26,7 +26,7 @@ class ChatMessage(Request, kw_only=True):
     context: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-class ChatReply(Record, kw_only=True):
+class ChatReply(Record, kw_only=True, frozen=True):
     """What a turn answers: the reply text, the session, and the lead as it now stands."""
 
     session_id: str

@@ -12,7 +12,7 @@ from openbrain.domain.tenant import EventType
 EVENT_SOURCE = "openbrain"
 
 
-class Event(Record, kw_only=True):
+class Event(Record, kw_only=True, frozen=True):
     """One event; ``event_id`` is unique and time-sortable, and consumers dedupe on it."""
 
     event_id: str
@@ -42,7 +42,7 @@ class Event(Record, kw_only=True):
         return {"source": EVENT_SOURCE, "detail-type": self.detail_type, "detail": self.detail()}
 
 
-class ToolAction(Record, kw_only=True):
+class ToolAction(Record, kw_only=True, frozen=True):
     """A recorded tool call (kept when the profile sets ``recordToolActions``)."""
 
     client_id: ClientId
@@ -55,7 +55,7 @@ class ToolAction(Record, kw_only=True):
     created_at: Timestamp
 
 
-class Usage(Record, kw_only=True):
+class Usage(Record, kw_only=True, frozen=True):
     """Token and turn counters of a tenant for one day and one profile."""
 
     client_id: ClientId

@@ -15,7 +15,7 @@ Notes = Annotated[str, msgspec.Meta(max_length=5_000)]
 Medications = Annotated[list[ShortText], msgspec.Meta(max_length=50)]
 
 
-class LeadFields(Request, kw_only=True):
+class LeadFields(Request, kw_only=True, frozen=True):
     """The fields a tool or an admin may set; ``None`` means "leave as it is"."""
 
     full_name: ShortText | None = None
@@ -31,7 +31,7 @@ class LeadFields(Request, kw_only=True):
     notes: Notes | None = None
 
 
-class Lead(Record, kw_only=True):
+class Lead(Record, kw_only=True, frozen=True):
     """A captured lead, owned by a tenant and (usually) tied to the session that made it."""
 
     client_id: ClientId

@@ -12,7 +12,7 @@ from openbrain.domain.base import ClientId, Identifier, Record, Timestamp
 Role = Literal["user", "assistant", "tool", "system"]
 
 
-class ToolCall(Record, kw_only=True):
+class ToolCall(Record, kw_only=True, frozen=True):
     """A tool invocation the model asked for."""
 
     id: str
@@ -20,7 +20,7 @@ class ToolCall(Record, kw_only=True):
     args: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-class Message(Record, kw_only=True):
+class Message(Record, kw_only=True, frozen=True):
     """One message of a session; ``seq`` orders them and is unique within the session."""
 
     client_id: ClientId
@@ -34,7 +34,7 @@ class Message(Record, kw_only=True):
     created_at: Timestamp
 
 
-class ChatSession(Record, kw_only=True):
+class ChatSession(Record, kw_only=True, frozen=True):
     """A conversation, pinned to the frozen config (profile version + overrides) it began with.
 
     ``version`` is the optimistic-concurrency counter: every committed turn bumps it, and a

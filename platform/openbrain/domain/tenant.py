@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
@@ -11,11 +11,11 @@ from openbrain.domain.base import ClientId, Identifier, Record, ShortText, Times
 EventType = Literal[
     "lead.created", "lead.updated", "handoff.requested", "test.event", "session.started"
 ]
-EVENT_TYPES: tuple[str, ...] = EventType.__args__
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
 
 
-class Plan(Record, kw_only=True, forbid_unknown_fields=True):
+class Plan(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Quotas of a tenant. Limits are per minute (requests) and per day (tokens)."""
 
     name: ShortText = "free"
@@ -26,7 +26,7 @@ class Plan(Record, kw_only=True, forbid_unknown_fields=True):
     max_delivery_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
 
 
-class Route(Record, kw_only=True, forbid_unknown_fields=True):
+class Route(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Events of the listed types go to one target."""
 
     route_id: Identifier
@@ -40,7 +40,7 @@ class Route(Record, kw_only=True, forbid_unknown_fields=True):
             raise ValueError(f"route {self.route_id!r}: a webhook route needs a url")
 
 
-class Tenant(Record, kw_only=True, forbid_unknown_fields=True):
+class Tenant(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """A tenant as declared in ``tenants/<id>.toml`` and as stored in the table."""
 
     client_id: ClientId

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError, NotFoundError
@@ -51,7 +53,7 @@ class AgentConfigRepository:
 
     def versions(
         self, profile_name: str, *, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[AgentConfig], str | None]:
+    ) -> tuple[builtins.list[AgentConfig], str | None]:
         """Versions newest first."""
         page = self._driver.query(
             keys.profile_versions_pk(self._client_id, profile_name),

@@ -21,6 +21,9 @@ from openbrain.domain.errors import ConflictError, InvalidError
 
 MAX_QUERY_LIMIT = 1000
 MAX_TRANSACT_ITEMS = 100  # DynamoDB's TransactWriteItems cap
+MAX_DATA_BYTES = 350_000  # DynamoDB caps a whole item at 400 KB; room is left for the keys
+MAX_PK_BYTES = 2048  # DynamoDB's partition key cap
+MAX_SK_BYTES = 1024  # DynamoDB's sort key cap
 
 
 class Item(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,6 +110,22 @@ def decode_cursor(cursor: str) -> _CursorKey:
         raise InvalidError("cursor is not valid") from exc
 
 
+def check_cursor(cursor: str, *, partition: str, prefix: str, index: bool) -> _CursorKey:
+    """Decode ``cursor`` and check it was made by the same query (same partition and prefix).
+
+    Both drivers refuse the same forged cursors, and DynamoDB never sees a start key outside
+    the key condition. Raises :class:`InvalidError`.
+    """
+    key = decode_cursor(cursor)
+    if index:
+        ok = key.gsi1sk is not None and key.gsi1sk.startswith(prefix)
+    else:
+        ok = key.pk == partition and key.sk.startswith(prefix)
+    if not ok:
+        raise InvalidError("cursor does not belong to this listing")
+    return key
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_QUERY_LIMIT:
         raise InvalidError(f"limit must be between 1 and {MAX_QUERY_LIMIT}")
@@ -171,6 +190,32 @@ class TableDriver(ABC):
         """Release connections."""
 
 
+def check_key(pk: str, sk: str) -> None:
+    """Keys are non-empty and within DynamoDB's size caps (both drivers refuse the same)."""
+    if not pk or not sk:
+        raise InvalidError("an item needs a non-empty pk and sk")
+    if len(pk.encode()) > MAX_PK_BYTES or len(sk.encode()) > MAX_SK_BYTES:
+        raise InvalidError(f"keys are capped at {MAX_PK_BYTES} (pk) and {MAX_SK_BYTES} (sk) bytes")
+
+
+def check_item(item: Item) -> None:
+    """An item both drivers can store the same way."""
+    check_key(item.pk, item.sk)
+    if (item.gsi1pk is None) != (item.gsi1sk is None) or "" in (item.gsi1pk, item.gsi1sk):
+        raise InvalidError("gsi1pk and gsi1sk are set together, and never empty")
+    if len(item.data) > MAX_DATA_BYTES:
+        raise InvalidError(f"a record holds at most {MAX_DATA_BYTES} bytes")
+    if item.version < 0:
+        raise InvalidError("version may not be negative")
+    check_counters(item.counters)
+
+
+def check_counters(counters: dict[str, int]) -> None:
+    for name in counters:
+        if not name or len(name) > 64:
+            raise InvalidError("a counter name has 1 to 64 characters")
+
+
 def check_transaction(ops: Sequence[WriteOp]) -> None:
     """Shared validation of a transaction's shape, so both drivers refuse the same things."""
     if not ops:
@@ -180,3 +225,8 @@ def check_transaction(ops: Sequence[WriteOp]) -> None:
     keys = [(op.item.pk, op.item.sk) if isinstance(op, Put) else (op.pk, op.sk) for op in ops]
     if len(set(keys)) != len(keys):
         raise InvalidError("a transaction may touch each item only once")
+    for op in ops:
+        if isinstance(op, Put):
+            check_item(op.item)
+        else:
+            check_key(op.pk, op.sk)

@@ -91,3 +91,50 @@ def usage_sk(day: str, profile_name: str) -> str:
 def counter_pk(client_id: str) -> str:
     """Short-lived counters (rate-limit windows) of a tenant."""
     return f"{tenant_pk(client_id)}#COUNTERS"
+
+
+# --- event delivery (routes added through the API, secrets, delivery log, dead letters) ---
+
+
+def routes_pk(client_id: str) -> str:
+    """Routes a tenant added and every route's signing secret."""
+    return f"{tenant_pk(client_id)}#ROUTES"
+
+
+def added_route_sk(route_id: str) -> str:
+    return f"R#{route_id}"
+
+
+def route_secret_sk(route_id: str) -> str:
+    return f"SECRET#{route_id}"
+
+
+def deliveries_pk(client_id: str) -> str:
+    """The delivery log (``A#`` attempts, newest last) and per-route delivery states (``S#``)."""
+    return f"{tenant_pk(client_id)}#DELIVERIES"
+
+
+def attempt_sk(attempt_id: str) -> str:
+    return f"A#{attempt_id}"
+
+
+def event_attempts_index(client_id: str, event_id: str) -> str:
+    """Index of one event's attempts (the delivery log filtered by ``eventId``)."""
+    return f"{tenant_pk(client_id)}#ATTEMPTS#{event_id}"
+
+
+def delivery_state_sk(event_id: str, route_id: str) -> str:
+    return f"S#{event_id}#{route_id}"
+
+
+def dead_letters_pk(client_id: str) -> str:
+    return f"{tenant_pk(client_id)}#DEAD"
+
+
+def dead_letter_sk(dead_letter_id: str) -> str:
+    return f"DL#{dead_letter_id}"
+
+
+def open_dead_letters_index(client_id: str) -> str:
+    """Sparse index of dead letters not yet redriven; redriving removes the entry."""
+    return f"{tenant_pk(client_id)}#DEAD#OPEN"

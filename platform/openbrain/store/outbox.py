@@ -6,6 +6,8 @@ published rewrites it without the index attributes, which removes it from that i
 
 from __future__ import annotations
 
+import contextlib
+
 import msgspec
 
 from openbrain.domain.base import utcnow
@@ -48,10 +50,8 @@ class OutboxRepository:
 
     def mark_published(self, event: Event) -> Event:
         published = msgspec.structs.replace(event, published_at=utcnow())
-        try:
+        with contextlib.suppress(ConditionFailedError):  # erased meanwhile: nothing to mark
             self._driver.put(event_item(published), MustExist())
-        except ConditionFailedError:
-            pass  # erased meanwhile (lead erasure): nothing left to mark
         return published
 
     def list(

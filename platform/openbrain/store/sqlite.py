@@ -24,9 +24,11 @@ from openbrain.store.driver import (
     TableDriver,
     VersionIs,
     WriteOp,
+    check_counters,
+    check_cursor,
+    check_key,
     check_limit,
     check_transaction,
-    decode_cursor,
     encode_cursor,
 )
 
@@ -130,7 +132,7 @@ class SQLiteDriver(TableDriver):
             where.append("sk >= ? AND sk < ?")
             args += [prefix, prefix + _TOP]
         if cursor:
-            after = decode_cursor(cursor)
+            after = check_cursor(cursor, partition=pk, prefix=prefix, index=False)
             where.append("sk < ?" if newest_first else "sk > ?")
             args.append(after.sk)
         order = "DESC" if newest_first else "ASC"
@@ -155,7 +157,7 @@ class SQLiteDriver(TableDriver):
             where.append("gsi1sk >= ? AND gsi1sk < ?")
             args += [prefix, prefix + _TOP]
         if cursor:
-            after = decode_cursor(cursor)
+            after = check_cursor(cursor, partition=gsi1pk, prefix=prefix, index=True)
             where.append("(gsi1sk, pk, sk) < (?, ?, ?)" if newest_first else
                          "(gsi1sk, pk, sk) > (?, ?, ?)")
             args += [after.gsi1sk or "", after.pk, after.sk]
@@ -204,6 +206,8 @@ class SQLiteDriver(TableDriver):
                     assert isinstance(op, Check)
 
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
+        check_key(pk, sk)
+        check_counters(counters)
         with self._transaction() as conn:
             row = conn.execute(
                 "SELECT counters FROM items WHERE pk = ? AND sk = ?", (pk, sk)

@@ -42,6 +42,8 @@ class TenantRepository:
         self.save(tenant)
         return tenant
 
-    def list(self, *, limit: int = 100, cursor: str | None = None) -> tuple[list[Tenant], str | None]:
+    def list(
+        self, *, limit: int = 100, cursor: str | None = None
+    ) -> tuple[list[Tenant], str | None]:
         page: Page = self._driver.query_index(keys.TENANTS_INDEX, limit=limit, cursor=cursor)
         return [decode(i.data, Tenant) for i in page.items], page.cursor

@@ -1,4 +1,4 @@
-"""Load tenant specs (``tenants/<clientId>.toml``): the one loader both the runtime and Pulumi use."""
+"""Load tenant specs (``tenants/<clientId>.toml``): one loader for the runtime and Pulumi."""
 
 from __future__ import annotations
 

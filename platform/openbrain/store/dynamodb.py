@@ -1,0 +1,424 @@
+"""The production driver: one DynamoDB table (``pk``/``sk``) with one GSI (``gsi1``).
+
+Attributes of an item: ``pk``, ``sk``, ``data`` (binary, omitted when empty), ``version``,
+``gsi1pk``/``gsi1sk`` (only on items listed in the index: the GSI is sparse), ``expiresAt``
+(the TTL attribute, epoch seconds) and one numeric attribute per counter, ``c_<name>``, so
+:meth:`DynamoDBDriver.increment` is a single ``UpdateItem ... ADD``.
+
+Throttling is retried by botocore's adaptive retry mode; every other failure becomes a
+domain error (conditions → :class:`ConditionFailedError`, refused values →
+:class:`InvalidError`, an unreachable or missing table → :class:`StoreUnavailableError`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from openbrain.domain.errors import InvalidError, UpstreamError
+from openbrain.store.driver import (
+    Check,
+    Condition,
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustExist,
+    MustNotExist,
+    Page,
+    Put,
+    TableDriver,
+    VersionIs,
+    WriteOp,
+    check_counters,
+    check_cursor,
+    check_item,
+    check_key,
+    check_limit,
+    check_transaction,
+    encode_cursor,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from openbrain.settings import Settings
+
+INDEX_NAME = "gsi1"
+TTL_ATTRIBUTE = "expiresAt"
+COUNTER_PREFIX = "c_"
+
+Attrs = dict[str, Any]  # a DynamoDB item in wire form: {"name": {"S": ...}}
+
+
+class StoreUnavailableError(UpstreamError):
+    """The table could not be reached or refused the request for a reason other than input."""
+
+
+def client_config() -> Config:
+    """Adaptive retries (client-side rate limiting on throttling) and bounded waits."""
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": 8},
+        connect_timeout=3,
+        read_timeout=10,
+        max_pool_connections=50,
+        tcp_keepalive=True,
+    )
+
+
+class DynamoDBDriver(TableDriver):
+    """Thread-safe (boto3 clients are). Reads of the table are strongly consistent; reads of
+    the GSI are eventually consistent, as DynamoDB offers nothing else on an index."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, table_name: str | None = None) -> DynamoDBDriver:
+        """A driver for ``table_name`` (default ``settings.table_name``) at
+        ``settings.dynamodb_endpoint`` (unset: AWS itself) in ``settings.aws_region``."""
+        client = boto3.client(
+            "dynamodb",
+            region_name=settings.aws_region,
+            endpoint_url=settings.dynamodb_endpoint,
+            config=client_config(),
+        )
+        return cls(client, table_name or settings.table_name)
+
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the table (on-demand billing, GSI, TTL) unless it exists; wait until active."""
+        with self._errors():
+            if not self._table_exists():
+                try:
+                    self._client.create_table(
+                        TableName=self._table,
+                        BillingMode="PAY_PER_REQUEST",
+                        AttributeDefinitions=[
+                            {"AttributeName": name, "AttributeType": "S"}
+                            for name in ("pk", "sk", "gsi1pk", "gsi1sk")
+                        ],
+                        KeySchema=[
+                            {"AttributeName": "pk", "KeyType": "HASH"},
+                            {"AttributeName": "sk", "KeyType": "RANGE"},
+                        ],
+                        GlobalSecondaryIndexes=[
+                            {
+                                "IndexName": INDEX_NAME,
+                                "KeySchema": [
+                                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                                ],
+                                "Projection": {"ProjectionType": "ALL"},
+                            }
+                        ],
+                    )
+                except ClientError as exc:
+                    if _code(exc) != "ResourceInUseException":  # created concurrently: fine
+                        raise
+            self._client.get_waiter("table_exists").wait(
+                TableName=self._table, WaiterConfig={"Delay": 1, "MaxAttempts": 300}
+            )
+            ttl = self._client.describe_time_to_live(TableName=self._table)
+            status = ttl.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
+            if status not in ("ENABLED", "ENABLING"):
+                self._client.update_time_to_live(
+                    TableName=self._table,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+                )
+
+    def drop(self) -> None:
+        """Delete the table (tests and benchmarks only)."""
+        with self._errors():
+            self._client.delete_table(TableName=self._table)
+
+    def _table_exists(self) -> bool:
+        try:
+            self._client.describe_table(TableName=self._table)
+        except ClientError as exc:
+            if _code(exc) == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, pk: str, sk: str) -> Item | None:
+        check_key(pk, sk)
+        with self._errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=_key(pk, sk), ConsistentRead=True
+            )
+        attrs = response.get("Item")
+        return _to_item(attrs) if attrs else None
+
+    def query(
+        self,
+        pk: str,
+        prefix: str = "",
+        *,
+        newest_first: bool = False,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        check_limit(limit)
+        params: Attrs = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "ScanIndexForward": not newest_first,
+        }
+        params.update(_key_condition("pk", pk, "sk", prefix))
+        if cursor:
+            after = check_cursor(cursor, partition=pk, prefix=prefix, index=False)
+            params["ExclusiveStartKey"] = _key(after.pk, after.sk)
+        return self._page(params, limit, index=False)
+
+    def query_index(
+        self,
+        gsi1pk: str,
+        prefix: str = "",
+        *,
+        newest_first: bool = False,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page:
+        check_limit(limit)
+        params: Attrs = {
+            "TableName": self._table,
+            "IndexName": INDEX_NAME,
+            "ScanIndexForward": not newest_first,
+        }
+        params.update(_key_condition("gsi1pk", gsi1pk, "gsi1sk", prefix))
+        if cursor:
+            after = check_cursor(cursor, partition=gsi1pk, prefix=prefix, index=True)
+            params["ExclusiveStartKey"] = _key(after.pk, after.sk) | {
+                "gsi1pk": {"S": gsi1pk},
+                "gsi1sk": {"S": after.gsi1sk or ""},
+            }
+        return self._page(params, limit, index=True)
+
+    def _page(self, params: Attrs, limit: int, *, index: bool) -> Page:
+        """Read ``limit + 1`` items (following DynamoDB's own 1 MB pages if needed): the
+        extra one tells whether a next page exists, so the last page has no cursor."""
+        found: list[Attrs] = []
+        params["Limit"] = limit + 1
+        with self._errors():
+            while True:
+                response = self._client.query(**params)
+                found.extend(response.get("Items", []))
+                last = response.get("LastEvaluatedKey")
+                if len(found) > limit or not last:
+                    break
+                params["ExclusiveStartKey"] = last
+                params["Limit"] = limit + 1 - len(found)
+        items = [_to_item(a) for a in found[:limit]]
+        more = len(found) > limit
+        return Page(items, encode_cursor(items[-1], index=index) if more else None)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def put(self, item: Item, condition: Condition | None = None) -> None:
+        check_item(item)
+        attrs = _to_attrs(item)
+        params: Attrs = {"TableName": self._table, "Item": attrs}
+        params.update(_condition(condition))
+        if condition is not None:
+            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            with self._errors():
+                self._client.put_item(**params)
+        except ConditionFailedError as exc:
+            # A retried request (after a lost response) finds its own first write: success.
+            if exc.__cause__ is not None and _old_item(exc.__cause__) == attrs:
+                return
+            raise
+
+    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
+        check_key(pk, sk)
+        params: Attrs = {"TableName": self._table, "Key": _key(pk, sk)}
+        params.update(_condition(condition))
+        with self._errors():
+            self._client.delete_item(**params)
+
+    def transact(self, ops: Sequence[WriteOp]) -> None:
+        check_transaction(ops)
+        if not ops:
+            return
+        with self._errors():
+            # The token makes botocore's retries idempotent: a retry after a lost response
+            # does not re-check the conditions against the transaction's own writes.
+            self._client.transact_write_items(
+                TransactItems=[self._transact_item(op) for op in ops],
+                ClientRequestToken=uuid.uuid4().hex,
+            )
+
+    def _transact_item(self, op: WriteOp) -> TransactWriteItemTypeDef:
+        if isinstance(op, Put):
+            put: Attrs = {"TableName": self._table, "Item": _to_attrs(op.item)}
+            put.update(_condition(op.condition))
+            return {"Put": put}  # type: ignore[typeddict-item]
+        if isinstance(op, Delete):
+            delete: Attrs = {"TableName": self._table, "Key": _key(op.pk, op.sk)}
+            delete.update(_condition(op.condition))
+            return {"Delete": delete}  # type: ignore[typeddict-item]
+        assert isinstance(op, Check)
+        check: Attrs = {"TableName": self._table, "Key": _key(op.pk, op.sk)}
+        check.update(_condition(op.condition))
+        return {"ConditionCheck": check}  # type: ignore[typeddict-item]
+
+    def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
+        check_key(pk, sk)
+        check_counters(counters)
+        names = {"#version": "version"}
+        values: Attrs = {":zero": {"N": "0"}}
+        adds = []
+        for i, (name, amount) in enumerate(counters.items()):
+            names[f"#c{i}"] = COUNTER_PREFIX + name
+            values[f":c{i}"] = {"N": str(int(amount))}
+            adds.append(f"#c{i} :c{i}")
+        # ``version`` is set to 0 on a new item so it matches the SQLite driver exactly.
+        expression = "SET #version = if_not_exists(#version, :zero)"
+        if adds:
+            expression += " ADD " + ", ".join(adds)
+        with self._errors():
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_key(pk, sk),
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        return _counters(response.get("Attributes", {}))
+
+    # -- errors ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Map boto errors to domain errors (throttling was already retried by botocore)."""
+        try:
+            yield
+        except ClientError as exc:
+            raise _map_error(exc, self._table) from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailableError(
+                f"the DynamoDB table {self._table!r} could not be reached ({type(exc).__name__})"
+            ) from exc
+
+
+def _map_error(exc: ClientError, table: str) -> Exception:
+    code = _code(exc)
+    message = exc.response.get("Error", {}).get("Message", "")
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailedError("the record changed since it was read; retry")
+    if code == "TransactionCanceledException":
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+            return ConditionFailedError("the record changed since it was read; retry")
+        if "ValidationError" in reasons:
+            return InvalidError(f"the store refused the transaction: {message}")
+        listed = ", ".join(map(str, reasons))
+        return StoreUnavailableError(f"the transaction was cancelled ({listed})")
+    if code == "TransactionConflictException":
+        return ConditionFailedError("the record is being changed by another request; retry")
+    if code == "ValidationException":
+        return InvalidError(f"the store refused the request: {message}")
+    if code in ("ResourceNotFoundException", "TableNotFoundException"):
+        return StoreUnavailableError(f"the DynamoDB table {table!r} does not exist (run setup)")
+    return StoreUnavailableError(f"DynamoDB failed: {code}")
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _old_item(exc: BaseException) -> Attrs | None:
+    if isinstance(exc, ClientError):
+        item: Attrs | None = exc.response.get("Item")  # type: ignore[assignment]
+        return item
+    return None
+
+
+# -- conversions --------------------------------------------------------------------------
+
+
+def _key(pk: str, sk: str) -> Attrs:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _key_condition(hash_name: str, hash_value: str, range_name: str, prefix: str) -> Attrs:
+    expression = "#h = :h"
+    names = {"#h": hash_name}
+    values: Attrs = {":h": {"S": hash_value}}
+    if prefix:
+        expression += " AND begins_with(#r, :r)"
+        names["#r"] = range_name
+        values[":r"] = {"S": prefix}
+    return {
+        "KeyConditionExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def _condition(condition: Condition | None) -> Attrs:
+    if condition is None:
+        return {}
+    if isinstance(condition, MustNotExist):
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    if isinstance(condition, MustExist):
+        return {"ConditionExpression": "attribute_exists(pk)"}
+    assert isinstance(condition, VersionIs)
+    return {
+        "ConditionExpression": "attribute_exists(pk) AND #version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(condition.version)}},
+    }
+
+
+def _to_attrs(item: Item) -> Attrs:
+    attrs: Attrs = _key(item.pk, item.sk)
+    attrs["version"] = {"N": str(item.version)}
+    if item.data:
+        attrs["data"] = {"B": item.data}
+    if item.gsi1pk is not None and item.gsi1sk is not None:
+        attrs["gsi1pk"] = {"S": item.gsi1pk}
+        attrs["gsi1sk"] = {"S": item.gsi1sk}
+    if item.expires_at is not None:
+        attrs[TTL_ATTRIBUTE] = {"N": str(item.expires_at)}
+    for name, value in item.counters.items():
+        attrs[COUNTER_PREFIX + name] = {"N": str(int(value))}
+    return attrs
+
+
+def _to_item(attrs: Attrs) -> Item:
+    return Item(
+        pk=attrs["pk"]["S"],
+        sk=attrs["sk"]["S"],
+        data=bytes(attrs["data"]["B"]) if "data" in attrs else b"",
+        version=int(attrs["version"]["N"]) if "version" in attrs else 0,
+        gsi1pk=attrs["gsi1pk"]["S"] if "gsi1pk" in attrs else None,
+        gsi1sk=attrs["gsi1sk"]["S"] if "gsi1sk" in attrs else None,
+        expires_at=int(attrs[TTL_ATTRIBUTE]["N"]) if TTL_ATTRIBUTE in attrs else None,
+        counters=_counters(attrs),
+    )
+
+
+def _counters(attrs: Attrs) -> dict[str, int]:
+    return {
+        name.removeprefix(COUNTER_PREFIX): int(value["N"])
+        for name, value in attrs.items()
+        if name.startswith(COUNTER_PREFIX)
+    }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set everything up, then run the API with the embedded store, ready to chat:
+#   curl -s localhost:8000/healthz ; .venv/bin/ob "Hi, I am Jane Doe, jane@example.com"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/ob serve "$@"
