@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,8 +33,37 @@ def _env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes"}
 
 
+def _data_dir() -> Path:
+    return Path(os.environ.get("OB_DATA_DIR") or user_data_dir("openbrain"))
+
+
 def _default_store() -> str:
-    return f"sqlite:///{Path(user_data_dir('openbrain')) / 'openbrain.db'}"
+    return f"sqlite:///{_data_dir() / 'openbrain.db'}"
+
+
+def _jwt_secret() -> str | None:
+    """``OB_JWT_SECRET``; in the local stage without one, a random secret kept (mode 0600) in
+    the data directory, so ``ob serve``, ``ob-admin token`` and ``ob-tuner`` agree on it with
+    no configuration. Deployed stages must configure it (from Secrets Manager)."""
+    configured = os.environ.get("OB_JWT_SECRET")
+    if configured or os.environ.get("OB_STAGE", "local") != "local":
+        return configured or None
+    path = _data_dir() / "jwt-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked into place: two processes starting
+        # at once both end up reading the one secret that won.
+        temporary = path.with_name(f".jwt-secret.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +72,8 @@ class Settings:
 
     stage: str = field(default_factory=lambda: _env("OB_STAGE", "local"))
     """Deployment stage (``local``, ``dev``, ``prod``)."""
+    data_dir: Path = field(default_factory=_data_dir)
+    """Where the embedded mode keeps its database and local secret (``OB_DATA_DIR``)."""
     store: str = field(default_factory=lambda: _env("OB_STORE", _default_store()))
     """``sqlite:///path`` (embedded) or ``dynamodb://TABLE``."""
     table_name: str = field(default_factory=lambda: _env("OB_TABLE_NAME", "openbrain"))
@@ -61,7 +93,7 @@ class Settings:
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
     llm_max_retries: int = field(default_factory=lambda: _env_int("OB_LLM_MAX_RETRIES", 1))
     session_ttl_days: int = field(default_factory=lambda: _env_int("OB_SESSION_TTL_DAYS", 90))
-    jwt_secret: str | None = field(default_factory=_optional("OB_JWT_SECRET"), repr=False)
+    jwt_secret: str | None = field(default_factory=_jwt_secret, repr=False)
     jwt_jwks_url: str | None = field(default_factory=_optional("OB_JWT_JWKS_URL"))
     jwt_issuer: str = field(default_factory=lambda: _env("OB_JWT_ISSUER", "openbrain-local"))
     jwt_audience: str = field(default_factory=lambda: _env("OB_JWT_AUDIENCE", "openbrain"))

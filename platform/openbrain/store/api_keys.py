@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import msgspec
 
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
-from openbrain.domain.errors import NotFoundError
+from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
-from openbrain.store.driver import Item, MustNotExist, TableDriver
+from openbrain.store.driver import ConditionFailedError, Item, MustNotExist, TableDriver, VersionIs
 
 
 class ApiKeyRepository:
@@ -37,19 +39,37 @@ class ApiKeyRepository:
         return [decode(i.data, ApiKey) for i in page.items]
 
     def revoke(self, key_id: str) -> ApiKey:
-        key = self.require(key_id)
-        if key.revoked_at is None:
+        while True:
+            item = self._driver.get(self._pk, keys.api_key_sk(key_id))
+            if item is None:
+                raise NotFoundError(f"API key {key_id!r} does not exist")
+            key = decode(item.data, ApiKey)
+            if key.revoked_at is not None:
+                return key
             key = msgspec.structs.replace(key, revoked_at=utcnow())
-            self._driver.put(self._item(key))
-        return key
+            try:
+                self._driver.put(self._item(key, item.version + 1), VersionIs(item.version))
+            except ConditionFailedError:
+                continue  # a concurrent last-use write: re-read and revoke again
+            return key
 
     def touch(self, key: ApiKey) -> None:
-        """Record a use (callers throttle this: it is a write)."""
-        self._driver.put(self._item(msgspec.structs.replace(key, last_used_at=utcnow())))
+        """Record a use (callers throttle this: it is a write). Conditional on the stored
+        version, so it can never overwrite a revocation that happened meanwhile."""
+        item = self._driver.get(self._pk, keys.api_key_sk(key.key_id))
+        if item is None:
+            return
+        stored = decode(item.data, ApiKey)
+        if stored.revoked_at is not None:
+            return
+        touched = msgspec.structs.replace(stored, last_used_at=utcnow())
+        # Revoked or touched concurrently: the other write wins.
+        with contextlib.suppress(ConditionFailedError):
+            self._driver.put(self._item(touched, item.version + 1), VersionIs(item.version))
 
-    def _item(self, key: ApiKey) -> Item:
-        return Item(pk=self._pk, sk=keys.api_key_sk(key.key_id), data=encode(key))
+    def _item(self, key: ApiKey, version: int = 0) -> Item:
+        return Item(pk=self._pk, sk=keys.api_key_sk(key.key_id), data=encode(key), version=version)
 
     def _check_tenant(self, key: ApiKey) -> None:
         if key.client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
+            raise ForbiddenError("record belongs to another tenant")

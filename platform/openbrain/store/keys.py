@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from openbrain.domain.errors import InvalidError
+
 TENANTS_INDEX = "TENANTS"
 TENANT_SK = "TENANT"
 SESSION_SK = "SESSION"
@@ -19,7 +21,7 @@ SEQ_WIDTH = 10
 
 def tenant_pk(client_id: str) -> str:
     if not client_id or "#" in client_id:
-        raise ValueError("client_id is required and may not contain '#'")
+        raise InvalidError("client_id is required and may not contain '#'")
     return f"T#{client_id}"
 
 

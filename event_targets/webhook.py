@@ -1,0 +1,66 @@
+"""The ``webhook`` target: POST the event envelope, signed per the Standard Webhooks spec.
+
+2xx is delivered; 408, 429, 5xx, timeouts and network errors are retried; any other status
+(4xx, and 3xx: redirects are not followed) is permanent. In AWS mode the URL must be public
+``https``; the host is resolved and every address checked before connecting (SSRF).
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from openbrain.domain.event import Event
+from openbrain.domain.tenant import Route
+from openbrain.events.delivery import TargetResult
+from openbrain.events.envelope import envelope_json
+from openbrain.events.signing import signed_headers
+from openbrain.events.ssrf import Resolver, UnsafeTargetError, check_target_url, resolve_host
+
+RETRYABLE_STATUSES = frozenset({408, 429})
+USER_AGENT = "OpenBrain-Webhooks/1"
+
+
+class WebhookTarget:
+    def __init__(
+        self,
+        *,
+        aws_mode: bool,
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+        resolve: Resolver = resolve_host,
+    ) -> None:
+        self._aws_mode = aws_mode
+        self._resolve = resolve
+        # One pooled client for every delivery (thread-safe); no redirects, no env proxies.
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"user-agent": USER_AGENT},
+        )
+
+    def deliver(self, event: Event, route: Route, secret: str | None) -> TargetResult:
+        if not route.url or not secret:
+            return TargetResult(ok=False, error="webhook route without url or secret")
+        try:
+            check_target_url(route.url, aws_mode=self._aws_mode, resolve=self._resolve)
+        except UnsafeTargetError as exc:
+            return TargetResult(ok=False, error=exc.detail)
+        body = envelope_json(event)
+        headers = signed_headers(secret, event.event_id, int(time.time()), body)
+        headers["content-type"] = "application/json"
+        try:
+            response = self._client.post(route.url, content=body, headers=headers)
+        except httpx.TimeoutException:
+            return TargetResult(ok=False, retryable=True, error="timeout")
+        except httpx.HTTPError as exc:
+            # The class name only: messages may echo the URL, which can carry a token.
+            return TargetResult(ok=False, retryable=True, error=type(exc).__name__)
+        status = response.status_code
+        if 200 <= status < 300:
+            return TargetResult(ok=True, http_status=status)
+        retryable = status >= 500 or status in RETRYABLE_STATUSES
+        return TargetResult(ok=False, retryable=retryable, http_status=status,
+                            error=f"HTTP {status}")

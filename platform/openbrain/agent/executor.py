@@ -1,0 +1,292 @@
+"""The turn executor: the ChatMessage protocol over sessions, the tool loop and one commit.
+
+A turn reads the session (one get), the last ``memoryWindow`` messages (one query) and, when
+the session holds one, its lead (one get): its cost does not grow with the session's length.
+It writes messages, session, lead, outbox events and tool actions in one transaction, then
+hands the events to the publisher and records token usage. An LLM failure writes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+import structlog
+
+from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
+from openbrain.agent.messages import prompt
+from openbrain.agent.models import ModelFactory
+from openbrain.agent.profiles import ensure_default_profile
+from openbrain.agent.prompts import LEAD_ON_FILE
+from openbrain.agent.tools import ToolContext, ToolRegistry, default_registry
+from openbrain.domain.agent_config import DEFAULT_PROFILE, apply_overrides
+from openbrain.domain.base import new_id, utcnow
+from openbrain.domain.chat import ChatMessage, ChatReply
+from openbrain.domain.errors import ForbiddenError, InvalidError, NotFoundError
+from openbrain.domain.event import Event
+from openbrain.domain.lead import Lead
+from openbrain.domain.session import ChatSession, Message
+from openbrain.events.publisher import EventPublisher
+from openbrain.settings import Settings
+from openbrain.store.driver import MAX_TRANSACT_ITEMS
+from openbrain.store.sessions import TurnCommit
+from openbrain.store.tenant_store import TenantStore
+
+__all__ = ("TurnExecutor", "ensure_default_profile")
+
+log = structlog.get_logger("openbrain.agent.executor")
+
+Clock = Callable[[], datetime]
+TokenSink = Callable[[str], None]
+
+
+class _Turn(msgspec.Struct, kw_only=True):
+    """What a turn starts from: the session as read (version 0 for a new one) and its past."""
+
+    session: ChatSession
+    history: list[Message]
+    lead: Lead | None = None
+    opening: list[Message] = msgspec.field(default_factory=list)  # new session: ice breaker
+    notice: str | None = None
+
+
+class TurnExecutor:
+    """Runs chat turns for any tenant; one instance serves every request (thread-safe)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        publisher: EventPublisher | None = None,
+        tools: ToolRegistry | None = None,
+        models: ModelFactory | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._settings = settings
+        self._publisher = publisher
+        self._tools = tools if tools is not None else default_registry()
+        self._models = models if models is not None else ModelFactory(settings)
+        self._clock = clock
+
+    @property
+    def tools(self) -> ToolRegistry:
+        return self._tools
+
+    def chat(
+        self,
+        store: TenantStore,
+        request: ChatMessage,
+        *,
+        origin: str | None = None,
+        on_token: TokenSink | None = None,
+    ) -> ChatReply:
+        """Answer one ChatMessage. ``reply.events`` lists the types of the events it emitted.
+
+        Raises:
+            NotFoundError: unknown profile or session (or an expired session).
+            InvalidError: refused overrides, no message to continue with, unknown tools.
+            ForbiddenError: ``clientId`` names another tenant than the store's.
+            ConflictError: another turn on this session committed first; nothing written.
+            UpstreamError, UpstreamTimeoutError: the LLM failed; nothing written.
+        """
+        started = time.perf_counter()
+        if request.client_id is not None and request.client_id != store.client_id:
+            raise ForbiddenError("clientId does not match the tenant of this credential")
+        now = self._clock()
+        if request.reset or request.session_id is None:
+            turn = self._start(store, request, origin, now)
+            if request.message is None:
+                return self._greet(store, turn, now, on_token, started)
+        else:
+            turn = self._resume(store, request, now)
+        assert request.message is not None
+        return self._answer(store, turn, request, now, on_token, started)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _start(
+        self, store: TenantStore, request: ChatMessage, origin: str | None, now: datetime
+    ) -> _Turn:
+        profile = store.configs.require(request.agent_config or DEFAULT_PROFILE)
+        config = apply_overrides(profile, request.agent_config_overrides)
+        self._tools.check(config.tools)
+        session = ChatSession(
+            client_id=store.client_id, session_id=new_id(), profile_name=profile.profile_name,
+            config=config, version=0, origin=origin, created_at=now, updated_at=now,
+        )
+        opening = []
+        if config.ice_breaker:
+            opening.append(self._message(session, 0, Said("assistant", config.ice_breaker), now))
+        notice = self._models.for_config(config).notice
+        return _Turn(session=session, history=list(opening), opening=opening, notice=notice)
+
+    def _resume(self, store: TenantStore, request: ChatMessage, now: datetime) -> _Turn:
+        assert request.session_id is not None
+        if request.message is None:
+            raise InvalidError(
+                "message is required to continue a session (send reset: true to start one)"
+            )
+        if request.agent_config_overrides:
+            raise InvalidError(
+                "agentConfigOverrides apply when a session starts; send reset: true with them"
+            )
+        session = store.sessions.require(request.session_id)
+        if session.expires_at is not None and session.expires_at <= now:
+            raise NotFoundError(
+                f"session {session.session_id!r} has expired; send reset: true to start a new one"
+            )
+        if request.agent_config and request.agent_config != session.profile_name:
+            raise InvalidError(
+                f"session {session.session_id!r} runs profile {session.profile_name!r}; "
+                "send reset: true to start a session with another profile"
+            )
+        history = store.sessions.window(session.session_id, session.config.memory_window)
+        lead = store.leads.get(session.lead_id) if session.lead_id else None
+        return _Turn(session=session, history=history, lead=lead)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _greet(
+        self, store: TenantStore, turn: _Turn, now: datetime, on_token: TokenSink | None,
+        started: float,
+    ) -> ChatReply:
+        """A new session without a message: store and answer the ice breaker (no model call)."""
+        text = (turn.notice or "") + turn.session.config.ice_breaker
+        if on_token is not None and text:
+            on_token(text)
+        session = self._advance(turn.session, now, len(turn.opening), turns=0, result=None)
+        store.sessions.commit_turn(TurnCommit(session=session, messages=turn.opening))
+        log.info("turn.started_session", client_id=store.client_id,
+                 session_id=session.session_id, profile=session.profile_name,
+                 ms=_ms(started))
+        return self._reply(session, text, None, ())
+
+    def _answer(
+        self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
+        on_token: TokenSink | None, started: float,
+    ) -> ChatReply:
+        assert request.message is not None
+        session, config = turn.session, turn.session.config
+        choice = self._models.for_config(config)
+        tools = self._tools.select(config.tools)
+        ctx = ToolContext(client_id=store.client_id, session_id=session.session_id, now=now,
+                          facts=request.context, lead=turn.lead)
+        system = config.system_message
+        if turn.lead is not None and "update_lead" in config.tools:
+            system = f"{system}\n\n{LEAD_ON_FILE}"
+        first_seq = session.message_count + len(turn.opening)
+        user = self._message(session, first_seq, Said("user", request.message), now)
+        messages = prompt(system, [*turn.history, user])
+        # session + opening + user message + lead: the rest of the transaction is the loop's
+        budget = MAX_TRANSACT_ITEMS - 3 - len(turn.opening)
+        limits = Limits(
+            max_iterations=config.max_iterations,
+            deadline=time.monotonic() + config.max_execution_time,
+            max_execution_time=config.max_execution_time,
+            request_timeout=self._models.timeout(config),
+            write_budget=budget,
+            record_tool_actions=config.record_tool_actions,
+        )
+        model = choice.model.bind_tools([t.openai_spec() for t in tools]) if tools else choice.model
+        if turn.notice and on_token is not None:
+            on_token(turn.notice)
+        result = ToolLoop(model, tools, limits, ctx).run(messages, on_token)
+
+        new_messages = [
+            *turn.opening,
+            user,
+            *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
+        ]
+        updated = self._advance(session, now, len(new_messages), turns=1, result=result)
+        store.sessions.commit_turn(TurnCommit(
+            session=updated,
+            messages=new_messages,
+            lead=result.lead if result.lead_changed else None,
+            events=result.events,
+            tool_actions=result.actions,
+        ))
+        self._publish(store, result.events)
+        self._record_usage(store, updated, now, result)
+        log.info(
+            "turn.committed", client_id=store.client_id, session_id=updated.session_id,
+            profile=updated.profile_name, model=choice.name, version=updated.version,
+            iterations=result.iterations, tool_calls=result.tool_calls,
+            events=len(result.events), messages=len(new_messages),
+            input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+            ms=_ms(started),
+        )
+        text = (turn.notice or "") + result.reply
+        return self._reply(updated, text, result.lead, result.events, result)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _advance(
+        self, session: ChatSession, now: datetime, added: int, *, turns: int,
+        result: LoopResult | None,
+    ) -> ChatSession:
+        lead_id = session.lead_id
+        if result is not None and result.lead is not None:
+            lead_id = result.lead.lead_id
+        return msgspec.structs.replace(
+            session,
+            version=session.version + 1,
+            message_count=session.message_count + added,
+            turn_count=session.turn_count + turns,
+            input_tokens=session.input_tokens + (result.input_tokens if result else 0),
+            output_tokens=session.output_tokens + (result.output_tokens if result else 0),
+            lead_id=lead_id,
+            updated_at=now,
+            expires_at=now + timedelta(days=self._settings.session_ttl_days),
+        )
+
+    @staticmethod
+    def _message(session: ChatSession, seq: int, said: Said, now: datetime) -> Message:
+        return Message(
+            client_id=session.client_id, session_id=session.session_id, seq=seq,
+            role=said.role, content=said.content, tool_calls=list(said.tool_calls),
+            tool_call_id=said.tool_call_id, name=said.name, created_at=now,
+        )
+
+    def _publish(self, store: TenantStore, events: Sequence[Event]) -> None:
+        """Hand committed events on; on failure they stay pending and the sweeper retries."""
+        if not events or self._publisher is None:
+            return
+        try:
+            self._publisher.publish(events)
+        except Exception as exc:
+            log.warning("events.publish_failed", client_id=store.client_id,
+                        events=len(events), error=type(exc).__name__)
+
+    def _record_usage(
+        self, store: TenantStore, session: ChatSession, now: datetime, result: LoopResult
+    ) -> None:
+        try:
+            store.usage.record(
+                now.date().isoformat(), session.profile_name, turns=1,
+                input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+            )
+        except Exception as exc:  # the turn is committed: a lost counter must not undo it
+            log.warning("usage.record_failed", client_id=store.client_id,
+                        error=type(exc).__name__)
+
+    @staticmethod
+    def _reply(
+        session: ChatSession, text: str, lead: Lead | None, events: Sequence[Event],
+        result: LoopResult | None = None,
+    ) -> ChatReply:
+        return ChatReply(
+            session_id=session.session_id,
+            message=text,
+            profile_name=session.profile_name,
+            profile_version=session.config.version,
+            lead=lead,
+            events=[e.detail_type for e in events],
+            input_tokens=result.input_tokens if result else 0,
+            output_tokens=result.output_tokens if result else 0,
+        )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

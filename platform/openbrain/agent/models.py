@@ -1,0 +1,100 @@
+"""The model factory: ``ChatOpenAI`` for OpenAI-compatible endpoints, or the offline model.
+
+The offline model answers when the profile asks for it (``model: "offline"``) and whenever no
+endpoint is configured; in that case a profile naming another model runs offline too, and the
+runtime says so once (a log line per factory, a notice on the session's first reply).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from langchain_core.language_models import BaseChatModel
+
+from openbrain.agent.offline import OFFLINE_MODEL, OfflineChatModel
+from openbrain.agent.prompts import offline_notice
+from openbrain.domain.agent_config import AgentConfig
+from openbrain.settings import Settings
+
+log = structlog.get_logger("openbrain.agent.models")
+
+# The openai client insists on a key; OpenAI-compatible servers without auth ignore it.
+_NO_KEY = "unused"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model for one turn; ``notice`` is set when it stands in for the profile's model."""
+
+    model: BaseChatModel
+    name: str
+    offline: bool
+    notice: str | None = None
+
+
+class ModelFactory:
+    """Builds (and reuses) a chat model per profile settings; safe to share between threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._cache: dict[tuple[object, ...], BaseChatModel] = {}
+        self._lock = threading.Lock()
+        self._fallback_logged = False
+
+    def timeout(self, config: AgentConfig) -> float:
+        return min(self._settings.llm_timeout, config.max_execution_time)
+
+    def for_config(self, config: AgentConfig) -> ModelChoice:
+        if config.model == OFFLINE_MODEL:
+            return ModelChoice(self._offline(config), OFFLINE_MODEL, offline=True)
+        if not self._settings.llm_configured:
+            self._log_fallback(config.model)
+            return ModelChoice(
+                self._offline(config), OFFLINE_MODEL, offline=True,
+                notice=offline_notice(config.model),
+            )
+        return ModelChoice(self._openai(config), config.model, offline=False)
+
+    def _offline(self, config: AgentConfig) -> BaseChatModel:
+        return self._cached(("offline", config.max_tokens),
+                            lambda: OfflineChatModel(max_tokens=config.max_tokens))
+
+    def _openai(self, config: AgentConfig) -> BaseChatModel:
+        # Imported here: langchain-openai (and openai) take seconds to import, and the
+        # offline mode (e.g. a zero-configuration ``ob`` call) never needs them.
+        from langchain_openai import ChatOpenAI
+
+        timeout = self.timeout(config)
+        settings = self._settings
+        key = ("openai", config.model, config.temperature, config.max_tokens, timeout)
+        return self._cached(
+            key,
+            lambda: ChatOpenAI(
+                model=config.model,
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,  # type: ignore[call-arg]  # pydantic alias
+                timeout=timeout,
+                max_retries=settings.llm_max_retries,
+                api_key=settings.openai_api_key or _NO_KEY,  # type: ignore[arg-type]
+                base_url=settings.openai_base_url,
+                stream_usage=True,
+            ),
+        )
+
+    def _cached(
+        self, key: tuple[object, ...], build: Callable[[], BaseChatModel]
+    ) -> BaseChatModel:
+        with self._lock:
+            model = self._cache.get(key)
+            if model is None:
+                model = self._cache[key] = build()
+            return model
+
+    def _log_fallback(self, model: str) -> None:
+        if not self._fallback_logged:
+            self._fallback_logged = True
+            log.warning("llm.offline_fallback", requested_model=model,
+                        reason="no LLM endpoint configured")

@@ -1,0 +1,101 @@
+"""structlog JSON logs with request id and clientId; secrets and lead data scrubbed.
+
+The redaction processor runs last before rendering, on every event (including exception
+text and records from the standard ``logging`` module): it blanks values under sensitive
+names and replaces anything shaped like a key, token, webhook secret, JWT or e-mail address.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+REDACTED = "[redacted]"
+_SECRET_SHAPES = re.compile(
+    r"ob_[sp]k_[A-Za-z0-9_-]+"
+    r"|whsec_[A-Za-z0-9+/=_-]+"
+    r"|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"|(?i:bearer)\s+\S+"
+)
+_SENSITIVE_NAMES = frozenset(
+    {
+        "authorization", "x-api-key", "cookie", "set-cookie", "token", "secret", "password",
+        "api_key", "apikey", "key", "email", "phone", "full_name", "fullname", "first_name",
+        "last_name", "middle_name", "date_of_birth", "medications", "notes", "message",
+        "context", "body", "query", "ob_session", "lead",
+    }
+)
+
+
+def scrub(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return _SECRET_SHAPES.sub(REDACTED, value)
+    if depth > 5:
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if str(k).lower() in _SENSITIVE_NAMES else scrub(v, depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [scrub(v, depth + 1) for v in value]
+    return value
+
+
+def redact(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: scrub every field (the event name included)."""
+    for name in list(event):
+        if name.lower() in _SENSITIVE_NAMES:
+            event[name] = REDACTED
+        else:
+            event[name] = scrub(event[name])
+    return event
+
+
+def configure_logging(
+    level: str = "INFO", *, json: bool = True, stream: TextIO | None = None
+) -> None:
+    """Route structlog and the standard ``logging`` module through one redacting pipeline."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact,
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta, redact, renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        if getattr(old, "_openbrain", False):
+            root.removeHandler(old)
+    handler._openbrain = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # Access logs of the server would print query strings (``?q=<an e-mail>``): we log our own.
+    logging.getLogger("uvicorn.access").disabled = True

@@ -1,0 +1,155 @@
+"""``ob-admin``: operator commands on the configured store (tenants, keys, tokens, dead letters)."""
+
+from __future__ import annotations
+
+import sys
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openbrain.auth import mint_key, mint_token
+from openbrain.cli.admin_dlq import app as dlq_app
+from openbrain.cli.common import fail, one_line_errors
+from openbrain.cli.runtime import sync_tenants
+from openbrain.domain import ALL_TENANT_SCOPES, ApiKey, utcnow
+from openbrain.domain.api_key import KeyKind, Scope
+from openbrain.settings import get_settings
+from openbrain.store import TenantRepository, TenantStore, open_driver
+
+app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
+tenants_app = typer.Typer(help="Tenants (declared in tenants/*.toml).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(keys_app, name="keys")
+app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
+console = Console(highlight=False)
+
+
+def _require_tenant(tenants: TenantRepository, client_id: str) -> None:
+    if tenants.get(client_id) is None:
+        raise fail(f"tenant {client_id!r} does not exist (run `ob-admin tenants sync`)")
+
+
+@tenants_app.command("sync")
+def tenants_sync() -> None:
+    """Write every spec in tenants/ into the store (and give each a default profile)."""
+    with one_line_errors():
+        driver = open_driver(get_settings())
+        try:
+            ids = sync_tenants(driver, get_settings())
+        finally:
+            driver.close()
+    console.print(f"synced {len(ids)} tenant(s): {', '.join(ids)}")
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """List the tenants in the store."""
+    with one_line_errors():
+        driver = open_driver(get_settings())
+        try:
+            tenants, _ = TenantRepository(driver).list(limit=1000)
+        finally:
+            driver.close()
+    table = Table("clientId", "name", "plan", "disabled", "routes")
+    for tenant in tenants:
+        table.add_row(tenant.client_id, tenant.name, tenant.plan.name, str(tenant.disabled),
+                      str(len(tenant.routes)))
+    console.print(table)
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: str = typer.Option(..., "--tenant", "-t", help="Tenant id."),
+    kind: str = typer.Option("secret", "--kind", help="secret or publishable."),
+    name: str = typer.Option("", "--name", help="A label for the key."),
+    scope: list[str] = typer.Option(  # noqa: B008 - Typer declares options this way
+        [], "--scope", help="Scope (repeat); default: every tenant scope for secret keys."
+    ),
+    origin: list[str] = typer.Option([], "--origin", help="Allowed origin (publishable)."),  # noqa: B008
+    profile: list[str] = typer.Option([], "--profile", help="Allowed profile (publishable)."),  # noqa: B008
+) -> None:
+    """Create a key and print its token once: it is not stored and cannot be shown again."""
+    with one_line_errors():
+        if kind not in ("secret", "publishable"):
+            raise fail("--kind must be secret or publishable")
+        key_kind: KeyKind = "secret" if kind == "secret" else "publishable"
+        scopes: list[Scope] = msgspec.convert(
+            scope or (list(ALL_TENANT_SCOPES) if key_kind == "secret" else ["chat"]),
+            list[Scope],
+        )
+        driver = open_driver(get_settings())
+        try:
+            _require_tenant(TenantRepository(driver), tenant)
+            key_id, token, secret_hash = mint_key(tenant, key_kind)
+            key = msgspec.convert(
+                {
+                    "clientId": tenant,
+                    "keyId": key_id,
+                    "kind": key_kind,
+                    "name": name,
+                    "scopes": scopes,
+                    "allowedOrigins": origin,
+                    "profiles": profile,
+                    "secretHash": secret_hash,
+                    "createdAt": utcnow().isoformat(),
+                },
+                ApiKey,
+            )
+            TenantStore(driver, tenant).api_keys.create(key)
+        finally:
+            driver.close()
+    console.print(f"key {key_id} created; its token (shown once):", style="dim")
+    sys.stdout.write(token + "\n")
+
+
+@keys_app.command("list")
+def keys_list(tenant: str = typer.Option(..., "--tenant", "-t")) -> None:
+    """List a tenant's keys (never their secrets)."""
+    with one_line_errors():
+        driver = open_driver(get_settings())
+        try:
+            keys = TenantStore(driver, tenant).api_keys.list()
+        finally:
+            driver.close()
+    table = Table("keyId", "kind", "name", "scopes", "revoked")
+    for key in keys:
+        table.add_row(key.key_id, key.kind, key.name, " ".join(key.scopes),
+                      "yes" if key.revoked_at else "")
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: str = typer.Argument(..., help="The key id."),
+    tenant: str = typer.Option(..., "--tenant", "-t"),
+) -> None:
+    """Revoke a key: it stops working at once."""
+    with one_line_errors():
+        driver = open_driver(get_settings())
+        try:
+            TenantStore(driver, tenant).api_keys.revoke(key_id)
+        finally:
+            driver.close()
+    console.print(f"key {key_id} revoked")
+
+
+@app.command("token")
+def token(
+    tenant: str | None = typer.Option(None, "--tenant", "-t", help="Tenant id."),
+    role: str = typer.Option("admin", "--role", help="admin, viewer or platform-admin."),
+    ttl: int = typer.Option(3600, "--ttl", min=60, max=86_400, help="Lifetime in seconds."),
+    link: str | None = typer.Option(
+        None, "--link", help="Dashboard URL: print a one-time sign-in link instead."
+    ),
+) -> None:
+    """Mint a local JWT (HS256, OB_JWT_SECRET or the local stage's secret)."""
+    with one_line_errors():
+        jwt = mint_token(get_settings(), client_id=tenant, role=role, ttl_seconds=ttl)
+    sys.stdout.write((f"{link.rstrip('/')}/?token={jwt}" if link else jwt) + "\n")
+
+
+def main() -> None:
+    app(prog_name="ob-admin")

@@ -1,0 +1,134 @@
+"""``ob-admin dlq``: list, inspect and redrive dead letters on the configured (embedded) store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openbrain.cli.common import fail, one_line_errors
+from openbrain.domain.delivery import DeadLetter
+from openbrain.events.factory import RunningPublisher, make_publisher, routing_plan
+from openbrain.events.routes import RouteResolver
+from openbrain.events.service import EventsService
+from openbrain.settings import get_settings
+from openbrain.store import TableDriver, open_driver
+
+app = typer.Typer(help="Dead letters: events a route could not take.", no_args_is_help=True)
+console = Console(highlight=False)
+
+TenantOpt = typer.Option(None, "--tenant", "-t", help="Tenant id (default: every tenant).")
+
+
+class _Context:
+    def __init__(self, driver: TableDriver, resolver: RouteResolver,
+                 publisher: RunningPublisher | None) -> None:
+        self.driver = driver
+        self.resolver = resolver
+        self.publisher = publisher
+
+    def service(self, client_id: str) -> EventsService:
+        return EventsService(self.driver, client_id, resolver=self.resolver,
+                             publisher=self.publisher, aws_mode=get_settings().aws_mode)
+
+    def tenants(self, tenant: str | None) -> list[str]:
+        ids = self.resolver.client_ids()
+        if tenant is None:
+            return ids
+        if tenant not in ids:
+            raise fail(f"tenant {tenant!r} does not exist")
+        return [tenant]
+
+
+@contextmanager
+def _opened(*, deliver: bool) -> Iterator[_Context]:
+    """The store and, to redrive, a publisher (the embedded dispatcher delivers before exit)."""
+    settings = get_settings()
+    with one_line_errors():
+        driver = open_driver(settings)
+        publisher: RunningPublisher | None = None
+        try:
+            resolver = RouteResolver(driver, routing_plan(settings))
+            if deliver:
+                publisher = make_publisher(settings, driver, plan=resolver.plan,
+                                           sweep_interval=None)
+            yield _Context(driver, resolver, publisher)
+        finally:
+            if publisher is not None:
+                publisher.stop(timeout=30.0)
+            driver.close()
+
+
+@app.command("list")
+def dlq_list(
+    tenant: str | None = TenantOpt,
+    all_: bool = typer.Option(False, "--all", help="Include redriven dead letters."),
+    limit: int = typer.Option(50, "--limit", min=1, max=200),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Dead letters, newest first."""
+    found: list[DeadLetter] = []
+    table = Table("tenant", "id", "event", "type", "route", "attempts", "state", "last error",
+                  "created")
+    with _opened(deliver=False) as ctx:
+        for client_id in ctx.tenants(tenant):
+            service = ctx.service(client_id)
+            letters, _ = service.list_dead_letters(include_redriven=all_, limit=limit)
+            found += letters
+            for d in letters:
+                table.add_row(client_id, d.dead_letter_id, d.event_id, d.detail_type, d.route_id,
+                              str(d.attempts), d.state, d.last_error or "",
+                              d.created_at.isoformat(timespec="seconds"))
+    if as_json:
+        console.print_json(msgspec.json.encode(found).decode())
+    else:
+        console.print(table)
+
+
+@app.command("show")
+def dlq_show(
+    dead_letter_id: str = typer.Argument(..., metavar="ID"),
+    tenant: str | None = TenantOpt,
+) -> None:
+    """One dead letter with its event and the route's attempts, as JSON."""
+    with _opened(deliver=False) as ctx:
+        for client_id in ctx.tenants(tenant):
+            service = ctx.service(client_id)
+            if service.find_dead_letter(dead_letter_id) is not None:
+                detail = service.get_dead_letter(dead_letter_id)
+                console.print_json(msgspec.json.encode(detail).decode())
+                return
+        raise fail(f"dead letter {dead_letter_id!r} does not exist")
+
+
+@app.command("redrive")
+def dlq_redrive(
+    dead_letter_id: str | None = typer.Argument(None, metavar="[ID]"),
+    all_: bool = typer.Option(False, "--all", help="Redrive every open dead letter."),
+    tenant: str | None = TenantOpt,
+) -> None:
+    """Deliver a dead letter (or, with --all, every open one) again."""
+    if (dead_letter_id is None) == (not all_):
+        raise fail("give a dead letter ID or --all (not both)")
+    with _opened(deliver=True) as ctx:
+        if all_:
+            total = 0
+            for client_id in ctx.tenants(tenant):
+                count = ctx.service(client_id).redrive_all()
+                total += count
+                console.print(f"{client_id}: redriven {count}")
+            console.print(f"redriven {total} dead letter(s)")
+            return
+        assert dead_letter_id is not None
+        for client_id in ctx.tenants(tenant):
+            service = ctx.service(client_id)
+            if service.find_dead_letter(dead_letter_id) is not None:
+                letter = service.redrive(dead_letter_id)
+                console.print(f"redriven {letter.dead_letter_id} (event {letter.event_id}, "
+                              f"route {letter.route_id})")
+                return
+        raise fail(f"dead letter {dead_letter_id!r} does not exist")

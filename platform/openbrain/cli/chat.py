@@ -1,0 +1,144 @@
+"""``ob-chat``: an interactive session with streamed answers and a few slash commands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from openbrain.cli.backends import ChatBackend
+from openbrain.cli.common import (
+    ApiKeyOption,
+    ApiUrlOption,
+    TenantOption,
+    fail,
+    open_backend,
+)
+from openbrain.domain import ChatMessage, ChatReply, OpenBrainError
+
+HELP = (
+    "/reset  start over   /profile NAME  switch profile (starts over)   "
+    "/lead  show the captured lead   /quit  leave"
+)
+
+app = typer.Typer(add_completion=False, help=__doc__)
+
+
+class ChatLoop:
+    """The conversation state the slash commands act on."""
+
+    def __init__(self, backend: ChatBackend, console: Console, profile: str | None) -> None:
+        self.backend = backend
+        self.console = console
+        self.profile = profile
+        self.last: ChatReply | None = None
+
+    def start(self) -> None:
+        self._turn(ChatMessage(agent_config=self.profile, reset=True))
+
+    def say(self, text: str) -> None:
+        if self.last is None:
+            self._turn(ChatMessage(message=text, agent_config=self.profile, reset=True))
+        else:
+            self._turn(ChatMessage(message=text, session_id=self.last.session_id))
+
+    def show_lead(self) -> None:
+        lead_ref = self.last.lead if self.last else None
+        if lead_ref is None:
+            self.console.print("no lead captured in this session yet", style="dim")
+            return
+        lead = self.backend.lead(lead_ref.lead_id)
+        fields = {
+            "name": lead.full_name,
+            "e-mail": lead.email,
+            "phone": lead.phone,
+            "status": lead.status,
+        }
+        for name, value in fields.items():
+            if value:
+                self.console.print(f"  {name}: {value}")
+
+    def _turn(self, request: ChatMessage) -> None:
+        self.console.print("agent> ", style="bold cyan", end="")
+        streamed: list[str] = []
+
+        def on_token(text: str) -> None:
+            streamed.append(text)
+            self.console.out(text, end="", highlight=False)
+
+        try:
+            reply = self.backend.chat(request, on_token=on_token)
+        except BaseException:
+            self.console.out("")
+            raise
+        if not streamed:
+            self.console.out(reply.message, end="", highlight=False)
+        self.console.out("")
+        self.last = reply
+
+
+def _handle(loop: ChatLoop, line: str) -> bool:
+    """Run one input line; False means quit."""
+    command, _, argument = line.partition(" ")
+    if command in ("/quit", "/exit"):
+        return False
+    if command == "/help":
+        loop.console.print(HELP, style="dim")
+    elif command == "/reset":
+        loop.start()
+    elif command == "/profile":
+        if not argument.strip():
+            loop.console.print(f"profile: {loop.profile or 'default'}", style="dim")
+        else:
+            loop.profile = argument.strip()
+            loop.start()
+    elif command == "/lead":
+        loop.show_lead()
+    elif command.startswith("/"):
+        loop.console.print(f"unknown command {command}; {HELP}", style="yellow")
+    else:
+        loop.say(line)
+    return True
+
+
+@app.command()
+def chat(
+    profile: str | None = typer.Option(None, "--profile", "-p", help="Agent profile name."),
+    api_url: str | None = ApiUrlOption,
+    api_key: str | None = ApiKeyOption,
+    tenant: str = TenantOption,
+) -> None:
+    """Chat with an agent. Type /help for commands."""
+    console = Console(highlight=False)
+    try:
+        backend = open_backend(api_url, api_key, tenant)
+    except OpenBrainError as exc:
+        raise fail(exc.detail) from None
+    loop = ChatLoop(backend, console, profile)
+    try:
+        console.print(HELP, style="dim")
+        try:
+            loop.start()
+        except OpenBrainError as exc:
+            raise fail(exc.detail) from None
+        while True:
+            try:
+                line = console.input("[bold green]you> [/]").strip()
+            except EOFError:
+                break
+            if not line:
+                continue
+            try:
+                if not _handle(loop, line):
+                    break
+            except OpenBrainError as exc:
+                console.print(f"error: {exc.detail}", style="bold red")
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+    finally:
+        backend.close()
+
+
+def main() -> None:
+    app(prog_name="ob-chat")

@@ -1,0 +1,75 @@
+"""What every CLI command shares: choosing a backend, and turning errors into one line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TypeVar
+
+import msgspec
+import typer
+from rich.console import Console
+
+from openbrain.api.logs import configure_logging
+from openbrain.cli.backends import ChatBackend, LocalBackend, RemoteBackend
+from openbrain.cli.runtime import LocalRuntime
+from openbrain.domain import OpenBrainError
+from openbrain.settings import Settings, get_settings
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+ApiUrlOption = typer.Option(None, "--api-url", envvar="OB_API_URL", help="Remote API base URL.")
+ApiKeyOption = typer.Option(None, "--api-key", envvar="OB_API_KEY", help="API key (remote mode).")
+TenantOption = typer.Option("demo", "--tenant", envvar="OB_TENANT",
+                            help="Tenant (embedded mode).")
+
+
+def open_backend(api_url: str | None, api_key: str | None, tenant: str) -> ChatBackend:
+    """Remote when an API URL is given, else embedded on the local store."""
+    if api_url:
+        return RemoteBackend(api_url, api_key or "")
+    runtime = LocalRuntime(_quiet_settings())
+    try:
+        return LocalBackend(runtime, tenant)
+    except BaseException:
+        runtime.close()
+        raise
+
+
+def _quiet_settings() -> Settings:
+    """Commands keep stdout for answers: logs go to stderr, readable, at WARNING unless asked."""
+    settings = get_settings()
+    if settings.log_level == "INFO":
+        settings = replace(settings, log_level="WARNING")
+    configure_logging(settings.log_level, json=False)
+    return settings
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Known errors become one readable line and a non-zero exit code, never a traceback."""
+    try:
+        yield
+    except OpenBrainError as exc:
+        raise fail(exc.detail) from None
+    except msgspec.ValidationError as exc:
+        raise fail(f"invalid value: {exc}") from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def run_guarded(func: Callable[[], T]) -> T:
+    with one_line_errors():
+        return func()
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,84 @@
+"""``ob "message"``: one answer from an agent; ``ob serve``: run the HTTP API."""
+
+from __future__ import annotations
+
+import sys
+
+import msgspec
+import typer
+
+from openbrain.cli.common import (
+    ApiKeyOption,
+    ApiUrlOption,
+    TenantOption,
+    err_console,
+    one_line_errors,
+    open_backend,
+)
+from openbrain.domain import ChatMessage
+
+ask_app = typer.Typer(add_completion=False, help=__doc__)
+
+
+@ask_app.command()
+def ask(
+    message: str = typer.Argument(..., help="What to say to the agent."),
+    profile: str | None = typer.Option(None, "--profile", "-p", help="Agent profile name."),
+    session: str | None = typer.Option(
+        None, "--session", "-s", help="Continue this session (its id is printed on stderr)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole reply as JSON."),
+    api_url: str | None = ApiUrlOption,
+    api_key: str | None = ApiKeyOption,
+    tenant: str = TenantOption,
+) -> None:
+    """Send MESSAGE and print the agent's answer. Without --session a new session starts."""
+    with one_line_errors():
+        if not message.strip():
+            raise typer.BadParameter("the message is empty")
+        backend = open_backend(api_url, api_key, tenant)
+        try:
+            request = ChatMessage(
+                message=message,
+                session_id=session,
+                agent_config=profile,
+                reset=session is None,
+            )
+            reply = backend.chat(request)
+        finally:
+            backend.close()
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(reply).decode() + "\n")
+        return
+    sys.stdout.write(reply.message + "\n")
+    err_console.print(f"session: {reply.session_id}", style="dim")
+
+
+serve_app = typer.Typer(add_completion=False)
+
+
+@serve_app.command()
+def serve(
+    host: str | None = typer.Option(None, "--host", help="Interface to bind (OB_HOST)."),
+    port: int | None = typer.Option(None, "--port", help="Port (OB_PORT)."),
+) -> None:
+    """Run the HTTP API: embedded store and dispatcher unless AWS is configured."""
+    from dataclasses import replace
+
+    from openbrain.api.server import serve as run_server
+    from openbrain.settings import get_settings
+
+    settings = get_settings()
+    settings = replace(
+        settings, host=host or settings.host, port=port if port is not None else settings.port
+    )
+    with one_line_errors():
+        run_server(settings)
+
+
+def main() -> None:
+    """Entry point of ``ob``: ``ob serve ...`` runs the server, anything else is a message."""
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        serve_app(args=sys.argv[2:], prog_name="ob serve")
+    else:
+        ask_app(prog_name="ob")

@@ -1,0 +1,150 @@
+"""Delivering one event to each of its tenant's routes: the logic the SQS Lambda handler and
+the embedded dispatcher share. Targets (webhook, log) live in ``event_targets``.
+
+Each route is settled at most once per event (``delivered`` or ``dead``), so an event seen
+again (SQS redelivery, sweeper, redrive) only goes to the routes that still need it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Protocol
+
+import msgspec
+import structlog
+
+from openbrain.domain.base import new_id, utcnow
+from openbrain.domain.delivery import AttemptOutcome, DeadLetter, DeliveryAttempt, RouteSecret
+from openbrain.domain.event import Event
+from openbrain.domain.tenant import Route
+from openbrain.events.routes import RouteResolver
+from openbrain.events.signing import new_secret
+from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
+from openbrain.store.driver import TableDriver
+from openbrain.store.routes import RouteRepository
+
+log = structlog.get_logger(__name__)
+
+
+class TargetResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What a target reports: delivered, or failed (``retryable`` or permanent)."""
+
+    ok: bool
+    retryable: bool = False
+    http_status: int | None = None
+    error: str | None = None
+
+
+class Target(Protocol):
+    def deliver(self, event: Event, route: Route, secret: str | None) -> TargetResult: ...
+
+
+class DeliveryOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """Route ids by result. ``exhausted`` (a subset of ``dead``) ran out of attempts on a
+    retryable error: the SQS handler fails those records too, so SQS parks them in the DLQ."""
+
+    delivered: list[str] = msgspec.field(default_factory=list)
+    dead: list[str] = msgspec.field(default_factory=list)
+    exhausted: list[str] = msgspec.field(default_factory=list)
+    retrying: list[str] = msgspec.field(default_factory=list)
+
+    @property
+    def needs_retry(self) -> bool:
+        return bool(self.retrying)
+
+
+class EventDeliverer:
+    def __init__(
+        self, driver: TableDriver, resolver: RouteResolver, targets: Mapping[str, Target]
+    ) -> None:
+        self._driver = driver
+        self.resolver = resolver
+        self._targets = targets
+
+    def max_attempts(self, client_id: str) -> int:
+        return self.resolver.for_tenant(client_id).max_attempts
+
+    def deliver(self, event: Event, attempt: int) -> DeliveryOutcome:
+        """Attempt number ``attempt`` (1-based) for every route not yet settled."""
+        tenant = self.resolver.for_tenant(event.client_id)
+        deliveries = DeliveryRepository(self._driver, event.client_id)
+        outcome = DeliveryOutcome()
+        for route in tenant.routes_for(event.detail_type):
+            if deliveries.state(event.event_id, route.route_id) is not None:
+                continue
+            result, latency = self._attempt(event, route)
+            if result.ok:
+                status: AttemptOutcome = "delivered"
+                outcome.delivered.append(route.route_id)
+            elif not result.retryable or attempt >= tenant.max_attempts:
+                status = "dead"
+                outcome.dead.append(route.route_id)
+                if result.retryable:
+                    outcome.exhausted.append(route.route_id)
+            else:
+                status = "retrying"
+                outcome.retrying.append(route.route_id)
+            deliveries.record(
+                DeliveryAttempt(
+                    client_id=event.client_id,
+                    attempt_id=new_id(),
+                    event_id=event.event_id,
+                    detail_type=event.detail_type,
+                    route_id=route.route_id,
+                    attempt=attempt,
+                    at=utcnow(),
+                    outcome=status,
+                    http_status=result.http_status,
+                    latency_ms=round(latency * 1000, 3),
+                    error=result.error,
+                )
+            )
+            if status == "dead":
+                DeadLetterRepository(self._driver, event.client_id).add(
+                    DeadLetter(
+                        client_id=event.client_id,
+                        dead_letter_id=new_id(),
+                        event_id=event.event_id,
+                        detail_type=event.detail_type,
+                        route_id=route.route_id,
+                        attempts=attempt,
+                        last_error=result.error,
+                        created_at=utcnow(),
+                    )
+                )
+            if status != "retrying":
+                deliveries.set_state(event.event_id, route.route_id, status)
+            log.info(
+                "event.delivery", client_id=event.client_id, event_id=event.event_id,
+                route_id=route.route_id, attempt=attempt, outcome=status,
+                http_status=result.http_status,
+            )
+        return outcome
+
+    def _attempt(self, event: Event, route: Route) -> tuple[TargetResult, float]:
+        target = self._targets.get(route.kind)
+        started = time.perf_counter()
+        if target is None:
+            return TargetResult(ok=False, error=f"no target for kind {route.kind!r}"), 0.0
+        try:
+            secret = self.secret(event.client_id, route) if route.kind == "webhook" else None
+            result = target.deliver(event, route, secret)
+        except Exception as exc:  # a target bug must not lose the event: retry it
+            log.exception("event.target_error", event_id=event.event_id, route_id=route.route_id)
+            result = TargetResult(ok=False, retryable=True, error=type(exc).__name__)
+        return result, time.perf_counter() - started
+
+    def secret(self, client_id: str, route: Route) -> str:
+        """The route's signing secret, created at first use for routes declared in a spec
+        (the tenant obtains it by rotating: secrets are shown only once)."""
+        routes = RouteRepository(self._driver, client_id)
+        stored = routes.secret(route.route_id)
+        if stored is None:
+            stored = routes.create_secret_once(
+                RouteSecret(
+                    client_id=client_id, route_id=route.route_id, secret=new_secret(),
+                    created_at=utcnow(),
+                )
+            )
+        return stored.secret

@@ -1,0 +1,187 @@
+"""What the API (and ``ob-admin dlq``) offer a tenant over its event delivery: routes and
+their signing secrets, the delivery log, dead letters and redrive. Bound to one tenant."""
+
+from __future__ import annotations
+
+import msgspec
+
+from openbrain.domain.base import new_id, utcnow
+from openbrain.domain.delivery import (
+    AddedRoute,
+    DeadLetter,
+    DeadLetterDetail,
+    DeliveryAttempt,
+    NewRoute,
+    RouteInfo,
+    RouteSecret,
+    RouteSource,
+    RouteWithSecret,
+)
+from openbrain.domain.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from openbrain.domain.tenant import Route
+from openbrain.events.publisher import EventPublisher
+from openbrain.events.routes import RouteResolver
+from openbrain.events.signing import new_secret
+from openbrain.events.ssrf import check_target_url
+from openbrain.store import keys
+from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository, mark_pending
+from openbrain.store.driver import TableDriver
+from openbrain.store.outbox import OutboxRepository
+from openbrain.store.routes import RouteRepository
+
+MAX_LIMIT = 200
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidError(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+class EventsService:
+    """``publisher`` is used by redrive to deliver again (EventBridge in AWS, the dispatcher
+    when embedded; without one, a redriven event waits pending for the next sweep);
+    ``aws_mode`` refuses non-public webhook URLs when a route is added."""
+
+    def __init__(
+        self,
+        driver: TableDriver,
+        client_id: str,
+        *,
+        resolver: RouteResolver,
+        publisher: EventPublisher | None,
+        aws_mode: bool,
+    ) -> None:
+        keys.tenant_pk(client_id)
+        self._driver = driver
+        self.client_id = client_id
+        self._resolver = resolver
+        self._publisher = publisher
+        self._aws_mode = aws_mode
+        self._routes = RouteRepository(driver, client_id)
+        self._deliveries = DeliveryRepository(driver, client_id)
+        self._dead = DeadLetterRepository(driver, client_id)
+
+    # -- routes ------------------------------------------------------------------------------
+
+    def list_routes(self) -> list[RouteInfo]:
+        return [self._info(r, s) for r, s in self._resolver.for_tenant(self.client_id).routes]
+
+    def add_route(self, new: NewRoute) -> RouteWithSecret:
+        """Add a webhook route; its secret is generated and returned this once."""
+        check_target_url(new.url, aws_mode=self._aws_mode, resolve=None)
+        route_id = new.route_id or f"wh-{new_id().lower()}"
+        if any(r.route_id == route_id for r, _ in self._tenant_routes()):
+            raise ConflictError(f"route {route_id!r} already exists")
+        route = Route(route_id=route_id, event_types=list(new.event_types), kind="webhook",
+                      url=new.url)
+        self._routes.add(AddedRoute(client_id=self.client_id, route=route, created_at=utcnow()))
+        return self._new_secret(route, "added")
+
+    def rotate_secret(self, route_id: str) -> RouteWithSecret:
+        """A new secret for a webhook route (spec or added); the old one stops working."""
+        route, source = self._route(route_id)
+        if route.kind != "webhook":
+            raise InvalidError(f"route {route_id!r} is a {route.kind!r} route: nothing is signed")
+        return self._new_secret(route, source)
+
+    def delete_route(self, route_id: str) -> None:
+        _, source = self._route(route_id)
+        if source == "spec":
+            raise ForbiddenError(
+                f"route {route_id!r} is declared in the tenant spec; change the spec instead"
+            )
+        self._routes.delete(route_id)
+
+    # -- delivery log --------------------------------------------------------------------------
+
+    def list_deliveries(
+        self, *, event_id: str | None = None, route_id: str | None = None,
+        limit: int = 50, cursor: str | None = None,
+    ) -> tuple[list[DeliveryAttempt], str | None]:
+        return self._deliveries.list(
+            event_id=event_id, route_id=route_id, limit=_check_limit(limit), cursor=cursor
+        )
+
+    # -- dead letters --------------------------------------------------------------------------
+
+    def list_dead_letters(
+        self, *, include_redriven: bool = False, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[DeadLetter], str | None]:
+        return self._dead.list(
+            include_redriven=include_redriven, limit=_check_limit(limit), cursor=cursor
+        )
+
+    def find_dead_letter(self, dead_letter_id: str) -> DeadLetter | None:
+        return self._dead.get(dead_letter_id)
+
+    def get_dead_letter(self, dead_letter_id: str) -> DeadLetterDetail:
+        letter = self._require(dead_letter_id)
+        attempts, _ = self._deliveries.list(
+            event_id=letter.event_id, route_id=letter.route_id, limit=MAX_LIMIT
+        )
+        event = OutboxRepository(self._driver, self.client_id).get(letter.event_id)
+        return DeadLetterDetail(dead_letter=letter, event=event, attempts=attempts)
+
+    def redrive(self, dead_letter_id: str) -> DeadLetter:
+        """Deliver a dead letter's event to its route again, with a fresh attempt count.
+
+        The event is first put back among the outbox's pending events, so a crash before it
+        is delivered again loses nothing (the sweeper picks it up).
+        """
+        letter = self._require(dead_letter_id)
+        if letter.state != "open":
+            raise ConflictError(f"dead letter {dead_letter_id!r} was already redriven")
+        event = OutboxRepository(self._driver, self.client_id).get(letter.event_id)
+        pending = mark_pending(self._driver, event) if event is not None else None
+        if pending is None:
+            raise NotFoundError(f"event {letter.event_id!r} was erased; nothing to redrive")
+        self._deliveries.clear_state(letter.event_id, letter.route_id)
+        redriven = self._dead.mark_redriven(letter)
+        if self._publisher is not None:
+            self._publisher.publish([pending])
+        return redriven
+
+    def redrive_all(self) -> int:
+        """Redrive every open dead letter; the number redriven (erased events are skipped)."""
+        count = 0
+        for letter in list(self._dead.iter_open()):
+            try:
+                self.redrive(letter.dead_letter_id)
+            except (NotFoundError, ConflictError):
+                continue
+            count += 1
+        return count
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _tenant_routes(self) -> tuple[tuple[Route, RouteSource], ...]:
+        return self._resolver.for_tenant(self.client_id).routes
+
+    def _route(self, route_id: str) -> tuple[Route, RouteSource]:
+        for route, source in self._tenant_routes():
+            if route.route_id == route_id:
+                return route, source
+        raise NotFoundError(f"route {route_id!r} does not exist")
+
+    def _require(self, dead_letter_id: str) -> DeadLetter:
+        letter = self._dead.get(dead_letter_id)
+        if letter is None:
+            raise NotFoundError(f"dead letter {dead_letter_id!r} does not exist")
+        return letter
+
+    def _new_secret(self, route: Route, source: RouteSource) -> RouteWithSecret:
+        secret = RouteSecret(client_id=self.client_id, route_id=route.route_id,
+                             secret=new_secret(), created_at=utcnow())
+        self._routes.save_secret(secret)
+        info = msgspec.structs.replace(self._info(route, source),
+                                       secret_created_at=secret.created_at)
+        return RouteWithSecret(route=info, secret=secret.secret)
+
+    def _info(self, route: Route, source: RouteSource) -> RouteInfo:
+        stored = self._routes.secret(route.route_id) if route.kind == "webhook" else None
+        return RouteInfo(
+            client_id=self.client_id, route_id=route.route_id, kind=route.kind, url=route.url,
+            event_types=list(route.event_types), enabled=route.enabled, source=source,
+            secret_created_at=stored.created_at if stored else None,
+        )

@@ -1,0 +1,87 @@
+"""The offline model, end to end from a fresh SQLite store, and as a LangChain model."""
+
+from __future__ import annotations
+
+from langchain_core.messages import HumanMessage
+
+from openbrain.agent.executor import TurnExecutor, ensure_default_profile
+from openbrain.agent.offline import OfflineChatModel, extract_contact
+from openbrain.agent.tools import default_registry
+from openbrain.domain import ChatMessage
+from openbrain.store import TenantStore
+from tests.agent.conftest import RecordingPublisher, save_profile
+
+
+def test_jane_doe_is_captured_then_updated(
+    offline: TurnExecutor, store: TenantStore, publisher: RecordingPublisher
+) -> None:
+    config = ensure_default_profile(store)
+    assert config.profile_name == "default"
+    assert "capture_lead" in config.tools
+
+    first = offline.chat(
+        store, ChatMessage(reset=True, message="Hi, I am Jane Doe, jane@example.com, 555-0100")
+    )
+
+    assert first.events == ["lead.created"]
+    lead = store.leads.require(first.lead.lead_id if first.lead else "")
+    assert (lead.full_name, lead.email, lead.phone) == ("Jane Doe", "jane@example.com", "555-0100")
+    assert "Jane" in first.message
+    assert "saved" in first.message
+    assert [e.detail_type for e in store.outbox.pending()] == ["lead.created"]
+
+    second = offline.chat(
+        store, ChatMessage(session_id=first.session_id, message="My new number is 555-0199")
+    )
+
+    assert second.events == ["lead.updated"]
+    updated = store.leads.require(lead.lead_id)
+    assert updated.phone == "555-0199"
+    assert updated.email == "jane@example.com"
+    leads, _ = store.leads.list()
+    assert len(leads) == 1
+    types = sorted(e.detail_type for e in store.outbox.pending())
+    assert types == ["lead.created", "lead.updated"]
+    assert [e.detail_type for e in publisher.published] == ["lead.created", "lead.updated"]
+
+
+def test_ensure_default_profile_is_idempotent(store: TenantStore) -> None:
+    first = ensure_default_profile(store)
+    assert ensure_default_profile(store) == first
+    assert first.version == 1
+
+
+def test_offline_model_is_deterministic_and_streams(offline: TurnExecutor,
+                                                    store: TenantStore) -> None:
+    save_profile(store, model="offline", tools=["calculator"])
+    tokens: list[str] = []
+
+    reply = offline.chat(store, ChatMessage(reset=True, message="what is (2 + 3) * 4?"),
+                         on_token=tokens.append)
+
+    assert "20" in reply.message
+    assert "".join(tokens) == reply.message
+    assert not reply.message.startswith("[offline mode")  # offline by choice: no notice
+    assert reply.input_tokens > 0
+    assert reply.output_tokens > 0
+
+
+def test_extract_contact() -> None:
+    found = extract_contact("Hello, my name is Maria Lopez. Reach me at +1 (555) 010-0200 "
+                            "or maria.lopez@example.org")
+    assert found == {"full_name": "Maria Lopez", "phone": "+1 (555) 010-0200",
+                     "email": "maria.lopez@example.org"}
+    assert extract_contact("I am looking for a plan from 2024-01-01") == {}
+
+
+def test_offline_model_binds_tools_and_reports_usage() -> None:
+    tools = [t.openai_spec() for t in default_registry().select(["capture_lead"])]
+    model = OfflineChatModel().bind_tools(tools)
+
+    answer = model.invoke([HumanMessage("I'm Sam Roe, sam@example.com")])
+
+    assert answer.tool_calls[0]["name"] == "capture_lead"
+    assert answer.tool_calls[0]["args"] == {"full_name": "Sam Roe", "email": "sam@example.com"}
+    assert answer.usage_metadata is not None
+    assert answer.usage_metadata["input_tokens"] > 0
+    assert OfflineChatModel().invoke([HumanMessage("hi")]).tool_calls == []

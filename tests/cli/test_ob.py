@@ -1,0 +1,77 @@
+"""``ob`` and ``ob-chat`` in embedded mode, from a fresh store, with zero configuration."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from tests.cli.conftest import Cli, Receiver
+
+
+def wait_for(predicate: object, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_ob_captures_a_lead_and_delivers_lead_created(cli: Cli, receiver: Receiver) -> None:
+    """The issue's acceptance line: one command, a lead saved, its event at the tenant's route."""
+    result = cli.run("ob", "Hi, I am Jane Doe, jane@example.com, 555-0100")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "an answer is printed"
+    assert "session:" in result.stderr
+
+    db = sqlite3.connect(cli.data_dir / "openbrain.db")
+    leads = [json.loads(row[0]) for row in
+             db.execute("SELECT data FROM items WHERE pk = 'T#demo#LEADS'")]
+    assert len(leads) == 1
+    assert leads[0]["email"] == "jane@example.com"
+    assert leads[0]["fullName"] == "Jane Doe"
+
+    assert wait_for(lambda: receiver.requests), "lead.created reached the webhook route"
+    envelope = receiver.bodies()[0]
+    assert envelope["detail-type"] == "lead.created"
+    assert envelope["detail"]["clientId"] == "demo"  # type: ignore[index]
+    assert envelope["detail"]["objectId"] == leads[0]["leadId"]  # type: ignore[index]
+
+
+def test_ob_continues_a_session_and_prints_json(cli: Cli) -> None:
+    first = cli.run("ob", "--json", "Hello there")
+    assert first.returncode == 0, first.stderr
+    reply = json.loads(first.stdout)
+    second = cli.run("ob", "--json", "--session", reply["sessionId"], "My name is Ann Lee")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["sessionId"] == reply["sessionId"]
+
+
+def test_ob_errors_are_one_line(cli: Cli) -> None:
+    unknown = cli.run("ob", "--profile", "nope", "hello")
+    assert unknown.returncode == 1
+    assert unknown.stderr.strip().splitlines() == ["error: agent profile 'nope' does not exist"]
+
+    missing = cli.run("ob", "--session", "NOSUCHSESSION", "hello")
+    assert missing.returncode == 1
+    assert "session 'NOSUCHSESSION' does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+    empty = cli.run("ob", "   ")
+    assert empty.returncode != 0
+    assert "empty" in empty.stderr
+    assert "Traceback" not in empty.stderr
+
+
+def test_ob_chat_interactive(cli: Cli) -> None:
+    script = "\n".join(
+        ["/help", "Hi, I am Jane Doe, jane@example.com", "/lead", "/profile nope", "/quit"]
+    )
+    result = cli.run("ob-chat", stdin=script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "/reset" in out, "help is shown"
+    assert "e-mail: jane@example.com" in out, "/lead shows the captured lead"
+    assert "agent profile 'nope' does not exist" in out, "errors are readable, the loop goes on"
+    assert "Traceback" not in out + result.stderr
