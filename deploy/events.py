@@ -1,0 +1,261 @@
+"""Event routing of a stage: the bus, one :class:`TenantRouting` per tenant, and the workers.
+
+Rules, queues and DLQs come from :func:`openbrain.tenancy.build_routing_plan`, the very function
+the embedded dispatcher uses, so the cloud and local routing cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from deploy.data import INDEX_NAME, DataStore
+from deploy.functions import ServiceFunction, runtime_environment
+from deploy.iam import Statement, kms_statement, table_statement
+from deploy.packaging import LambdaArtifacts
+from deploy.stage import StageConfig
+from openbrain.tenancy import RoutingPlan
+from openbrain.tenancy import TenantRouting as RoutingEntry
+
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600
+QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+BATCH_SIZE = 10
+MAX_CONCURRENCY_PER_TENANT = 5
+"""Per-tenant cap on concurrent batches, so one busy tenant cannot starve the others."""
+
+CONSUMER_TABLE_ACTIONS = ("ConditionCheckItem", "GetItem", "PutItem", "Query", "UpdateItem")
+SWEEPER_TABLE_ACTIONS = ("ConditionCheckItem", "GetItem", "PutItem", "Query", "UpdateItem")
+CONSUMER_QUEUE_ACTIONS = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+)
+
+
+def _queue_policy(queue_arn: pulumi.Input[str], rule_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Only this tenant's rule may send to this tenant's queue."""
+
+    def render(arns: list[Any]) -> str:
+        queue, rule = arns
+        statement = {
+            "Sid": "FromTenantRule",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue,
+            "Condition": {"ArnEquals": {"aws:SourceArn": rule}},
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
+
+    return pulumi.Output.all(queue_arn, rule_arn).apply(render)
+
+
+class TenantRouting(pulumi.ComponentResource):
+    """One tenant: rule on ``detail.clientId`` -> queue (redrive to DLQ) -> consumer; DLQ alarm."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        routing: RoutingEntry,
+        bus: aws.cloudwatch.EventBus,
+        alerts: aws.sns.Topic,
+        visibility_timeout: int,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("openbrain:deploy:TenantRouting", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.routing = routing
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=routing.dead_letter_queue_name,
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        self.queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=routing.queue_name,
+            visibility_timeout_seconds=visibility_timeout,
+            message_retention_seconds=QUEUE_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=self.dead_letter_queue.arn.apply(
+                lambda arn: json.dumps(
+                    {"deadLetterTargetArn": arn, "maxReceiveCount": routing.max_receive_count}
+                )
+            ),
+            opts=child,
+        )
+        # Operators redrive dead letters back into their own tenant's queue only.
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-redrive-allow",
+            queue_url=self.dead_letter_queue.id,
+            redrive_allow_policy=self.queue.arn.apply(
+                lambda arn: json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})
+            ),
+            opts=child,
+        )
+        self.rule = aws.cloudwatch.EventRule(
+            f"{name}-rule",
+            name=routing.rule_name,
+            event_bus_name=bus.name,
+            event_pattern=json.dumps(routing.event_pattern, sort_keys=True),
+            description=f"OpenBrain events of tenant {routing.client_id}",
+            opts=child,
+        )
+        queue_policy = aws.sqs.QueuePolicy(
+            f"{name}-queue-policy",
+            queue_url=self.queue.id,
+            policy=_queue_policy(self.queue.arn, self.rule.arn),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-target",
+            rule=self.rule.name,
+            event_bus_name=bus.name,
+            arn=self.queue.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy]),
+        )
+        self.alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-dlq-alarm",
+            name=f"{routing.dead_letter_queue_name}-not-empty",
+            alarm_description=(
+                f"Tenant {routing.client_id}: events failed {routing.max_receive_count} deliveries "
+                "and wait in its dead-letter queue (see docs/deploy.md, 'Dead letters')."
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": routing.dead_letter_queue_name},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[alerts.arn],
+            ok_actions=[alerts.arn],
+            opts=child,
+        )
+        self.register_outputs({"queue_url": self.queue.id, "dlq_url": self.dead_letter_queue.id})
+
+    def subscribe(self, consumer: ServiceFunction) -> aws.lambda_.EventSourceMapping:
+        """The consumer reads this queue, reporting failed records one by one (partial batches)."""
+        return aws.lambda_.EventSourceMapping(
+            f"{self._name}-consumer",
+            event_source_arn=self.queue.arn,
+            function_name=consumer.function.arn,
+            batch_size=BATCH_SIZE,
+            maximum_batching_window_in_seconds=1,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": MAX_CONCURRENCY_PER_TENANT},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[consumer.role.policy]),
+        )
+
+
+class EventRouting(pulumi.ComponentResource):
+    """The stage's bus, its alert topic, every tenant's routing, the consumer and the sweeper."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        config: StageConfig,
+        plan: RoutingPlan,
+        data: DataStore,
+        artifacts: LambdaArtifacts,
+        region: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("openbrain:deploy:EventRouting", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", name=plan.bus_name, opts=child)
+        self.alerts = aws.sns.Topic(
+            f"{name}-alerts", name=f"openbrain-{config.stage}-alerts", opts=child
+        )
+        if config.alarm_email:
+            aws.sns.TopicSubscription(
+                f"{name}-alerts-email",
+                topic=self.alerts.arn,
+                protocol="email",
+                endpoint=config.alarm_email,
+                opts=child,
+            )
+        # SQS needs the visibility timeout to exceed the consumer's run time (AWS advises 6x).
+        visibility = 6 * config.worker_timeout_seconds
+        self.tenants = [
+            TenantRouting(
+                f"{name}-{entry.client_id}",
+                routing=entry,
+                bus=self.bus,
+                alerts=self.alerts,
+                visibility_timeout=visibility,
+                opts=child,
+            )
+            for entry in plan.tenants
+        ]
+        env = runtime_environment(config, table_name=data.table.name, bus_name=self.bus.name)
+        kms = kms_statement(data.key.arn, "dynamodb", region)
+        consumer_statements = [
+            table_statement(data.table.arn, CONSUMER_TABLE_ACTIONS, index=INDEX_NAME),
+            kms,
+        ]
+        if self.tenants:
+            consumer_statements.append(
+                Statement(
+                    actions=CONSUMER_QUEUE_ACTIONS, resources=[t.queue.arn for t in self.tenants]
+                )
+            )
+        self.consumer = ServiceFunction(
+            "event-target",
+            config=config,
+            artifacts=artifacts,
+            handler="ob_boot.handle_sqs",
+            statements=consumer_statements,
+            environment=env,
+            secrets={},
+            timeout=config.worker_timeout_seconds,
+            opts=child,
+        )
+        self.mappings = [t.subscribe(self.consumer) for t in self.tenants]
+        self.sweeper = ServiceFunction(
+            "outbox-sweeper",
+            config=config,
+            artifacts=artifacts,
+            handler="ob_boot.sweep",
+            statements=[
+                table_statement(data.table.arn, SWEEPER_TABLE_ACTIONS, index=INDEX_NAME),
+                kms,
+                Statement(actions=["events:PutEvents"], resources=[self.bus.arn]),
+            ],
+            environment=env,
+            secrets={},
+            timeout=config.worker_timeout_seconds,
+            opts=child,
+        )
+        # Scheduled rules only exist on the default bus; this one only triggers the sweeper.
+        self.schedule = aws.cloudwatch.EventRule(
+            f"{name}-sweep-schedule",
+            name=f"openbrain-{config.stage}-outbox-sweep",
+            schedule_expression=config.sweep_schedule,
+            description="Republish outbox events that were committed but not published",
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-sweep-target",
+            rule=self.schedule.name,
+            arn=self.sweeper.function.arn,
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-sweep-permission",
+            action="lambda:InvokeFunction",
+            function=self.sweeper.function.name,
+            principal="events.amazonaws.com",
+            source_arn=self.schedule.arn,
+            opts=child,
+        )
+        self.register_outputs({"bus_name": self.bus.name, "alerts_topic": self.alerts.arn})

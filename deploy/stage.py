@@ -1,0 +1,102 @@
+"""The stage's settings, read once from ``Pulumi.<stage>.yaml`` (namespace ``openbrain``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# AWS Lambda Web Adapter, published by AWS (awslabs/aws-lambda-web-adapter) as a public layer:
+# it runs the Litestar app as a normal HTTP server and streams its responses (SSE).
+WEB_ADAPTER_ACCOUNT = "753240598075"
+WEB_ADAPTER_LAYER_VERSION = 26
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConfig:
+    """Every knob of a stage. Secrets stay ``pulumi.Output`` so they are never printed."""
+
+    stage: str
+    production: bool
+    """Prod: deletion protection, ``protect`` and ``retain_on_delete`` on stateful resources."""
+    tenants_dir: Path
+    build_dir: Path
+    dependencies_layer_zip: Path
+    """Built by the documented build step (docs/deploy.md); the program never downloads."""
+    web_adapter_layer_arn: str | None
+    log_level: str
+    log_retention_days: int
+    session_ttl_days: int
+    llm_base_url: str | None
+    llm_api_key: pulumi.Output[str] | None
+    jwt_secret: pulumi.Output[str]
+    api_memory_mb: int
+    api_timeout_seconds: int
+    worker_timeout_seconds: int
+    sweep_schedule: str
+    alarm_email: str | None
+    auth_domain_prefix: str | None
+    dashboard_image_tag: str | None
+    """Tag in the stage's dashboard ECR repository; unset: the backend service runs no task."""
+    dashboard_site_dir: Path
+    dashboard_vpc_id: str | None
+    dashboard_subnet_ids: list[str] | None
+
+
+def _path(value: str | None, default: Path) -> Path:
+    if not value:
+        return default
+    path = Path(value)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def load_stage_config() -> StageConfig:
+    cfg = pulumi.Config("openbrain")
+    stage = cfg.get("stage") or pulumi.get_stack()
+    build_dir = _path(cfg.get("buildDir"), REPO_ROOT / "build")
+    subnets = cfg.get_object("dashboardSubnetIds")
+    if bool(cfg.get("dashboardVpcId")) != bool(subnets):
+        raise pulumi.RunError(
+            "set both openbrain:dashboardVpcId and dashboardSubnetIds, or neither"
+        )
+    return StageConfig(
+        stage=stage,
+        production=cfg.get_bool("production") or False,
+        tenants_dir=_path(cfg.get("tenantsDir"), REPO_ROOT / "tenants"),
+        build_dir=build_dir,
+        dependencies_layer_zip=_path(
+            cfg.get("dependenciesLayerZip"), build_dir / "lambda-deps.zip"
+        ),
+        web_adapter_layer_arn=cfg.get("webAdapterLayerArn"),
+        log_level=cfg.get("logLevel") or "INFO",
+        log_retention_days=cfg.get_int("logRetentionDays") or 30,
+        session_ttl_days=cfg.get_int("sessionTtlDays") or 90,
+        llm_base_url=cfg.get("llmBaseUrl"),
+        llm_api_key=cfg.get_secret("llmApiKey"),
+        jwt_secret=cfg.require_secret("jwtSecret"),
+        api_memory_mb=cfg.get_int("apiMemoryMb") or 1024,
+        api_timeout_seconds=cfg.get_int("apiTimeoutSeconds") or 120,
+        worker_timeout_seconds=cfg.get_int("workerTimeoutSeconds") or 60,
+        sweep_schedule=cfg.get("sweepSchedule") or "rate(5 minutes)",
+        alarm_email=cfg.get("alarmEmail"),
+        auth_domain_prefix=cfg.get("authDomainPrefix"),
+        dashboard_image_tag=cfg.get("dashboardImageTag"),
+        dashboard_site_dir=_path(
+            cfg.get("dashboardSiteDir"), REPO_ROOT / "admin_ui" / ".web" / "build" / "client"
+        ),
+        dashboard_vpc_id=cfg.get("dashboardVpcId"),
+        dashboard_subnet_ids=[str(s) for s in subnets] if isinstance(subnets, list) else None,
+    )
+
+
+def web_adapter_layer_arn(config: StageConfig, region: str) -> str:
+    """The configured adapter layer, or AWS's public x86_64 layer in the stage's region."""
+    if config.web_adapter_layer_arn:
+        return config.web_adapter_layer_arn
+    return (
+        f"arn:aws:lambda:{region}:{WEB_ADAPTER_ACCOUNT}:layer:"
+        f"LambdaAdapterLayerX86:{WEB_ADAPTER_LAYER_VERSION}"
+    )

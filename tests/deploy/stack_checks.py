@@ -1,0 +1,195 @@
+"""The stage program under Pulumi mocks. Run only by ``test_stages.py``, one process per stage.
+
+``set_mocks`` is called at import, before the program runs (via runpy), so no resource can be
+registered with a real engine; ``OB_DEPLOY_STAGE`` and ``OB_DEPLOY_WORKDIR`` must be set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+from deploy_checks import (
+    check_complete,
+    check_function_secrets,
+    check_iam,
+    check_table,
+    check_tenants,
+    expected_counts,
+)
+from deploy_mocks import RecordingMonitor, Registered, StageMocks, dump
+
+from openbrain.tenancy import build_routing_plan, load_tenants
+
+REPO = Path(__file__).resolve().parents[2]
+STAGE = os.environ["OB_DEPLOY_STAGE"]
+WORK = Path(os.environ["OB_DEPLOY_WORKDIR"])
+SECRET_KEYS = ["openbrain:jwtSecret", "openbrain:llmApiKey"]
+
+
+def _stage_config() -> dict[str, str]:
+    """The stack's own ``Pulumi.<stage>.yaml`` plus the secrets and paths a test run needs."""
+    raw = yaml.safe_load((REPO / f"Pulumi.{STAGE}.yaml").read_text(encoding="utf-8"))["config"]
+    config = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in raw.items()}
+    layer = WORK / "deps.zip"
+    with zipfile.ZipFile(layer, "w") as zf:
+        zf.writestr("python/placeholder_dependency/__init__.py", "")
+    site = WORK / "site"
+    site.mkdir(exist_ok=True)
+    (site / "index.html").write_text("<html></html>", encoding="utf-8")
+    (site / "404.html").write_text("<html>404</html>", encoding="utf-8")
+    config.update(
+        {
+            "openbrain:jwtSecret": "test-jwt-secret-value",
+            "openbrain:llmApiKey": "sk-test-llm-key",
+            "openbrain:buildDir": str(WORK / "build"),
+            "openbrain:dependenciesLayerZip": str(layer),
+            "openbrain:dashboardSiteDir": str(site),
+        }
+    )
+    if STAGE == "prod":
+        config["openbrain:dashboardImageTag"] = "v1"
+    return config
+
+
+MOCKS = StageMocks()
+MONITOR = RecordingMonitor(MOCKS)
+pulumi.runtime.set_mocks(MOCKS, project="openbrain", stack=STAGE, preview=False, monitor=MONITOR)
+pulumi.runtime.set_all_config(_stage_config(), secret_keys=SECRET_KEYS)
+PROGRAM: dict[str, Any] = runpy.run_path(str(REPO / "deploy"), run_name="__main__")
+PLAN = build_routing_plan(load_tenants(REPO / "tenants"), stage=STAGE)
+PRODUCTION = STAGE == "prod"
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def _settle() -> None:
+    """Runs the event loop until every registration of the program has completed."""
+
+
+@pytest.fixture(name="registered", scope="module")
+def fx_registered() -> list[Registered]:
+    _settle()
+    expected = sum(expected_counts(len(PLAN.tenants)).values())
+    custom = [r for r in MONITOR.registered if r.custom]
+    assert len(custom) >= expected, (
+        f"the program registered {len(custom)} resources, not {expected}"
+    )
+    registered: list[Registered] = MONITOR.registered
+    dump(registered, WORK / f"{STAGE}-resources.json")
+    return registered
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_outputs_name_the_stage() -> pulumi.Output[None]:
+    api, dashboard = PROGRAM["api"], PROGRAM["dashboard"]
+    data, events = PROGRAM["data"], PROGRAM["events"]
+
+    def check(values: list[str]) -> None:
+        api_url, widget_url, dashboard_url, table_name, bus_name = values
+        assert api_url.startswith("https://"), api_url
+        assert ".lambda-url." in api_url, api_url
+        assert widget_url == api_url.rstrip("/") + "/widget.js", widget_url
+        assert dashboard_url.startswith("https://"), dashboard_url
+        assert dashboard_url.endswith(".cloudfront.net"), dashboard_url
+        assert table_name == f"openbrain-{STAGE}", table_name
+        assert bus_name == PLAN.bus_name, bus_name
+
+    return pulumi.Output.all(
+        api.api_url, api.widget_url, dashboard.url, data.table.name, events.bus.name
+    ).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_rule_patterns_equal_routing_plan() -> pulumi.Output[None]:
+    tenants = PROGRAM["events"].tenants
+    assert [t.routing for t in tenants] == list(PLAN.tenants)
+    assert {t.client_id for t in PLAN.tenants} == {"acme", "demo"}
+
+    def check(patterns: list[str]) -> None:
+        assert [json.loads(p) for p in patterns] == [t.event_pattern for t in PLAN.tenants]
+
+    return pulumi.Output.all(*[t.rule.event_pattern for t in tenants]).apply(check)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_event_source_mappings_report_batch_failures() -> pulumi.Output[None]:
+    mappings = PROGRAM["events"].mappings
+    assert len(mappings) == len(PLAN.tenants) == 2
+
+    def check(values: list[Any]) -> None:
+        assert all(v == ["ReportBatchItemFailures"] for v in values), values
+
+    return pulumi.Output.all(*[m.function_response_types for m in mappings]).apply(check)
+
+
+def test_resource_set_is_complete(registered: list[Registered]) -> None:
+    assert check_complete(registered, expected_counts(len(PLAN.tenants))) == []
+
+
+def test_every_tenant_is_routed_by_the_plan(registered: list[Registered]) -> None:
+    assert check_tenants(registered, PLAN) == []
+
+
+def test_table_policy(registered: list[Registered]) -> None:
+    assert check_table(registered, production=PRODUCTION) == []
+
+
+def test_no_wildcards_in_policies(registered: list[Registered]) -> None:
+    assert check_iam(registered) == []
+
+
+def test_functions_read_only_their_secrets(registered: list[Registered]) -> None:
+    assert check_function_secrets(registered) == []
+
+
+def test_user_pool_carries_tenant_and_role_claims(registered: list[Registered]) -> None:
+    (pool,) = [r for r in registered if r.type == "aws:cognito/userPool:UserPool"]
+    (client,) = [r for r in registered if r.type == "aws:cognito/userPoolClient:UserPoolClient"]
+    assert {s["name"] for s in pool.inputs["schemas"]} == {"clientId", "role"}
+    assert {"custom:clientId", "custom:role"} <= set(client.inputs["readAttributes"])
+    assert not {"custom:clientId", "custom:role"} & set(client.inputs["writeAttributes"])
+    assert (pool.inputs.get("deletionProtection") == "ACTIVE") is PRODUCTION
+    assert pool.protect is PRODUCTION
+
+
+def test_api_streams_through_the_web_adapter(registered: list[Registered]) -> None:
+    (url,) = [r for r in registered if r.type == "aws:lambda/functionUrl:FunctionUrl"]
+    assert url.inputs["invokeMode"] == "RESPONSE_STREAM"
+    (api,) = [
+        r
+        for r in registered
+        if r.inputs.get("name") == f"openbrain-{STAGE}-api"
+        and r.type == "aws:lambda/function:Function"
+    ]
+    env = api.inputs["environment"]["variables"]
+    assert api.inputs["handler"] == "run.sh"
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    assert env["OB_STORE"] == f"dynamodb://openbrain-{STAGE}"
+    assert any(":layer:LambdaAdapterLayerX86:" in layer for layer in api.inputs["layers"])
+    # Secret values never reach a function's environment: only their ARNs do.
+    assert "sk-test-llm-key" not in json.dumps(env)
+    assert "test-jwt-secret" not in json.dumps(env)
+
+
+def test_sweeper_runs_on_a_schedule(registered: list[Registered]) -> None:
+    rules = [
+        r
+        for r in registered
+        if r.type == "aws:cloudwatch/eventRule:EventRule" and r.inputs.get("scheduleExpression")
+    ]
+    assert len(rules) == 1
+    (target,) = [
+        r
+        for r in registered
+        if r.type == "aws:cloudwatch/eventTarget:EventTarget"
+        and r.inputs.get("rule") == rules[0].inputs["name"]
+    ]
+    assert target.inputs["arn"].endswith(f":function:openbrain-{STAGE}-outbox-sweeper")
