@@ -7,7 +7,10 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from openbrain.domain.errors import InvalidError
+
 T = TypeVar("T")
+S = TypeVar("S", bound=msgspec.Struct)
 
 _encoder = msgspec.json.Encoder()
 
@@ -19,6 +22,19 @@ def encode(record: msgspec.Struct) -> bytes:
 @cache
 def _decoder(record_type: type[Any]) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(record_type)
+
+
+def validated(record: S) -> S:
+    """``record`` checked against its type's constraints (msgspec checks them on decode, not
+    on ``__init__``, so records built in Python are re-checked before they are stored).
+
+    Raises:
+        InvalidError: a field breaks a constraint; the message names the wire field.
+    """
+    try:
+        return msgspec.convert(msgspec.to_builtins(record), type=type(record))
+    except msgspec.ValidationError as exc:
+        raise InvalidError(str(exc)) from exc
 
 
 def decode(data: bytes, record_type: type[T]) -> T:

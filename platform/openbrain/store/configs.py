@@ -8,7 +8,7 @@ from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode
+from openbrain.store.codec import decode, encode, validated
 from openbrain.store.driver import (
     ConditionFailedError,
     Delete,
@@ -79,12 +79,14 @@ class AgentConfigRepository:
                 f"profile {profile_name!r} is at version {current}, not {expected_version}"
             )
         fields = {f: getattr(settings, f) for f in AgentSettings.__struct_fields__}
-        config = AgentConfig(
-            **fields,
-            client_id=self._client_id,
-            profile_name=profile_name,
-            version=current + 1,
-            created_at=utcnow(),
+        config = validated(
+            AgentConfig(
+                **fields,
+                client_id=self._client_id,
+                profile_name=profile_name,
+                version=current + 1,
+                created_at=utcnow(),
+            )
         )
         data = encode(config)
         head_condition = VersionIs(current) if head else MustNotExist()

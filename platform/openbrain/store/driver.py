@@ -186,6 +186,14 @@ class TableDriver(ABC):
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
         """Add to named counters of an item (created if missing); the new totals."""
 
+    def put_many(self, items: Sequence[Item]) -> None:
+        """Write many items unconditionally, in batches (bulk loads: imports, benchmarks).
+
+        Each batch is applied whole; the load as a whole is not atomic.
+        """
+        for start in range(0, len(items), MAX_TRANSACT_ITEMS):
+            self.transact([Put(item) for item in items[start : start + MAX_TRANSACT_ITEMS]])
+
     def close(self) -> None:  # noqa: B027 - optional hook, most drivers hold nothing to close
         """Release connections."""
 

@@ -12,6 +12,7 @@ domain error (conditions → :class:`ConditionFailedError`, refused values →
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from openbrain.domain.errors import InvalidError, UpstreamError
 from openbrain.store.driver import (
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 INDEX_NAME = "gsi1"
 TTL_ATTRIBUTE = "expiresAt"
 COUNTER_PREFIX = "c_"
+BATCH_WRITE_ITEMS = 25  # BatchWriteItem's cap
 
 Attrs = dict[str, Any]  # a DynamoDB item in wire form: {"name": {"S": ...}}
 
@@ -231,19 +233,10 @@ class DynamoDBDriver(TableDriver):
 
     def put(self, item: Item, condition: Condition | None = None) -> None:
         check_item(item)
-        attrs = _to_attrs(item)
-        params: Attrs = {"TableName": self._table, "Item": attrs}
+        params: Attrs = {"TableName": self._table, "Item": _to_attrs(item)}
         params.update(_condition(condition))
-        if condition is not None:
-            params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        try:
-            with self._errors():
-                self._client.put_item(**params)
-        except ConditionFailedError as exc:
-            # A retried request (after a lost response) finds its own first write: success.
-            if exc.__cause__ is not None and _old_item(exc.__cause__) == attrs:
-                return
-            raise
+        with self._errors():
+            self._client.put_item(**params)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
         check_key(pk, sk)
@@ -277,6 +270,25 @@ class DynamoDBDriver(TableDriver):
         check: Attrs = {"TableName": self._table, "Key": _key(op.pk, op.sk)}
         check.update(_condition(op.condition))
         return {"ConditionCheck": check}  # type: ignore[typeddict-item]
+
+    def put_many(self, items: Sequence[Item]) -> None:
+        """``BatchWriteItem`` in groups of 25, resending what DynamoDB left unprocessed."""
+        for item in items:
+            check_item(item)
+        if len({(i.pk, i.sk) for i in items}) != len(items):
+            raise InvalidError("a bulk load may write each item only once")
+        for start in range(0, len(items), BATCH_WRITE_ITEMS):
+            batch = items[start : start + BATCH_WRITE_ITEMS]
+            pending: Attrs = {self._table: [{"PutRequest": {"Item": _to_attrs(i)}} for i in batch]}
+            for attempt in range(10):
+                with self._errors():
+                    response = self._client.batch_write_item(RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 2.0))  # unprocessed = throttled: back off
+            else:
+                raise StoreUnavailableError("DynamoDB kept throttling a bulk load; retry later")
 
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
         check_key(pk, sk)
@@ -312,6 +324,8 @@ class DynamoDBDriver(TableDriver):
             yield
         except ClientError as exc:
             raise _map_error(exc, self._table) from exc
+        except NoCredentialsError as exc:
+            raise StoreUnavailableError("no AWS credentials are configured for DynamoDB") from exc
         except BotoCoreError as exc:
             raise StoreUnavailableError(
                 f"the DynamoDB table {self._table!r} could not be reached ({type(exc).__name__})"
@@ -342,13 +356,6 @@ def _map_error(exc: ClientError, table: str) -> Exception:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _old_item(exc: BaseException) -> Attrs | None:
-    if isinstance(exc, ClientError):
-        item: Attrs | None = exc.response.get("Item")  # type: ignore[assignment]
-        return item
-    return None
 
 
 # -- conversions --------------------------------------------------------------------------

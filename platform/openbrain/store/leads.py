@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openbrain.domain.base import utcnow
-from openbrain.domain.errors import NotFoundError
+from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode
-from openbrain.store.driver import Item, MustExist, TableDriver
+from openbrain.store.codec import decode, encode, validated
+from openbrain.store.driver import Item, MustExist, TableDriver, encode_cursor
 
 LeadFilter = Callable[[Lead], bool]
 
@@ -36,11 +36,11 @@ class LeadRepository:
 
     def save(self, lead: Lead) -> None:
         if lead.client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
-        self._driver.put(lead_item(lead))
+            raise ForbiddenError("record belongs to another tenant")
+        self._driver.put(lead_item(validated(lead)))
 
     def update(self, lead_id: str, fields: LeadFields) -> Lead:
-        lead = self.require(lead_id).merged(fields, utcnow())
+        lead = self.require(lead_id).merged(validated(fields), utcnow())
         self._driver.put(lead_item(lead), MustExist())
         return lead
 
@@ -58,10 +58,13 @@ class LeadRepository:
             page = self._driver.query(
                 self._pk, "L#", newest_first=True, limit=limit, cursor=cursor
             )
-            for item in page.items:
+            for n, item in enumerate(page.items, 1):
                 lead = decode(item.data, Lead)
                 if where is None or where(lead):
                     found.append(lead)
+                if len(found) == limit:  # full: resume right after this lead, if any remain
+                    more = n < len(page.items) or page.cursor is not None
+                    return found, encode_cursor(item, index=False) if more else None
             cursor = page.cursor
             if len(found) >= limit or cursor is None:
                 return found, cursor

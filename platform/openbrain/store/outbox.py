@@ -11,6 +11,7 @@ import contextlib
 import msgspec
 
 from openbrain.domain.base import utcnow
+from openbrain.domain.errors import ForbiddenError
 from openbrain.domain.event import Event
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
@@ -36,7 +37,7 @@ class OutboxRepository:
     def add(self, event: Event) -> None:
         """Add an event outside a turn (e.g. a test event sent from the dashboard)."""
         if event.client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
+            raise ForbiddenError("record belongs to another tenant")
         self._driver.put(event_item(event), MustNotExist())
 
     def get(self, event_id: str) -> Event | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import msgspec
 
-from openbrain.domain.errors import ConflictError, NotFoundError
+from openbrain.domain.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from openbrain.domain.event import Event, ToolAction
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
@@ -105,7 +105,7 @@ class SessionRepository:
             self._check_tenant(event.client_id)
             ops.append(Put(event_item(event), MustNotExist()))
         if len(ops) > MAX_TRANSACT_ITEMS:
-            raise ConflictError(
+            raise InvalidError(
                 f"a turn may write at most {MAX_TRANSACT_ITEMS} records; this one has {len(ops)}"
             )
         try:
@@ -164,4 +164,4 @@ class SessionRepository:
 
     def _check_tenant(self, client_id: str) -> None:
         if client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
+            raise ForbiddenError("record belongs to another tenant")

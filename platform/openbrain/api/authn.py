@@ -1,0 +1,140 @@
+"""Authentication: turn the request's credential into a :class:`Principal`, or refuse (401).
+
+* ``ob_sk_…`` secret keys and ``ob_pk_…`` publishable keys: one strongly consistent ``get``
+  in the tenant the token names, then SHA-256 and a constant-time compare. Nothing about a
+  key is cached, so revocation takes effect on the next request.
+* Widget session tokens (minted by ``POST /v1/widget/session``): signature, expiry, and the
+  publishable key they came from must still be active.
+* JWTs: see :mod:`openbrain.auth.jwt_tokens`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from openbrain.api.principal import Principal, PrincipalKind
+from openbrain.api.tenant_cache import TenantCache
+from openbrain.auth.api_keys import is_key_shaped, parse_key, verify_secret
+from openbrain.auth.jwt_tokens import JwtVerifier, looks_like_jwt
+from openbrain.auth.widget_tokens import WidgetTokens
+from openbrain.domain.api_key import ApiKey
+from openbrain.domain.base import utcnow
+from openbrain.domain.errors import ForbiddenError, UnauthorizedError
+from openbrain.domain.tenant import Tenant
+from openbrain.store import TableDriver, TenantStore
+
+TOUCH_INTERVAL = timedelta(minutes=1)
+_MAX_TOKEN_LENGTH = 8192
+
+
+def extract_token(authorization: str | None, api_key: str | None) -> str:
+    """The bearer token from ``Authorization: Bearer …`` or ``X-API-Key``."""
+    if authorization is not None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise UnauthorizedError("the Authorization header must be 'Bearer <key or token>'")
+        token = token.strip()
+    elif api_key is not None:
+        token = api_key.strip()
+    else:
+        raise UnauthorizedError("a credential is required (Authorization: Bearer … or X-API-Key)")
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        raise UnauthorizedError("the credential is malformed")
+    return token
+
+
+class Authenticator:
+    def __init__(
+        self,
+        driver: TableDriver,
+        tenants: TenantCache,
+        jwt_verifier: JwtVerifier,
+        widget_tokens: WidgetTokens,
+    ) -> None:
+        self._driver = driver
+        self._tenants = tenants
+        self._jwt = jwt_verifier
+        self._widget = widget_tokens
+        self._touched: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, token: str) -> Principal:
+        if is_key_shaped(token):
+            return self._key(token)
+        if self._widget.is_widget_token(token):
+            return self._widget_session(token)
+        if looks_like_jwt(token):
+            claims = self._jwt.verify(token)
+            if claims.client_id is not None:
+                self._check_tenant(claims.client_id)
+            return Principal(
+                kind="jwt",
+                client_id=claims.client_id,
+                role=claims.role,
+                scopes=frozenset(claims.scopes),
+                subject=f"jwt:{claims.subject}",
+            )
+        raise UnauthorizedError("the credential is malformed")
+
+    def _key(self, token: str) -> Principal:
+        parsed = parse_key(token)
+        if parsed is None:
+            raise UnauthorizedError("the API key is malformed")
+        key = TenantStore(self._driver, parsed.client_id).api_keys.get(parsed.key_id)
+        # One message for every miss, so the answer does not tell which part was wrong.
+        if key is None or key.kind != parsed.kind or not verify_secret(token, key.secret_hash):
+            raise UnauthorizedError("the API key is not valid")
+        if not key.active:
+            raise UnauthorizedError("the API key has been revoked")
+        tenant = self._check_tenant(key.client_id)
+        self._touch(key)
+        kind: PrincipalKind = "secret" if key.kind == "secret" else "publishable"
+        return Principal(
+            kind=kind,
+            client_id=key.client_id,
+            role="key",
+            scopes=frozenset(key.scopes) if kind == "secret" else frozenset(),
+            subject=f"key:{key.key_id}",
+            key_id=key.key_id,
+            allowed_origins=tuple(key.allowed_origins or tenant.widget_origins),
+            profiles=tuple(key.profiles),
+        )
+
+    def _widget_session(self, token: str) -> Principal:
+        grant = self._widget.verify(token)
+        key = TenantStore(self._driver, grant.client_id).api_keys.get(grant.key_id)
+        if key is None or not key.active:
+            raise UnauthorizedError("the widget's key has been revoked")
+        self._check_tenant(grant.client_id)
+        return Principal(
+            kind="publishable-session",
+            client_id=grant.client_id,
+            role="widget",
+            scopes=frozenset({"chat"}),
+            subject=f"visitor:{grant.visitor_id}",
+            key_id=grant.key_id,
+            allowed_origins=(grant.origin,),
+            profiles=(grant.profile,),
+            grant=grant,
+        )
+
+    def _check_tenant(self, client_id: str) -> Tenant:
+        tenant = self._tenants.get(client_id)
+        if tenant is None:
+            raise UnauthorizedError("the credential's tenant does not exist")
+        if tenant.disabled:
+            raise ForbiddenError(f"tenant {client_id!r} is disabled")
+        return tenant
+
+    def _touch(self, key: ApiKey) -> None:
+        """Record the key's last use at most once a minute (a write on the hot path)."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._touched.get(key.key_id)
+            if last is not None and now - last < TOUCH_INTERVAL.total_seconds():
+                return
+            self._touched[key.key_id] = now
+        if key.last_used_at is None or utcnow() - key.last_used_at >= TOUCH_INTERVAL:
+            TenantStore(self._driver, key.client_id).api_keys.touch(key)

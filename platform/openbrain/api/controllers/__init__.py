@@ -1,0 +1,28 @@
+"""One controller per resource; ``CONTROLLERS`` is what the app mounts."""
+
+from openbrain.api.controllers.chat import ChatController
+from openbrain.api.controllers.configs import ConfigsController, ToolsController
+from openbrain.api.controllers.events import EventsController
+from openbrain.api.controllers.health import HealthController
+from openbrain.api.controllers.keys import KeysController
+from openbrain.api.controllers.leads import LeadsController
+from openbrain.api.controllers.sessions import SessionsController
+from openbrain.api.controllers.tenants import TenantsController
+from openbrain.api.controllers.usage import UsageController
+from openbrain.api.controllers.widget import WidgetController
+
+CONTROLLERS = [
+    HealthController,
+    ChatController,
+    ConfigsController,
+    ToolsController,
+    SessionsController,
+    LeadsController,
+    KeysController,
+    UsageController,
+    WidgetController,
+    TenantsController,
+    EventsController,
+]
+
+__all__ = ("CONTROLLERS",)

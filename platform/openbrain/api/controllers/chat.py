@@ -1,0 +1,69 @@
+"""``POST /v1/chat``: the original ChatMessage protocol."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import Cookie
+from litestar.params import HeaderParameter, JSONBody
+
+from openbrain.api import chat_service
+from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
+from openbrain.api.guards import requires_scope
+from openbrain.domain.chat import ChatMessage, ChatReply
+from openbrain.store import TenantStore
+
+SESSION_COOKIE = "ob_session"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def session_response(reply: ChatReply, services: ServicesDep, *, cookie: bool,
+                     status_code: int = 200) -> Response[ChatReply]:
+    """The reply, with the session id in ``X-Session-Id`` (and the cookie, for browsers on
+    the API's own origin; widgets keep the id themselves)."""
+    cookies = []
+    if cookie:
+        cookies.append(Cookie(key=SESSION_COOKIE, value=reply.session_id, httponly=True,
+                              samesite="lax", path="/v1",
+                              max_age=services.settings.session_ttl_days * 86_400))
+    return Response(reply, status_code=status_code, cookies=cookies,
+                    headers={"X-Session-Id": reply.session_id})
+
+
+def _cookie_session(request: Request[Any, Any, Any], store: TenantStore) -> str | None:
+    """The session the cookie names, if it is still there (a browser whose session expired or
+    was erased simply starts a new one; an explicit ``X-Session-Id`` that is gone is a 404)."""
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value or not _SESSION_ID.match(value) or store.sessions.get(value) is None:
+        return None
+    return value
+
+
+class ChatController(Controller):
+    path = "/v1/chat"
+    tags = ["chat"]
+
+    @post(operation_id="chat", guards=[requires_scope("chat", widget=True)], status_code=200,
+          sync_to_thread=True)
+    def chat(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ChatMessage],
+        services: ServicesDep,
+        store: StoreDep,
+        principal: PrincipalDep,
+        x_session_id: Annotated[str | None, HeaderParameter(name="X-Session-Id", required=False,
+                                                      pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+    ) -> Response[ChatReply]:
+        if data.session_id is None and not data.reset:
+            session_id = x_session_id
+            if session_id is None and principal.grant is None:
+                session_id = _cookie_session(request, store)
+            if session_id:
+                data = msgspec.structs.replace(data, session_id=session_id)
+        data = chat_service.prepare(services, store, principal, data)
+        reply = chat_service.run_turn(services, store, principal, data)
+        return session_response(reply, services, cookie=principal.grant is None)

@@ -1,0 +1,87 @@
+"""Agent profiles (configs) and their versions; the tool catalogue they pick from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, delete, get, post, put
+from litestar.params import HeaderParameter, JSONBody, Parameter
+
+from openbrain.api.controllers._common import CursorParam, LimitParam, ProfileParam
+from openbrain.api.deps import ServicesDep, StoreDep
+from openbrain.api.guards import requires_scope
+from openbrain.api.schemas import ConfigPage, ToolInfo
+from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.errors import InvalidError
+
+VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit():
+        raise InvalidError("If-Match must be the profile version you edited, e.g. If-Match: 3")
+    return int(raw)
+
+
+class ConfigsController(Controller):
+    path = "/v1/configs"
+    tags = ["configs"]
+
+    @get(operation_id="listConfigs", guards=[requires_scope("configs:read")], sync_to_thread=True)
+    def list_configs(self, store: StoreDep) -> ConfigPage:
+        return ConfigPage(items=store.configs.list(), cursor=None)
+
+    @get("/{name:str}", operation_id="getConfig", guards=[requires_scope("configs:read")],
+         sync_to_thread=True)
+    def get_config(self, name: ProfileParam, store: StoreDep) -> AgentConfig:
+        return store.configs.require(name)
+
+    @put("/{name:str}", operation_id="putConfig", guards=[requires_scope("configs:write")],
+         sync_to_thread=True)
+    def put_config(
+        self, name: ProfileParam, data: JSONBody[AgentSettings], store: StoreDep,
+        services: ServicesDep,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
+                                                  max_length=40)] = None,
+    ) -> AgentConfig:
+        """Save a new version (``If-Match: <version>`` refuses to overwrite a newer one)."""
+        services.tools.check(data.tools)
+        return store.configs.save(name, data, expected_version=_if_match(if_match))
+
+    @delete("/{name:str}", operation_id="deleteConfig", guards=[requires_scope("configs:write")],
+            sync_to_thread=True)
+    def delete_config(self, name: ProfileParam, store: StoreDep) -> None:
+        store.configs.delete(name)
+
+    @get("/{name:str}/versions", operation_id="listConfigVersions",
+         guards=[requires_scope("configs:read")], sync_to_thread=True)
+    def versions(self, name: ProfileParam, store: StoreDep, limit: LimitParam = 50,
+                 cursor: CursorParam = None) -> ConfigPage:
+        store.configs.require(name)
+        items, next_cursor = store.configs.versions(name, limit=limit, cursor=cursor)
+        return ConfigPage(items=items, cursor=next_cursor)
+
+    @get("/{name:str}/versions/{version:int}", operation_id="getConfigVersion",
+         guards=[requires_scope("configs:read")], sync_to_thread=True)
+    def get_version(self, name: ProfileParam, version: VersionParam,
+                    store: StoreDep) -> AgentConfig:
+        return store.configs.get_version(name, version)
+
+    @post("/{name:str}/versions/{version:int}/restore", operation_id="restoreConfigVersion",
+          guards=[requires_scope("configs:write")], status_code=200, sync_to_thread=True)
+    def restore(self, name: ProfileParam, version: VersionParam, store: StoreDep) -> AgentConfig:
+        store.configs.require(name)
+        return store.configs.restore(name, version)
+
+
+class ToolsController(Controller):
+    path = "/v1/tools"
+    tags = ["configs"]
+
+    @get(operation_id="listTools", guards=[requires_scope("configs:read")], sync_to_thread=False)
+    def list_tools(self, services: ServicesDep) -> list[ToolInfo]:
+        described: list[dict[str, Any]] = services.tools.describe()
+        return [ToolInfo(**d) for d in described]

@@ -1,0 +1,109 @@
+"""Event delivery for a tenant: outbox events, routes (and their signing secrets), the
+delivery log, dead letters and redrive. Thin: :class:`openbrain.events.service.EventsService`
+does the work."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, post
+from litestar.params import JSONBody, Parameter, QueryParameter
+
+from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
+from openbrain.api.deps import ServicesDep, StoreDep
+from openbrain.api.guards import requires_scope
+from openbrain.api.schemas import DeadLetterPage, DeliveryPage, EventPage, Redriven
+from openbrain.domain.delivery import (
+    DeadLetter,
+    DeadLetterDetail,
+    NewRoute,
+    RouteInfo,
+    RouteWithSecret,
+)
+from openbrain.domain.event import Event
+from openbrain.events.service import EventsService
+
+OptionalId = Annotated[str | None, Parameter(required=False, pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+_SCAN_PAGES = 20
+_guard = [requires_scope("events:manage")]
+
+
+def events_service(services: ServicesDep, store: StoreDep) -> EventsService:
+    return EventsService(services.driver, store.client_id, resolver=services.route_resolver(),
+                         publisher=services.publisher, aws_mode=services.settings.aws_mode)
+
+
+class EventsController(Controller):
+    path = "/v1"
+    tags = ["events"]
+
+    @get("/events", operation_id="listEvents", guards=_guard, sync_to_thread=True)
+    def list_events(self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
+                    session_id: Annotated[OptionalId, QueryParameter(name="sessionId")] = None,
+                    ) -> EventPage:
+        found: list[Event] = []
+        for _ in range(_SCAN_PAGES):
+            page, cursor = store.outbox.list(limit=limit, cursor=cursor)
+            found.extend(e for e in page if session_id is None or e.session_id == session_id)
+            if len(found) >= limit or cursor is None:
+                break
+        return EventPage(items=found[:limit], cursor=cursor)
+
+    @get("/routes", operation_id="listRoutes", guards=_guard, sync_to_thread=True)
+    def list_routes(self, services: ServicesDep, store: StoreDep) -> list[RouteInfo]:
+        return events_service(services, store).list_routes()
+
+    @post("/routes", operation_id="addRoute", guards=_guard, status_code=201, sync_to_thread=True)
+    def add_route(
+        self, data: JSONBody[NewRoute], services: ServicesDep, store: StoreDep
+    ) -> RouteWithSecret:
+        return events_service(services, store).add_route(data)
+
+    @post("/routes/{route_id:str}/rotate-secret", operation_id="rotateRouteSecret", guards=_guard,
+          status_code=200, sync_to_thread=True)
+    def rotate(self, route_id: IdParam, services: ServicesDep, store: StoreDep) -> RouteWithSecret:
+        return events_service(services, store).rotate_secret(route_id)
+
+    @delete("/routes/{route_id:str}", operation_id="deleteRoute", guards=_guard,
+            sync_to_thread=True)
+    def delete_route(self, route_id: IdParam, services: ServicesDep, store: StoreDep) -> None:
+        events_service(services, store).delete_route(route_id)
+
+    @get("/deliveries", operation_id="listDeliveries", guards=_guard, sync_to_thread=True)
+    def list_deliveries(
+        self, services: ServicesDep, store: StoreDep, limit: LimitParam = 50,
+        cursor: CursorParam = None,
+        event_id: Annotated[OptionalId, QueryParameter(name="eventId")] = None,
+        route_id: Annotated[OptionalId, QueryParameter(name="routeId")] = None,
+    ) -> DeliveryPage:
+        items, next_cursor = events_service(services, store).list_deliveries(
+            event_id=event_id, route_id=route_id, limit=limit, cursor=cursor)
+        return DeliveryPage(items=items, cursor=next_cursor)
+
+    @get("/dead-letters", operation_id="listDeadLetters", guards=_guard, sync_to_thread=True)
+    def list_dead_letters(
+        self, services: ServicesDep, store: StoreDep, limit: LimitParam = 50,
+        cursor: CursorParam = None,
+        include_redriven: Annotated[bool, QueryParameter(name="includeRedriven")] = False,
+    ) -> DeadLetterPage:
+        items, next_cursor = events_service(services, store).list_dead_letters(
+            include_redriven=include_redriven, limit=limit, cursor=cursor)
+        return DeadLetterPage(items=items, cursor=next_cursor)
+
+    @get("/dead-letters/{dead_letter_id:str}", operation_id="getDeadLetter", guards=_guard,
+         sync_to_thread=True)
+    def get_dead_letter(self, dead_letter_id: IdParam, services: ServicesDep,
+                        store: StoreDep) -> DeadLetterDetail:
+        return events_service(services, store).get_dead_letter(dead_letter_id)
+
+    @post("/dead-letters/{dead_letter_id:str}/redrive", operation_id="redriveDeadLetter",
+          guards=_guard, status_code=200, sync_to_thread=True)
+    def redrive(self, dead_letter_id: IdParam, services: ServicesDep,
+                store: StoreDep) -> DeadLetter:
+        return events_service(services, store).redrive(dead_letter_id)
+
+    @post("/dead-letters/redrive", operation_id="redriveAllDeadLetters", guards=_guard,
+          status_code=200, sync_to_thread=True)
+    def redrive_all(self, services: ServicesDep, store: StoreDep) -> Redriven:
+        return Redriven(redriven=events_service(services, store).redrive_all())
+

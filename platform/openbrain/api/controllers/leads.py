@@ -1,0 +1,101 @@
+"""Leads: list with filters, CSV export, read, edit, erase."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch
+from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
+
+from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
+from openbrain.api.deps import StoreDep
+from openbrain.api.guards import requires_scope
+from openbrain.api.schemas import LeadPage
+from openbrain.domain.lead import Lead, LeadFields, LeadStatus
+
+StatusParam = Annotated[LeadStatus | None, Parameter(required=False)]
+QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200)]
+CSV_COLUMNS = ("leadId", "sessionId", "status", "fullName", "firstName", "middleName",
+               "lastName", "email", "phone", "dateOfBirth", "stateOfResidence", "medications",
+               "notes", "createdAt", "updatedAt")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _matches(status: str | None, q: str | None):  # type: ignore[no-untyped-def]
+    needle = q.casefold() if q else None
+
+    def where(lead: Lead) -> bool:
+        if status is not None and lead.status != status:
+            return False
+        if needle is None:
+            return True
+        return any(needle in v.casefold() for v in (lead.full_name, lead.first_name,
+                                                     lead.last_name, lead.email, lead.phone) if v)
+
+    return where
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
+    # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _csv_rows(store: StoreDep, status: str | None, q: str | None) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    cursor: str | None = None
+    where = _matches(status, q)
+    while True:
+        leads, cursor = store.leads.list(limit=200, cursor=cursor, where=where)
+        for lead in leads:
+            writer.writerow([_cell(v) for v in (
+                lead.lead_id, lead.session_id, lead.status, lead.full_name, lead.first_name,
+                lead.middle_name, lead.last_name, lead.email, lead.phone, lead.date_of_birth,
+                lead.state_of_residence, lead.medications, lead.notes,
+                lead.created_at.isoformat(), lead.updated_at.isoformat())])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if cursor is None:
+            return
+
+
+class LeadsController(Controller):
+    path = "/v1/leads"
+    tags = ["leads"]
+
+    @get(operation_id="listLeads", guards=[requires_scope("leads:read")], sync_to_thread=True)
+    def list_leads(self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
+                   status: StatusParam = None, q: QueryParam = None) -> LeadPage:
+        items, next_cursor = store.leads.list(limit=limit, cursor=cursor,
+                                              where=_matches(status, q))
+        return LeadPage(items=items, cursor=next_cursor)
+
+    @get("/export.csv", operation_id="exportLeads", guards=[requires_scope("leads:read")],
+         sync_to_thread=False, media_type="text/csv")
+    def export(self, store: StoreDep, status: StatusParam = None,
+               q: QueryParam = None) -> Stream:
+        return Stream(_csv_rows(store, status, q), media_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": 'attachment; filename="leads.csv"'})
+
+    @get("/{lead_id:str}", operation_id="getLead", guards=[requires_scope("leads:read")],
+         sync_to_thread=True)
+    def get_lead(self, lead_id: IdParam, store: StoreDep) -> Lead:
+        return store.leads.require(lead_id)
+
+    @patch("/{lead_id:str}", operation_id="updateLead", guards=[requires_scope("leads:write")],
+           sync_to_thread=True)
+    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], store: StoreDep) -> Lead:
+        return store.leads.update(lead_id, data)
+
+    @delete("/{lead_id:str}", operation_id="eraseLead", guards=[requires_scope("leads:write")],
+            sync_to_thread=True)
+    def erase_lead(self, lead_id: IdParam, store: StoreDep) -> None:
+        """Erase the lead together with its session and messages (right to erasure)."""
+        store.erase_lead(lead_id)

@@ -1,0 +1,110 @@
+"""Sessions: start one, send a message (JSON or SSE), read the transcript, list, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import JSONBody, Parameter
+from litestar.response import ServerSentEvent
+
+from openbrain.api import chat_service
+from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam, ProfileParam
+from openbrain.api.controllers.chat import session_response
+from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
+from openbrain.api.guards import requires_scope
+from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
+from openbrain.domain.chat import ChatMessage, ChatReply
+from openbrain.domain.event import ToolAction
+from openbrain.domain.session import ChatSession
+
+_SCAN_PAGES = 20
+
+
+class SessionsController(Controller):
+    path = "/v1/sessions"
+    tags = ["sessions"]
+
+    @post(operation_id="startSession", guards=[requires_scope("chat", widget=True)],
+          status_code=201, sync_to_thread=True)
+    def start(self, data: JSONBody[StartSession], services: ServicesDep, store: StoreDep,
+              principal: PrincipalDep) -> Response[ChatReply]:
+        request = ChatMessage(reset=True, agent_config=data.profile,
+                              agent_config_overrides=data.overrides, context=data.context)
+        request = chat_service.prepare(services, store, principal, request)
+        reply = chat_service.run_turn(services, store, principal, request)
+        return session_response(reply, services, cookie=False, status_code=201)
+
+    @get(operation_id="listSessions", guards=[requires_scope("sessions:read")],
+         sync_to_thread=True)
+    def list_sessions(
+        self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
+        profile: Annotated[ProfileParam | None, Parameter(required=False)] = None,
+        since: Annotated[datetime | None, Parameter(required=False)] = None,
+        until: Annotated[datetime | None, Parameter(required=False)] = None,
+    ) -> SessionPage:
+        found: list[ChatSession] = []
+        for _ in range(_SCAN_PAGES):  # filters scan a bounded number of pages per request
+            page, cursor = store.sessions.list(limit=limit, cursor=cursor)
+            found.extend(
+                s for s in page
+                if (profile is None or s.profile_name == profile)
+                and (since is None or s.created_at >= since)
+                and (until is None or s.created_at <= until)
+            )
+            if len(found) >= limit or cursor is None:
+                break
+        return SessionPage(items=found[:limit], cursor=cursor)
+
+    @get("/{session_id:str}", operation_id="getSession",
+         guards=[requires_scope("sessions:read")], sync_to_thread=True)
+    def get_session(self, session_id: IdParam, store: StoreDep) -> ChatSession:
+        return store.sessions.require(session_id)
+
+    @delete("/{session_id:str}", operation_id="deleteSession",
+            guards=[requires_scope("sessions:read", "leads:write")], sync_to_thread=True)
+    def delete_session(self, session_id: IdParam, store: StoreDep) -> None:
+        """Erase the session, its messages and the lead it captured."""
+        session = store.sessions.require(session_id)
+        if session.lead_id and store.leads.get(session.lead_id) is not None:
+            store.erase_lead(session.lead_id)
+        store.sessions.delete(session_id)
+
+    @get("/{session_id:str}/messages", operation_id="listMessages",
+         guards=[requires_scope("sessions:read", widget=True)], sync_to_thread=True)
+    def messages(self, session_id: IdParam, store: StoreDep, principal: PrincipalDep,
+                 limit: LimitParam = 50, cursor: CursorParam = None) -> MessagePage:
+        """The transcript, oldest first (a widget session reads its own session only)."""
+        if principal.grant is not None:
+            chat_service.visible_session(store, principal, session_id)
+        else:
+            store.sessions.require(session_id)
+        items, next_cursor = store.sessions.transcript(session_id, limit=limit, cursor=cursor)
+        return MessagePage(items=items, cursor=next_cursor)
+
+    @get("/{session_id:str}/tool-actions", operation_id="listToolActions",
+         guards=[requires_scope("sessions:read")], sync_to_thread=True)
+    def tool_actions(self, session_id: IdParam, store: StoreDep,
+                     limit: LimitParam = 100) -> list[ToolAction]:
+        store.sessions.require(session_id)
+        return store.sessions.tool_actions(session_id, limit=limit)
+
+    @post("/{session_id:str}/messages", operation_id="sendMessage",
+          guards=[requires_scope("chat", widget=True)], status_code=200, sync_to_thread=True)
+    def send(
+        self, request: Request[Any, Any, Any], session_id: IdParam, data: JSONBody[SendMessage],
+        services: ServicesDep, store: StoreDep, principal: PrincipalDep,
+    ) -> Response[ChatReply]:
+        """The reply as JSON, or with ``Accept: text/event-stream`` an SSE stream: ``token``
+        events (``{"text": …}``), then ``done`` (the reply) or ``error`` (a problem detail)."""
+        chat = ChatMessage(session_id=session_id, message=data.message, context=data.context)
+        chat = chat_service.prepare(services, store, principal, chat)
+        if "text/event-stream" in request.headers.get("accept", ""):
+            request_id = request.scope["state"].get("request_id")
+            events = chat_service.stream_turn(services, store, principal, chat, request_id)
+            return ServerSentEvent(events, headers={"X-Session-Id": session_id,  # type: ignore[return-value]
+                                                    "Cache-Control": "no-cache",
+                                                    "X-Accel-Buffering": "no"})
+        reply = chat_service.run_turn(services, store, principal, chat)
+        return session_response(reply, services, cookie=False)

@@ -1,0 +1,129 @@
+"""The one exception mapper: every error becomes an RFC 9457 problem detail.
+
+Registered once on the app. Domain errors map by class, Litestar's own errors (unknown route,
+wrong method, bad JSON, validation, body too large) keep their 4xx status, and anything else
+is a 500 whose detail says nothing about internals (the traceback goes to the redacted log).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from openbrain.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    OpenBrainError,
+    RateLimitedError,
+    UnauthorizedError,
+    UpstreamError,
+    UpstreamTimeoutError,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = structlog.get_logger("openbrain.api")
+
+# Most specific first: UpstreamTimeoutError is an UpstreamError.
+_STATUS: tuple[tuple[type[OpenBrainError], int, str], ...] = (
+    (InvalidError, 422, "invalid"),
+    (NotFoundError, 404, "not-found"),
+    (ConflictError, 409, "conflict"),
+    (ForbiddenError, 403, "forbidden"),
+    (UnauthorizedError, 401, "unauthorized"),
+    (RateLimitedError, 429, "rate-limited"),
+    (UpstreamTimeoutError, 504, "upstream-timeout"),
+    (UpstreamError, 502, "upstream"),
+)
+_HTTP_TITLES = {
+    400: ("Bad request", "bad-request"),
+    401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    413: ("Request body too large", "too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+    429: ("Too many requests", "rate-limited"),
+}
+
+
+class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem detail (plus ``requestId`` to find the request in the logs)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    request_id: str | None = msgspec.field(default=None, name="requestId")
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None) -> Problem:
+    """The problem detail an exception stands for (also used for SSE ``error`` events)."""
+    if isinstance(exc, OpenBrainError):
+        for cls, status, slug in _STATUS:
+            if isinstance(exc, cls):
+                return Problem(type=f"urn:openbrain:problem:{slug}", title=exc.title,
+                               status=status, detail=exc.detail, instance=path,
+                               request_id=request_id)
+    if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
+        return Problem(type="urn:openbrain:problem:bad-request", title="Bad request", status=400,
+                       detail=str(exc), instance=path, request_id=request_id)
+    if isinstance(exc, HTTPException):
+        status = exc.status_code if 400 <= exc.status_code < 600 else 500
+        title, slug = _HTTP_TITLES.get(status, ("Error", "error"))
+        errors = _validation_errors(exc) if isinstance(exc, ValidationException) else None
+        detail = exc.detail
+        if errors:
+            detail = "; ".join(_message(e) for e in errors if e.get("message"))
+        return Problem(type=f"urn:openbrain:problem:{slug}", title=title, status=status,
+                       detail=detail or title, instance=path, request_id=request_id,
+                       errors=errors)
+    return Problem(type="urn:openbrain:problem:internal", title="Internal error", status=500,
+                   detail="the server failed to handle this request; it has been logged",
+                   instance=path, request_id=request_id)
+
+
+def _message(error: dict[str, Any]) -> str:
+    # Litestar reports a missing body as the bare name of the parameter.
+    if error.get("key") == "data" and error.get("message") == "'data'":
+        return "a JSON body is required"
+    return str(error["message"])
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, Any]] | None:
+    extra = exc.extra
+    if isinstance(extra, list):
+        return [{k: v for k, v in e.items() if k in {"key", "message", "source"}}
+                for e in extra if isinstance(e, dict)] or None
+    return None
+
+
+def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """The app's exception handler."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    problem = problem_for(exc, request.url.path, request_id)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if problem.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="openbrain"'
+    if problem.status >= 500 and not isinstance(exc, OpenBrainError):
+        log.error("unhandled_error", path=request.url.path, exc_info=exc)
+    elif problem.status >= 500:
+        log.warning("upstream_error", path=request.url.path, status=problem.status,
+                    error=type(exc).__name__)
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers = {**exc.headers, **headers}
+    return Response(problem, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,
+                    headers=headers)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Exception: problem_response}
+__all__ = ("EXCEPTION_HANDLERS", "Problem", "problem_for", "problem_response")

@@ -1,0 +1,139 @@
+"""Request and response bodies of the API that are not domain records (camelCase JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from openbrain.domain.agent_config import AgentConfig
+from openbrain.domain.api_key import ApiKey, KeyKind, Scope
+from openbrain.domain.base import Identifier, MessageText, ProfileName, Record, Request, ShortText
+from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
+from openbrain.domain.event import Event, ToolAction, Usage
+from openbrain.domain.lead import Lead
+from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.tenant import Origin, Tenant
+
+Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
+Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
+Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class Health(Record, kw_only=True, frozen=True):
+    status: str = "ok"
+
+
+class Me(Record, kw_only=True, frozen=True):
+    client_id: str | None
+    kind: str
+    role: str
+    scopes: list[str]
+
+
+class StartSession(Request, kw_only=True, frozen=True):
+    profile: ProfileName | None = None
+    overrides: dict[str, Any] = msgspec.field(default_factory=dict)
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class SendMessage(Request, kw_only=True, frozen=True):
+    message: MessageText
+    context: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class NewKey(Request, kw_only=True, frozen=True):
+    kind: KeyKind = "secret"
+    name: ShortText = ""
+    scopes: Annotated[list[Scope], msgspec.Meta(max_length=16)] = msgspec.field(
+        default_factory=list
+    )
+    allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+    profiles: Annotated[list[ProfileName], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class CreatedKey(Record, kw_only=True, frozen=True):
+    key: ApiKey
+    secret: str
+
+
+class WidgetSessionRequest(Request, kw_only=True, frozen=True):
+    profile: ProfileName | None = None
+    session_id: Identifier | None = None
+
+
+class WidgetSession(Record, kw_only=True, frozen=True):
+    token: str
+    expires_at: datetime
+    profile: str
+    session_id: str | None = None
+
+
+class Redriven(Record, kw_only=True, frozen=True):
+    redriven: int
+
+
+class ConfigPage(Record, kw_only=True, frozen=True):
+    items: list[AgentConfig]
+    cursor: str | None = None
+
+
+class SessionPage(Record, kw_only=True, frozen=True):
+    items: list[ChatSession]
+    cursor: str | None = None
+
+
+class MessagePage(Record, kw_only=True, frozen=True):
+    items: list[Message]
+    cursor: str | None = None
+
+
+class ToolActionPage(Record, kw_only=True, frozen=True):
+    items: list[ToolAction]
+    cursor: str | None = None
+
+
+class LeadPage(Record, kw_only=True, frozen=True):
+    items: list[Lead]
+    cursor: str | None = None
+
+
+class KeyPage(Record, kw_only=True, frozen=True):
+    items: list[ApiKey]
+    cursor: str | None = None
+
+
+class EventPage(Record, kw_only=True, frozen=True):
+    items: list[Event]
+    cursor: str | None = None
+
+
+class UsagePage(Record, kw_only=True, frozen=True):
+    items: list[Usage]
+    cursor: str | None = None
+
+
+class TenantPage(Record, kw_only=True, frozen=True):
+    items: list[Tenant]
+    cursor: str | None = None
+
+
+class ToolInfo(Record, kw_only=True, frozen=True):
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+class DeliveryPage(Record, kw_only=True, frozen=True):
+    items: list[DeliveryAttempt]
+    cursor: str | None = None
+
+
+class DeadLetterPage(Record, kw_only=True, frozen=True):
+    items: list[DeadLetter]
+    cursor: str | None = None

@@ -1,0 +1,28 @@
+"""``ob serve``: the API on uvicorn in embedded mode (or against DynamoDB/EventBridge when the
+settings point there)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from openbrain.api.app import create_app
+from openbrain.api.logs import configure_logging
+from openbrain.settings import Settings, get_settings
+
+
+def serve(settings: Settings | None = None) -> None:
+    """Run until interrupted. Prints the URL; logs go to stderr as JSON (redacted)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    app = create_app(settings, embedded=True)
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"OpenBrain API on {url}  (OpenAPI: {url}/schema, widget: {url}/widget.js)", flush=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,  # our middleware logs requests without query strings
+        log_config=None,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,42 @@
+"""What handlers need, built once per app and injected (never module globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.datastructures import State
+
+from openbrain.agent.executor import TurnExecutor
+from openbrain.api.authn import Authenticator
+from openbrain.api.limits import RateLimiter, TokenBudget
+from openbrain.api.tenant_cache import TenantCache
+from openbrain.auth.widget_tokens import WidgetTokens
+from openbrain.events.routes import RouteResolver
+from openbrain.settings import Settings
+from openbrain.store import TableDriver
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    settings: Settings
+    driver: TableDriver
+    tenants: TenantCache
+    authenticator: Authenticator
+    widget_tokens: WidgetTokens
+    limiter: RateLimiter
+    budget: TokenBudget
+    executor: TurnExecutor
+    publisher: Any
+    tools: Any
+    route_resolver: Callable[[], RouteResolver]
+    """Built on first use (it reads the tenant specs)."""
+
+
+STATE_KEY = "openbrain"
+
+
+def services_of(state: State) -> Services:
+    services: Services = state[STATE_KEY]
+    return services

@@ -1,0 +1,1 @@
+"""Browser tests: the embeddable widget in headless Chromium."""
