@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Generator
+from typing import Any
+
+import pytest
 
 # Never reach a real LLM or AWS from tests, and never write into the user's data dir.
 os.environ.pop("OPENAI_API_KEY", None)
@@ -15,3 +19,21 @@ _DATA = tempfile.mkdtemp(prefix="ob-test-")
 os.environ.setdefault("OB_DATA_DIR", _DATA)
 os.environ.setdefault("OB_STORE", f"sqlite:///{_DATA}/openbrain.db")
 os.environ.setdefault("OB_LOG_JSON", "1")
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """Under ``scripts/test.sh`` (which installs Chromium and builds the dashboard) a browser
+    test that skips is a failure: CI must never pass by not running them."""
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        report.skipped
+        and os.environ.get("OB_REQUIRE_BROWSER") == "1"
+        and item.get_closest_marker("browser") is not None
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped but OB_REQUIRE_BROWSER=1: {report.longrepr}"

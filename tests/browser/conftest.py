@@ -197,7 +197,7 @@ def _seed(driver: TableDriver, *, allowed: str, other: str) -> str:
     return token
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def widget_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetEnv]:
     tmp = tmp_path_factory.mktemp("widget")
     (tmp / "tenants").mkdir()
@@ -230,7 +230,7 @@ def widget_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetEnv]:
     driver.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

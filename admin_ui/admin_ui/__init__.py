@@ -1,0 +1,1 @@
+"""The OpenBrain admin dashboard (Reflex app)."""

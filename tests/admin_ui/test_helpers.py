@@ -1,0 +1,142 @@
+"""Pure helpers: form conversion, diffs, chart series, tokens, transcripts, lead edits."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from admin_ui.helpers import (
+    DEFAULT_SETTINGS,
+    config_diff,
+    day_bounds,
+    form_from_config,
+    lead_form,
+    lead_patch,
+    settings_from_form,
+    split_list,
+    token_claims,
+    token_expired,
+    transcript_rows,
+    usage_by_day,
+    usage_by_profile,
+    version_rows,
+)
+
+
+def _jwt(claims: dict) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJIUzI1NiJ9.{body}.sig"
+
+
+def test_form_round_trips_every_setting() -> None:
+    config = DEFAULT_SETTINGS | {"maxTokens": 300, "temperature": 0.7, "model": "gpt-4o-mini"}
+    form = form_from_config(config)
+    assert form["maxTokens"] == "300"
+    assert form["temperature"] == "0.7"
+    settings, errors = settings_from_form(
+        form, ["capture_lead", "capture_lead"], ["model", "tools"], {"widgetEnabled": True}
+    )
+    assert errors == {}
+    assert settings["maxTokens"] == 300
+    assert settings["temperature"] == 0.7
+    assert settings["tools"] == ["capture_lead"]
+    assert settings["overridable"] == ["model", "tools"]
+    assert settings["widgetEnabled"] is True
+    assert settings["recordToolActions"] is False
+    assert set(settings) == set(DEFAULT_SETTINGS)
+
+
+def test_non_numbers_are_field_errors() -> None:
+    form = form_from_config({}) | {"maxTokens": "lots", "temperature": "warm"}
+    _, errors = settings_from_form(form, [], [], {})
+    assert errors == {
+        "maxTokens": "Max tokens must be a whole number",
+        "temperature": "Temperature must be a number",
+    }
+
+
+def test_diff_names_changed_fields_only() -> None:
+    old = DEFAULT_SETTINGS | {"version": 1}
+    new = DEFAULT_SETTINGS | {"version": 2, "maxTokens": 512, "tools": ["calculator"],
+                              "temperature": 0}
+    rows = config_diff(old, new)
+    assert [r["field"] for r in rows] == ["maxTokens", "tools"]
+    assert rows[0] == {"field": "maxTokens", "label": "Max tokens", "before": "1024",
+                       "after": "512"}
+    assert rows[1]["before"] == "(none)"
+
+
+def test_version_rows_are_newest_first_with_diffs() -> None:
+    v1 = DEFAULT_SETTINGS | {"version": 1, "createdAt": "2025-01-01T10:00:00+00:00"}
+    v2 = v1 | {"version": 2, "iceBreaker": "Hi"}
+    rows = version_rows([v1, v2])
+    assert [r["version"] for r in rows] == ["2", "1"]
+    assert "Ice breaker" in rows[0]["changes"]
+    assert rows[1]["changes"] == "first version"
+    assert rows[1]["created"] == "2025-01-01 10:00:00"
+
+
+def test_usage_series() -> None:
+    rows = [
+        {"day": "2025-01-02", "profileName": "a", "turns": 2, "inputTokens": 10,
+         "outputTokens": 5},
+        {"day": "2025-01-01", "profileName": "b", "turns": 1, "inputTokens": 100,
+         "outputTokens": 0},
+        {"day": "2025-01-02", "profileName": "b", "turns": 1, "inputTokens": 1,
+         "outputTokens": 1},
+    ]
+    assert usage_by_day(rows) == [
+        {"day": "2025-01-01", "turns": 1, "tokens": 100},
+        {"day": "2025-01-02", "turns": 3, "tokens": 17},
+    ]
+    assert usage_by_profile(rows) == [
+        {"profile": "b", "turns": 2, "tokens": 102},
+        {"profile": "a", "turns": 2, "tokens": 15},
+    ]
+
+
+def test_token_claims_and_expiry() -> None:
+    token = _jwt({"exp": 1000, "custom:clientId": "acme"})
+    assert token_claims(token)["custom:clientId"] == "acme"
+    assert token_expired(token, now=1000)
+    assert not token_expired(token, now=999)
+    assert token_claims("ob_sk_abc") == {}
+    assert not token_expired("ob_sk_abc")
+    assert token_claims("a.!!!.c") == {}
+
+
+def test_transcript_shows_tool_calls_and_actions() -> None:
+    messages = [
+        {"seq": 1, "role": "assistant", "content": "",
+         "toolCalls": [{"id": "1", "name": "capture_lead", "args": {"email": "a@b.co"}}],
+         "createdAt": "2025-01-01T00:00:01Z"},
+        {"seq": 0, "role": "user", "content": "I am a@b.co", "createdAt": "2025-01-01T00:00:00Z"},
+        {"seq": 2, "role": "tool", "name": "capture_lead", "content": "saved"},
+    ]
+    actions = [{"tool": "capture_lead", "args": {"email": "a@b.co"}, "output": "ok"}]
+    rows = transcript_rows(messages, actions)
+    assert [r["role"] for r in rows] == ["user", "assistant", "tool capture_lead",
+                                        "action capture_lead"]
+    assert 'calls capture_lead({"email": "a@b.co"})' in rows[1]["content"]
+    assert rows[3]["content"].endswith("→ ok")
+
+
+def test_lead_patch_sends_only_changes() -> None:
+    lead = {"leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "medications": ["a"],
+            "status": "new"}
+    form = lead_form(lead)
+    assert form["medications"] == "a"
+    form |= {"status": "qualified", "medications": "a, b", "email": "", "phone": " "}
+    assert lead_patch(form, lead) == {"status": "qualified", "medications": ["a", "b"]}
+    assert lead_patch(lead_form(lead), lead) == {}
+
+
+def test_split_list() -> None:
+    assert split_list("https://a.io, https://b.io\nhttps://a.io,,") == ["https://a.io",
+                                                                       "https://b.io"]
+
+
+def test_day_bounds_cover_whole_days() -> None:
+    assert day_bounds("2025-01-02", "2025-01-03") == (
+        "2025-01-02T00:00:00+00:00", "2025-01-03T23:59:59.999999+00:00")
+    assert day_bounds("", "") == ("", "")

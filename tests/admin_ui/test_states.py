@@ -1,0 +1,319 @@
+"""Dashboard states, driven as Reflex drives them, against a stub API over real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+from reflex.istate.data import ReflexURL, RouterData
+
+from admin_ui.auth import EXPIRED_MESSAGE, AuthState
+from admin_ui.events import EventsState
+from admin_ui.helpers import DEFAULT_SETTINGS
+from admin_ui.keys import KeysState
+from admin_ui.leads import LeadsState, LeadState
+from admin_ui.profiles import ChatState, EditorState
+from tests.admin_ui.conftest import run, substate
+from tests.admin_ui.stub_api import StubApi
+
+PROBLEM = "application/problem+json"
+
+
+def jwt(exp_in: float = 3600, tenant: str = "acme") -> str:
+    claims = {"exp": int(time.time() + exp_in), "custom:clientId": tenant, "custom:role": "admin"}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"eyJhbGciOiJIUzI1NiJ9.{body}.sig"
+
+
+def redirect_path(spec: Any) -> str | None:
+    for name, value in getattr(spec, "args", ()):
+        if str(name) == "path":
+            return json.loads(str(value))
+    return None
+
+
+def at(root: Any, url: str) -> None:
+    root.router = RouterData(url=ReflexURL(url))
+
+
+async def drain(gen: Any) -> list[Any]:
+    return [item async for item in gen]
+
+
+
+def config(version: int, **changes: Any) -> dict[str, Any]:
+    return DEFAULT_SETTINGS | {"clientId": "acme", "profileName": "sales", "version": version,
+                               "createdAt": "2025-01-01T00:00:00Z"} | changes
+
+
+def test_sign_in_checks_the_token_with_the_api(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/me", 200, {"clientId": "acme", "kind": "jwt", "role": "admin"})
+    auth = substate(state_tree, AuthState)
+    token = jwt()
+    auth.token_input = token
+    spec = run(auth.sign_in())
+    assert redirect_path(spec) == "/profiles"
+    assert auth.token == token
+    assert (auth.tenant, auth.role) == ("acme", "admin")
+    assert stub_api.requests[-1]["headers"]["Authorization"] == f"Bearer {token}"
+
+
+def test_refused_token_shows_the_api_message(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/me", 401, {"title": "Unauthorized", "status": 401,
+                                           "detail": "the token is not valid"},
+                    content_type=PROBLEM)
+    auth = substate(state_tree, AuthState)
+    auth.token_input = jwt()
+    assert run(auth.sign_in()) is None
+    assert auth.signin_error == "the token is not valid"
+    assert auth.token == ""
+
+
+def test_sign_in_link_signs_in(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/me", 200, {"clientId": "acme", "kind": "jwt", "role": "admin"})
+    token = jwt()
+    at(state_tree, f"http://127.0.0.1:3000/?token={token}")
+    auth = substate(state_tree, AuthState)
+    assert redirect_path(run(auth.on_signin_page())) == "/profiles"
+    assert auth.token == token
+
+
+def test_expired_token_returns_to_sign_in_with_a_message(state_tree: Any) -> None:
+    editor = substate(state_tree, EditorState)
+    editor.token = jwt(exp_in=-10)
+    assert redirect_path(run(editor.load())) == "/"
+    assert editor.token == ""
+    assert editor.signin_message == EXPIRED_MESSAGE
+
+
+def test_api_401_mid_session_signs_out(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/configs/sales", 401,
+                    {"title": "Unauthorized", "status": 401, "detail": "the token has expired"},
+                    content_type=PROBLEM)
+    at(state_tree, "http://127.0.0.1:3000/profile?name=sales")
+    editor = substate(state_tree, EditorState)
+    editor.token = jwt()
+    assert redirect_path(run(editor.load())) == "/"
+    assert editor.token == ""
+    assert "the token has expired" in editor.signin_message
+
+
+def test_other_tenants_profile_is_not_found(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/configs/theirs", 404,
+                    {"title": "Not found", "status": 404, "detail": "no profile 'theirs'"},
+                    content_type=PROBLEM)
+    at(state_tree, "http://127.0.0.1:3000/profile?name=theirs")
+    editor = substate(state_tree, EditorState)
+    editor.token = jwt()
+    assert run(editor.load()) is None
+    assert editor.not_found
+    assert editor.error == "no profile 'theirs'"
+
+
+def _loaded_editor(stub_api: StubApi, state_tree: Any) -> Any:
+    stub_api.answer("GET", "/v1/configs/sales", 200, config(1))
+    stub_api.answer("GET", "/v1/tools", 200, [{"name": "capture_lead", "description": "Save"}])
+    stub_api.answer("GET", "/v1/configs/sales/versions", 200,
+                    {"items": [config(1)], "cursor": None})
+    at(state_tree, "http://127.0.0.1:3000/profile?name=sales")
+    editor = substate(state_tree, EditorState)
+    editor.token = jwt()
+    run(editor.load())
+    return editor
+
+
+def test_load_fills_the_form_and_tools(stub_api: StubApi, state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    assert editor.name == "sales"
+    assert editor.version == 1
+    assert editor.form["maxTokens"] == "1024"
+    assert editor.available_tools == [{"name": "capture_lead", "description": "Save"}]
+    assert [v["version"] for v in editor.versions] == ["1"]
+
+
+def test_failed_save_keeps_the_form_and_names_the_field(
+    stub_api: StubApi, state_tree: Any
+) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales", 400,
+                    {"title": "Bad request", "status": 400,
+                     "detail": "Expected `int` <= 128000",
+                     "errors": [{"key": "maxTokens", "message": "Expected `int` <= 128000",
+                                 "source": "body"}]},
+                    content_type=PROBLEM)
+    editor.set_field("maxTokens", "999999")
+    editor.set_field("iceBreaker", "Howdy")
+    editor.toggle_tool("capture_lead", True)
+    assert run(editor.save()) is None
+    assert editor.error == "Expected `int` <= 128000"
+    assert editor.field_errors["maxTokens"] == "Expected `int` <= 128000"
+    assert editor.form["maxTokens"] == "999999"
+    assert editor.form["iceBreaker"] == "Howdy"
+    assert editor.selected_tools == ["capture_lead"]
+    sent = stub_api.requests[-1]
+    assert sent["headers"]["If-Match"] == "1"
+    assert sent["json"]["tools"] == ["capture_lead"]
+
+
+def test_non_number_is_refused_before_calling_the_api(
+    stub_api: StubApi, state_tree: Any
+) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    calls = len(stub_api.requests)
+    editor.set_field("temperature", "warm")
+    run(editor.save())
+    assert editor.field_errors["temperature"] == "Temperature must be a number"
+    assert len(stub_api.requests) == calls
+
+
+def test_save_shows_the_new_version(stub_api: StubApi, state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales", 200, config(2, maxTokens=300))
+    stub_api.answer("GET", "/v1/configs/sales/versions", 200,
+                    {"items": [config(2, maxTokens=300), config(1)], "cursor": None})
+    editor.set_field("maxTokens", "300")
+    run(editor.save())
+    assert editor.version == 2
+    assert editor.saved == "Saved as version 2."
+    assert editor.versions[0]["changes"] == "Max tokens: 1024 → 300"
+
+
+def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("POST", "/v1/sessions", 201, {"sessionId": "S1", "message": "Hello!"})
+    reply = {"sessionId": "S1", "message": "Thanks Ann", "lead": {
+        "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "medications": []}}
+    stream = ('event: token\ndata: {"text": "Thanks "}\n\n'
+              'event: token\ndata: {"text": "Ann"}\n\n'
+              f"event: done\ndata: {json.dumps(reply)}\n\n").encode()
+    stub_api.answer("POST", "/v1/sessions/S1/messages", 200, raw=stream,
+                    content_type="text/event-stream")
+    stub_api.answer("GET", "/v1/events", 200, {"items": [
+        {"detailType": "lead.created", "objectType": "lead", "objectId": "L1",
+         "occurredAt": "2025-01-01T00:00:00Z"}], "cursor": None})
+    chat = substate(state_tree, ChatState)
+    chat.token = jwt()
+    chat.name = "sales"
+    run(chat.reset_chat())
+    assert chat.chat == [{"role": "assistant", "text": "Hello!"}]
+    chat.set_draft("I am Ann Lee, ann@x.io")
+    partials: list[str] = []
+
+    async def send() -> None:
+        async for _ in chat.send():
+            partials.append(chat.partial)
+
+    run(send())
+    assert "Thanks Ann" in partials
+    assert chat.chat[-1] == {"role": "assistant", "text": "Thanks Ann"}
+    assert {f["name"]: f["value"] for f in chat.lead} == {
+        "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io"}
+    assert chat.chat_events[0]["type"] == "lead.created"
+    assert not chat.streaming
+
+
+def test_key_secret_is_shown_once(stub_api: StubApi, state_tree: Any) -> None:
+    key = {"keyId": "K1", "kind": "publishable", "name": "site", "scopes": ["chat"],
+           "allowedOrigins": ["https://shop.example"], "profiles": [],
+           "createdAt": "2025-01-01T00:00:00Z"}
+    stub_api.answer("POST", "/v1/keys", 201, {"key": key, "secret": "ob_pk_secret"})
+    stub_api.answer("GET", "/v1/keys", 200, {"items": [key], "cursor": None})
+    keys = substate(state_tree, KeysState)
+    keys.token = jwt()
+    keys.set_origins("https://shop.example")
+    keys.set_key_name("site")
+    run(keys.create())
+    assert keys.new_secret == "ob_pk_secret"
+    assert stub_api.requests[-2]["json"] == {
+        "kind": "publishable", "name": "site", "scopes": ["chat"],
+        "allowedOrigins": ["https://shop.example"], "profiles": []}
+    assert keys.keys[0]["id"] == "K1"
+    run(keys.load())
+    assert keys.new_secret == ""
+
+
+def test_lead_erase_needs_confirmation(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/leads/L1", 200, {"leadId": "L1", "fullName": "Ann",
+                                                 "status": "new"})
+    stub_api.answer("DELETE", "/v1/leads/L1", 204, raw=b"")
+    at(state_tree, "http://127.0.0.1:3000/lead?id=L1")
+    lead = substate(state_tree, LeadState)
+    lead.token = jwt()
+    run(lead.load())
+    assert lead.form["fullName"] == "Ann"
+    lead.ask_erase()
+    assert lead.confirming
+    run(lead.erase())
+    assert lead.erased
+    assert stub_api.requests[-1]["method"] == "DELETE"
+
+
+@pytest.mark.parametrize("status", [403, 409, 500])
+def test_failed_lead_save_keeps_edits(stub_api: StubApi, state_tree: Any, status: int) -> None:
+    stub_api.answer("GET", "/v1/leads/L1", 200, {"leadId": "L1", "fullName": "Ann",
+                                                 "status": "new"})
+    stub_api.answer("PATCH", "/v1/leads/L1", status,
+                    {"title": "x", "status": status, "detail": f"refused {status}"},
+                    content_type=PROBLEM)
+    at(state_tree, "http://127.0.0.1:3000/lead?id=L1")
+    lead = substate(state_tree, LeadState)
+    lead.token = jwt()
+    run(lead.load())
+    lead.set_field("status", "qualified")
+    run(lead.save())
+    assert lead.error == f"refused {status}"
+    assert lead.form["status"] == "qualified"
+
+
+def test_dead_letter_redrive_and_route_secret(stub_api: StubApi, state_tree: Any) -> None:
+    dead = {"deadLetterId": "D1", "eventId": "E1", "detailType": "lead.created",
+            "routeId": "crm", "attempts": 5, "lastError": "HTTP 500", "state": "open",
+            "createdAt": "2025-01-01T00:00:00Z"}
+    stub_api.answer("GET", "/v1/routes", 200, [{"routeId": "crm", "kind": "webhook",
+                                                 "url": "https://crm.example/hook",
+                                                 "eventTypes": ["lead.created"]}])
+    stub_api.answer("GET", "/v1/deliveries", 200, {"items": [], "cursor": None})
+    stub_api.answer("GET", "/v1/dead-letters", 200, {"items": [dead], "cursor": None})
+    stub_api.answer("POST", "/v1/dead-letters/D1/redrive", 200, dead | {"state": "redriven"})
+    stub_api.answer("POST", "/v1/routes/crm/rotate-secret", 200,
+                    {"route": {"routeId": "crm"}, "secret": "whsec_new"})
+    events = substate(state_tree, EventsState)
+    events.token = jwt()
+    run(events.load())
+    assert events.dead_letters[0]["error"] == "HTTP 500"
+    assert events.routes[0]["url"] == "https://crm.example/hook"
+    run(events.redrive("D1"))
+    assert events.message == "Redriven D1."
+    assert any(r["path"] == "/v1/dead-letters/D1/redrive" for r in stub_api.requests)
+    run(events.rotate("crm"))
+    assert events.new_secret == "whsec_new"
+
+
+def test_route_refused_shows_the_problem(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("POST", "/v1/routes", 422,
+                    {"title": "Invalid", "status": 422,
+                     "detail": "webhook targets must be public https URLs"},
+                    content_type=PROBLEM)
+    events = substate(state_tree, EventsState)
+    events.token = jwt()
+    events.set_route_url("http://10.0.0.1/x")
+    run(events.add_route())
+    assert events.error == "webhook targets must be public https URLs"
+    assert events.route_url == "http://10.0.0.1/x"
+    assert events.new_secret == ""
+
+
+def test_csv_export_downloads_the_filtered_leads(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/leads/export.csv", 200, raw=b"leadId,email\r\nL1,a@b.co\r\n",
+                    content_type="text/csv")
+    leads = substate(state_tree, LeadsState)
+    leads.token = jwt()
+    leads.set_query("a@b")
+    leads.status = "new"
+    spec = run(leads.export_csv())
+    url = next(json.loads(str(v)) for k, v in spec.args if str(k) == "url")
+    assert url.startswith("data:text/csv;base64,")
+    assert base64.b64decode(url.split(",", 1)[1]) == b"leadId,email\r\nL1,a@b.co\r\n"
+    assert stub_api.requests[-1]["path"] == "/v1/leads/export.csv?q=a%40b&status=new"
