@@ -75,3 +75,24 @@ def test_ob_chat_interactive(cli: Cli) -> None:
     assert "e-mail: jane@example.com" in out, "/lead shows the captured lead"
     assert "agent profile 'nope' does not exist" in out, "errors are readable, the loop goes on"
     assert "Traceback" not in out + result.stderr
+
+
+def test_ob_with_the_shipped_demo_tenant_logs_delivery(cli: Cli) -> None:
+    """Zero configuration: the repository's tenants/demo.toml routes lead.created to its
+    ``log-all`` route, and the delivery log records it delivered."""
+    env = {k: v for k, v in cli.env.items() if k != "OB_TENANTS_DIR"}
+    shipped = Cli(env=env, data_dir=cli.data_dir)
+    result = shipped.run("ob", "Hi, I am Jane Doe, jane@example.com, 555-0100")
+    assert result.returncode == 0, result.stderr
+
+    db = sqlite3.connect(cli.data_dir / "openbrain.db")
+    events = [json.loads(row[0]) for row in
+              db.execute("SELECT data FROM items WHERE pk = 'T#demo#EVENTS'")]
+    assert [e["detailType"] for e in events] == ["lead.created"]
+    attempts = [json.loads(row[0]) for row in
+                db.execute("SELECT data FROM items WHERE pk = 'T#demo#DELIVERIES' "
+                           "AND sk LIKE 'A#%'")]
+    assert [(a["eventId"], a["routeId"], a["outcome"]) for a in attempts] == [
+        (events[0]["eventId"], "log-all", "delivered")
+    ]
+    assert events[0]["publishedAt"] is not None, "the outbox entry is marked published"

@@ -116,15 +116,21 @@ def test_leads_crud_list_and_filter(store: TenantStore) -> None:
 
 
 def test_erase_lead_removes_session_and_messages(store: TenantStore) -> None:
-    """Erasing a lead deletes it with the session (and every message) that captured it."""
+    """Erasing a lead deletes it with the session (and every message) that captured it, and
+    the outbox events about it; nothing else."""
     session = new_session()
     store.sessions.commit_turn(
         msgspec.structs.replace(next_turn(session), lead=lead("acme", "l1", session.session_id))
     )
     other = new_session()
-    store.sessions.commit_turn(next_turn(other))
+    store.sessions.commit_turn(
+        msgspec.structs.replace(next_turn(other), events=[event("acme", "E2", object_id="l2")])
+    )
+    store.outbox.add(event("acme", "E1", object_id="l1"))
     store.erase_lead("l1")
     assert store.leads.get("l1") is None
+    assert store.outbox.get("E1") is None, "events carrying the lead's data are erased too"
+    assert store.outbox.pending() == [store.outbox.get("E2")], "other events stay"
     assert store.sessions.get(session.session_id) is None
     assert store.sessions.transcript(session.session_id)[0] == []
     assert store.sessions.get(other.session_id) is not None

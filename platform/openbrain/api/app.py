@@ -10,12 +10,12 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from openbrain.agent.bootstrap import sync_tenants
 from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.tools import default_registry
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
-from openbrain.api.embedded import sync_tenants
 from openbrain.api.guards import check_guarded
 from openbrain.api.limits import RateLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from openbrain.agent.bootstrap import sync_tenants
 from openbrain.auth import mint_key, mint_token
 from openbrain.cli.admin_dlq import app as dlq_app
 from openbrain.cli.common import fail, one_line_errors
-from openbrain.cli.runtime import sync_tenants
 from openbrain.domain import ALL_TENANT_SCOPES, ApiKey, utcnow
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.settings import get_settings

@@ -5,24 +5,9 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from openbrain.agent.profiles import ensure_default_profile
+from openbrain.agent.bootstrap import sync_tenants
 from openbrain.settings import Settings
-from openbrain.store import TableDriver, TenantRepository, TenantStore, open_driver
-from openbrain.tenancy import load_tenants
-
-
-def sync_tenants(driver: TableDriver, settings: Settings) -> list[str]:
-    """Write every tenant spec into the table (the files are the source of truth) and make
-    sure each tenant has a default profile to chat with. Returns the tenant ids."""
-    tenants = TenantRepository(driver)
-    ids = []
-    for tenant in load_tenants(settings.tenants_dir):
-        existing = tenants.get(tenant.client_id)
-        if existing is None or existing != tenant:
-            tenants.save(tenant)
-        ensure_default_profile(TenantStore(driver, tenant.client_id))
-        ids.append(tenant.client_id)
-    return ids
+from openbrain.store import TenantStore, open_driver
 
 
 class LocalRuntime:

@@ -46,6 +46,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """``moment`` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def new_id() -> str:
     """A 26-character, time-sortable, random identifier (ULID layout, Crockford base32).
 

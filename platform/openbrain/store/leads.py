@@ -9,7 +9,8 @@ from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode, validated
-from openbrain.store.driver import Item, MustExist, TableDriver, encode_cursor
+from openbrain.store.driver import Item, MustExist, TableDriver
+from openbrain.store.paging import filtered_page
 
 LeadFilter = Callable[[Lead], bool]
 
@@ -53,21 +54,16 @@ class LeadRepository:
     ) -> tuple[list[Lead], str | None]:
         """Leads newest first. With ``where``, pages are scanned until ``limit`` leads match;
         the cursor then points after the last lead scanned."""
-        found: list[Lead] = []
-        while True:
-            page = self._driver.query(
-                self._pk, "L#", newest_first=True, limit=limit, cursor=cursor
-            )
-            for n, item in enumerate(page.items, 1):
-                lead = decode(item.data, Lead)
-                if where is None or where(lead):
-                    found.append(lead)
-                if len(found) == limit:  # full: resume right after this lead, if any remain
-                    more = n < len(page.items) or page.cursor is not None
-                    return found, encode_cursor(item, index=False) if more else None
-            cursor = page.cursor
-            if len(found) >= limit or cursor is None:
-                return found, cursor
+        return filtered_page(
+            lambda after: self._driver.query(
+                self._pk, "L#", newest_first=True, limit=limit, cursor=after
+            ),
+            Lead,
+            limit=limit,
+            cursor=cursor,
+            where=where,
+            index=False,
+        )
 
     def delete(self, lead_id: str) -> None:
         self._driver.delete(self._pk, keys.lead_sk(lead_id))

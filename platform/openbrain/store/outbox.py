@@ -7,6 +7,7 @@ published rewrites it without the index attributes, which removes it from that i
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import msgspec
 
@@ -15,7 +16,16 @@ from openbrain.domain.errors import ForbiddenError
 from openbrain.domain.event import Event
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
-from openbrain.store.driver import ConditionFailedError, Item, MustExist, MustNotExist, TableDriver
+from openbrain.store.driver import (
+    MAX_TRANSACT_ITEMS,
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustExist,
+    MustNotExist,
+    TableDriver,
+)
+from openbrain.store.paging import filtered_page
 
 
 def event_item(event: Event) -> Item:
@@ -56,10 +66,43 @@ class OutboxRepository:
         return published
 
     def list(
-        self, *, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        where: Callable[[Event], bool] | None = None,
     ) -> tuple[list[Event], str | None]:
-        """Events newest first."""
-        page = self._driver.query(
-            keys.events_pk(self._client_id), "E#", newest_first=True, limit=limit, cursor=cursor
+        """Events newest first; with ``where``, only those that match."""
+        return filtered_page(
+            lambda after: self._driver.query(
+                keys.events_pk(self._client_id), "E#", newest_first=True, limit=limit,
+                cursor=after,
+            ),
+            Event,
+            limit=limit,
+            cursor=cursor,
+            where=where,
+            index=False,
         )
-        return [decode(i.data, Event) for i in page.items], page.cursor
+
+    def delete_about(self, object_id: str, session_id: str | None) -> int:
+        """Delete every event about ``object_id`` or from ``session_id`` (their ``object``
+        holds personal data). A full scan of the tenant's events: erasure is rare, and an index
+        per object would cost every turn a write. Returns how many were deleted."""
+        doomed: list[Delete] = []
+        cursor: str | None = None
+        while True:
+            page = self._driver.query(keys.events_pk(self._client_id), "E#", limit=1000,
+                                      cursor=cursor)
+            for item in page.items:
+                event = decode(item.data, Event)
+                if event.object_id == object_id or (
+                    session_id is not None and event.session_id == session_id
+                ):
+                    doomed.append(Delete(item.pk, item.sk))
+            cursor = page.cursor
+            if cursor is None:
+                break
+        for start in range(0, len(doomed), MAX_TRANSACT_ITEMS):
+            self._driver.transact(doomed[start : start + MAX_TRANSACT_ITEMS])
+        return len(doomed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import msgspec
@@ -26,6 +26,7 @@ from openbrain.store.driver import (
 )
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
+from openbrain.store.paging import filtered_page
 
 
 def _epoch(moment: datetime | None) -> int | None:
@@ -145,13 +146,25 @@ class SessionRepository:
         return [decode(i.data, ToolAction) for i in page.items]
 
     def list(
-        self, *, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        where: Callable[[ChatSession], bool] | None = None,
     ) -> tuple[list[ChatSession], str | None]:
-        """Sessions newest first."""
-        page = self._driver.query_index(
-            keys.sessions_index(self._client_id), newest_first=True, limit=limit, cursor=cursor
+        """Sessions newest first; with ``where``, only those that match (see
+        :func:`~openbrain.store.paging.filtered_page`)."""
+        return filtered_page(
+            lambda after: self._driver.query_index(
+                keys.sessions_index(self._client_id), newest_first=True, limit=limit,
+                cursor=after,
+            ),
+            ChatSession,
+            limit=limit,
+            cursor=cursor,
+            where=where,
+            index=True,
         )
-        return [decode(i.data, ChatSession) for i in page.items], page.cursor
 
     def delete(self, session_id: str) -> None:
         """Delete the session with every message and tool action it holds."""

@@ -48,10 +48,12 @@ class TenantStore:
         return UsageRepository(self.driver, self.client_id)
 
     def erase_lead(self, lead_id: str) -> None:
-        """Erase a lead with the session (and messages) that captured it (right to erasure)."""
+        """Erase a lead with the session (and messages) that captured it, and the events that
+        carry its data (right to erasure). Delivery logs and dead letters keep ids only."""
         lead = self.leads.get(lead_id)
         if lead is None:
             raise NotFoundError(f"lead {lead_id!r} does not exist")
         if lead.session_id:
             self.sessions.delete(lead.session_id)
+        self.outbox.delete_about(lead_id, lead.session_id)
         self.leads.delete(lead_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from openbrain.domain.event import Usage
 from openbrain.store import keys
 from openbrain.store.driver import TableDriver
@@ -24,28 +26,30 @@ class UsageRepository:
 
     def list(self, *, since: str | None = None, until: str | None = None) -> list[Usage]:
         """Usage rows (days as ``YYYY-MM-DD``, inclusive bounds), oldest day first."""
-        rows: list[Usage] = []
+        return [
+            row for row in self._rows("D#")
+            if not ((since and row.day < since) or (until and row.day > until))
+        ]
+
+    def tokens_on(self, day: str) -> int:
+        """All tokens the tenant used on ``day`` (for the daily token budget): one short query
+        over that day's rows, however long the tenant's history."""
+        return sum(row.input_tokens + row.output_tokens for row in self._rows(f"D#{day}#"))
+
+    def _rows(self, prefix: str) -> Iterator[Usage]:
         cursor: str | None = None
         while True:
-            page = self._driver.query(self._pk, "D#", limit=1000, cursor=cursor)
+            page = self._driver.query(self._pk, prefix, limit=1000, cursor=cursor)
             for item in page.items:
                 _, day, _, profile = item.sk.split("#", 3)
-                if (since and day < since) or (until and day > until):
-                    continue
-                rows.append(
-                    Usage(
-                        client_id=self._client_id,
-                        day=day,
-                        profile_name=profile,
-                        turns=item.counters.get("turns", 0),
-                        input_tokens=item.counters.get("inputTokens", 0),
-                        output_tokens=item.counters.get("outputTokens", 0),
-                    )
+                yield Usage(
+                    client_id=self._client_id,
+                    day=day,
+                    profile_name=profile,
+                    turns=item.counters.get("turns", 0),
+                    input_tokens=item.counters.get("inputTokens", 0),
+                    output_tokens=item.counters.get("outputTokens", 0),
                 )
             cursor = page.cursor
             if cursor is None:
-                return rows
-
-    def tokens_on(self, day: str) -> int:
-        """All tokens the tenant used on ``day`` (for the daily token budget)."""
-        return sum(u.input_tokens + u.output_tokens for u in self.list(since=day, until=day))
+                return

@@ -20,11 +20,9 @@ from openbrain.domain.delivery import (
     RouteInfo,
     RouteWithSecret,
 )
-from openbrain.domain.event import Event
 from openbrain.events.service import EventsService
 
 OptionalId = Annotated[str | None, Parameter(required=False, pattern=r"^[A-Za-z0-9_-]{1,64}$")]
-_SCAN_PAGES = 20
 _guard = [requires_scope("events:manage")]
 
 
@@ -41,13 +39,9 @@ class EventsController(Controller):
     def list_events(self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
                     session_id: Annotated[OptionalId, QueryParameter(name="sessionId")] = None,
                     ) -> EventPage:
-        found: list[Event] = []
-        for _ in range(_SCAN_PAGES):
-            page, cursor = store.outbox.list(limit=limit, cursor=cursor)
-            found.extend(e for e in page if session_id is None or e.session_id == session_id)
-            if len(found) >= limit or cursor is None:
-                break
-        return EventPage(items=found[:limit], cursor=cursor)
+        where = None if session_id is None else (lambda e: e.session_id == session_id)
+        found, cursor = store.outbox.list(limit=limit, cursor=cursor, where=where)
+        return EventPage(items=found, cursor=cursor)
 
     @get("/routes", operation_id="listRoutes", guards=_guard, sync_to_thread=True)
     def list_routes(self, services: ServicesDep, store: StoreDep) -> list[RouteInfo]:

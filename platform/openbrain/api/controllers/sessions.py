@@ -15,11 +15,10 @@ from openbrain.api.controllers.chat import session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
+from openbrain.domain.base import as_utc
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.event import ToolAction
 from openbrain.domain.session import ChatSession
-
-_SCAN_PAGES = 20
 
 
 class SessionsController(Controller):
@@ -44,18 +43,21 @@ class SessionsController(Controller):
         since: Annotated[datetime | None, Parameter(required=False)] = None,
         until: Annotated[datetime | None, Parameter(required=False)] = None,
     ) -> SessionPage:
-        found: list[ChatSession] = []
-        for _ in range(_SCAN_PAGES):  # filters scan a bounded number of pages per request
-            page, cursor = store.sessions.list(limit=limit, cursor=cursor)
-            found.extend(
-                s for s in page
-                if (profile is None or s.profile_name == profile)
-                and (since is None or s.created_at >= since)
-                and (until is None or s.created_at <= until)
+        # A timestamp without a zone is read as UTC (the API speaks UTC everywhere).
+        since, until = as_utc(since), as_utc(until)
+
+        def matches(session: ChatSession) -> bool:
+            return (
+                (profile is None or session.profile_name == profile)
+                and (since is None or session.created_at >= since)
+                and (until is None or session.created_at <= until)
             )
-            if len(found) >= limit or cursor is None:
-                break
-        return SessionPage(items=found[:limit], cursor=cursor)
+
+        filtered = profile is not None or since is not None or until is not None
+        found, cursor = store.sessions.list(
+            limit=limit, cursor=cursor, where=matches if filtered else None
+        )
+        return SessionPage(items=found, cursor=cursor)
 
     @get("/{session_id:str}", operation_id="getSession",
          guards=[requires_scope("sessions:read")], sync_to_thread=True)

@@ -1,16 +1,16 @@
-"""Embedded mode: the tenant specs synced into the table, every tenant's default profile
-ensured, and the event publisher's lifecycle tied to the app's."""
+"""Embedded-mode bootstrap: tenant specs written into the table, each with a default profile."""
 
 from __future__ import annotations
 
-from openbrain.agent.executor import ensure_default_profile
+from openbrain.agent.profiles import ensure_default_profile
 from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantRepository, TenantStore
 from openbrain.tenancy import load_tenants
 
 
 def sync_tenants(driver: TableDriver, settings: Settings) -> list[str]:
-    """Write ``tenants/*.toml`` into the table (the files are the source of truth); the ids."""
+    """Write ``tenants/*.toml`` into the table (the files are the source of truth) and make sure
+    each tenant has a default profile to chat with. Returns the tenant ids."""
     repo = TenantRepository(driver)
     ids = []
     for tenant in load_tenants(settings.tenants_dir):

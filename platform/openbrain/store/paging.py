@@ -1,0 +1,43 @@
+"""Filtered listing over a paged query: scan pages until ``limit`` records match, with a cursor
+that resumes right after the last record scanned (so no match is skipped or repeated).
+
+A request scans at most :data:`MAX_SCAN_PAGES` pages, so its cost stays bounded whatever the
+filter: a page may then hold fewer than ``limit`` records while its cursor is not ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from openbrain.store.codec import decode
+from openbrain.store.driver import Page, encode_cursor
+
+T = TypeVar("T")
+MAX_SCAN_PAGES = 20
+
+
+def filtered_page(
+    query: Callable[[str | None], Page],
+    record_type: type[T],
+    *,
+    limit: int,
+    cursor: str | None,
+    where: Callable[[T], bool] | None,
+    index: bool,
+) -> tuple[list[T], str | None]:
+    """``query(cursor)`` fetches one page of ``limit`` items in listing order."""
+    found: list[T] = []
+    for _ in range(MAX_SCAN_PAGES):
+        page = query(cursor)
+        for n, item in enumerate(page.items, 1):
+            record = decode(item.data, record_type)
+            if where is None or where(record):
+                found.append(record)
+            if len(found) == limit:  # full: resume right after this record, if any remain
+                more = n < len(page.items) or page.cursor is not None
+                return found, encode_cursor(item, index=index) if more else None
+        cursor = page.cursor
+        if cursor is None:
+            return found, None
+    return found, cursor
