@@ -16,8 +16,7 @@ import logging
 import statistics
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,8 @@ from openbrain.agent.models import ModelChoice, ModelFactory
 from openbrain.agent.offline import OfflineChatModel
 from openbrain.domain import AgentConfig, AgentSettings, ChatMessage
 from openbrain.settings import Settings
-from openbrain.store import TableDriver, TenantStore, open_driver
-from openbrain.store.driver import Condition, Item, Page, WriteOp
+from openbrain.store import TenantStore, open_driver
+from openbrain.store.counting import CountingDriver
 
 LONG_SESSION = 1_007
 AROUND = 7  # turns either side of each measuring point
@@ -62,43 +61,6 @@ class TimedFactory(ModelFactory):
 
     def for_config(self, config: AgentConfig) -> ModelChoice:
         return ModelChoice(self.model, "offline", offline=True)
-
-
-class CountingDriver(TableDriver):
-    def __init__(self, inner: TableDriver) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def setup(self) -> None:
-        self.inner.setup()
-
-    def get(self, pk: str, sk: str) -> Item | None:
-        self.calls["get"] += 1
-        return self.inner.get(pk, sk)
-
-    def put(self, item: Item, condition: Condition | None = None) -> None:
-        self.calls["put"] += 1
-        self.inner.put(item, condition)
-
-    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        self.calls["delete"] += 1
-        self.inner.delete(pk, sk, condition)
-
-    def query(self, pk: str, prefix: str = "", **kwargs: Any) -> Page:
-        self.calls["query"] += 1
-        return self.inner.query(pk, prefix, **kwargs)
-
-    def query_index(self, gsi1pk: str, prefix: str = "", **kwargs: Any) -> Page:
-        self.calls["query_index"] += 1
-        return self.inner.query_index(gsi1pk, prefix, **kwargs)
-
-    def transact(self, ops: Sequence[WriteOp]) -> None:
-        self.calls["transact"] += 1
-        self.inner.transact(ops)
-
-    def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
-        self.calls["increment"] += 1
-        return self.inner.increment(pk, sk, counters)
 
 
 def _turn(executor: TurnExecutor, factory: TimedFactory, store: TenantStore,
@@ -150,7 +112,7 @@ def main() -> None:
         calls: dict[int, dict[str, int]] = {}
         started = time.perf_counter()
         for n in range(1, LONG_SESSION + 1):
-            driver.calls.clear()
+            driver.reset()
             wall, overhead, _ = _turn(executor, factory, store,
                                       ChatMessage(session_id=session_id, message=f"note {n}"))
             turn_walls[n], turn_overheads[n], calls[n] = wall, overhead, dict(driver.calls)

@@ -110,9 +110,12 @@ def _q(value: str) -> str:
 class ApiClient:
     """A thin async client over the route contract in ``docs/api-routes.md``."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, token: str = "", *, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        # No token: only the public routes (the sign-in code exchange) can be called.
+        self._headers = {"Accept": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self._timeout = timeout
 
     async def request(
@@ -151,6 +154,11 @@ class ApiClient:
         return list(data or [])
 
     # --- identity and registry ---------------------------------------------------------
+    async def exchange_code(self, code: str) -> dict[str, Any]:
+        """Redeem a one-time sign-in code: ``{token, expiresAt, clientId, role}``."""
+        response = await self.request("POST", "/v1/auth/exchange", json_body={"code": code})
+        return dict(response.json())
+
     async def me(self) -> dict[str, Any]:
         return dict(await self.get_json("/v1/me"))
 

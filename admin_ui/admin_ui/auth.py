@@ -15,6 +15,7 @@ from admin_ui.api_client import ApiClient, ApiError
 from admin_ui.helpers import token_claims, token_expired
 
 EXPIRED_MESSAGE = "Your session has expired. Sign in again."
+SIGNIN_LINK_FAILED = "Sign-in link refused"
 HOME = "/profiles"
 
 
@@ -33,6 +34,7 @@ class AuthState(rx.State):
     signing_in: bool = False
     tenant: str = ""
     role: str = ""
+    _redeemed_code: str = ""  # backend only: the code this tab already exchanged
 
     @rx.var
     def signed_in(self) -> bool:
@@ -90,22 +92,50 @@ class AuthState(rx.State):
             return None
         finally:
             self.signing_in = False
+        return self._signed_in(token, me.get("clientId"), me.get("role"))
+
+    def _signed_in(self, token: str, tenant: Any, role: Any) -> Any:
         self.token = token
         self.token_input = ""
         self.signin_error = ""
         self.signin_message = ""
-        self.tenant = str(me.get("clientId") or "")
-        self.role = str(me.get("role") or "")
-        # Replace the history entry: a sign-in link's token should not stay in the history.
+        self.tenant = str(tenant or "")
+        self.role = str(role or "")
+        # Replace the history entry: a sign-in link's code or token must not stay in history.
         return rx.redirect(HOME, replace=True)
+
+    async def _sign_in_with_code(self, code: str) -> Any:
+        """Redeem a one-time code (``/?code=``) with the API for a JWT. A used, expired or
+        unknown code leaves the admin on the sign-in page with the API's reason."""
+        if code == self._redeemed_code and self.token and not token_expired(self.token):
+            return rx.redirect(HOME, replace=True)  # the same page load delivered twice
+        self.signing_in = True
+        try:
+            exchanged = await ApiClient(api_url()).exchange_code(code.strip())
+        except ApiError as exc:
+            self.signin_message = ""
+            self.signin_error = f"{SIGNIN_LINK_FAILED}: {exc.message}"
+            return None
+        finally:
+            self.signing_in = False
+        token = str(exchanged.get("token") or "")
+        if not token:
+            self.signin_error = f"{SIGNIN_LINK_FAILED}: the API answered without a token"
+            return None
+        self._redeemed_code = code
+        return self._signed_in(token, exchanged.get("clientId"), exchanged.get("role"))
 
     async def sign_in(self) -> Any:
         return await self._sign_in_with(self.token_input)
 
     async def on_signin_page(self) -> Any:
-        """A one-time sign-in link (``/?token=...``) signs in at once; a stored token skips
-        the sign-in page."""
-        link_token = self.router.url.query_parameters.get("token", "")
+        """A one-time sign-in link (``/?code=...``) is exchanged for a token at once; a pasted
+        token in a link (``/?token=...``) signs in too; a stored token skips the page."""
+        query = self.router.url.query_parameters
+        link_code = query.get("code", "")
+        if link_code:
+            return await self._sign_in_with_code(link_code)
+        link_token = query.get("token", "")
         if link_token:
             return await self._sign_in_with(link_token)
         if self.token and not token_expired(self.token):

@@ -9,7 +9,9 @@ import base64
 import json
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, get_args
+
+from openbrain.domain.agent_config import OverridableField
 
 # The editable AgentConfig fields (AgentSettings), in form order, with their input kind.
 TEXT_FIELDS: tuple[str, ...] = ("systemMessage", "iceBreaker", "model")
@@ -23,18 +25,7 @@ NUMBER_FIELDS: dict[str, type] = {
 FLAG_FIELDS: tuple[str, ...] = ("recordToolActions", "widgetEnabled")
 LIST_FIELDS: tuple[str, ...] = ("tools", "overridable")
 SETTINGS_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *NUMBER_FIELDS, *LIST_FIELDS, *FLAG_FIELDS)
-OVERRIDABLE_FIELDS: tuple[str, ...] = (
-    "systemMessage",
-    "iceBreaker",
-    "model",
-    "temperature",
-    "maxTokens",
-    "maxIterations",
-    "maxExecutionTime",
-    "memoryWindow",
-    "tools",
-    "recordToolActions",
-)
+OVERRIDABLE_FIELDS: tuple[str, ...] = get_args(OverridableField)  # the API's own list
 FIELD_LABELS: dict[str, str] = {
     "systemMessage": "System message",
     "iceBreaker": "Ice breaker",

@@ -10,17 +10,9 @@ from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import empty, error_callout, loading, shell
+from openbrain.domain.api_key import ALL_TENANT_SCOPES
 
-TENANT_SCOPES = (
-    "chat",
-    "configs:read",
-    "configs:write",
-    "sessions:read",
-    "leads:read",
-    "leads:write",
-    "keys:manage",
-    "events:manage",
-)
+TENANT_SCOPES = ALL_TENANT_SCOPES  # one list, the API's own
 
 
 class KeysState(AuthState):

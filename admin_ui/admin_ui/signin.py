@@ -1,4 +1,5 @@
-"""The sign-in page: paste a JWT, or arrive through a one-time sign-in link (``/?token=``)."""
+"""The sign-in page: paste a JWT, or arrive through a one-time sign-in link (``/?code=``, from
+``ob-admin token --link`` or ``ob-tuner``), which the page exchanges with the API once."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def signin_page() -> rx.Component:
                 ),
                 rx.text(
                     "Paste a token from your identity provider, or one from "
-                    "`ob-admin token --tenant ID --role admin`.",
+                    "`ob-admin token --tenant ID --role admin`; "
+                    "`--link URL` prints a one-time sign-in link instead.",
                     size="2",
                 ),
                 rx.text_area(

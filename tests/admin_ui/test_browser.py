@@ -1,6 +1,7 @@
 """The dashboard in headless Chromium against ``ob-tuner`` (embedded API, temp SQLite store).
 
-One admin's journey, in order: sign in, create a profile, edit and save it, restore a version,
+First the one-time sign-in link ``ob-tuner`` printed (used once; a second use is refused).
+Then one admin's journey, in order: sign in, create a profile, edit and save it, restore a version,
 chat in the live panel with the offline model (the lead appears), create a publishable key
 (its secret shown once) and revoke it, find the session and its transcript, erase the lead.
 Screenshots of every page go to ``test-artifacts/dashboard/``.
@@ -46,6 +47,28 @@ def save_and_expect_version(page: Any, version: int) -> None:
     page.locator("#save-profile").click()
     expect(page.locator("#saved")).to_contain_text(f"Saved as version {version}.")
     expect(page.locator("#current-version")).to_have_text(str(version))
+
+
+def test_sign_in_link_once_then_expired_token(page: Any, tuner: Tuner) -> None:
+    """First in this file: ``ob-tuner``'s printed link holds a one-time code valid 10 minutes."""
+    assert re.search(r"/\?code=obc_demo_[A-Za-z0-9_-]{43,}$", tuner.signin), tuner.signin
+    page.goto(tuner.signin)
+    wait_at(page, "profiles")
+    expect(page.locator("#tenant-badge")).to_have_text("demo")
+    assert "code=" not in page.url, "the code is dropped from the address bar"
+    expired = tuner.token("demo", ttl=-60)
+    page.evaluate("t => localStorage.setItem('ob_admin_token', t)", expired)
+    page.goto(f"{tuner.dashboard}/profiles")
+    page.wait_for_url(re.compile(r"^http://[^/]+/$"))
+    expect(page.locator("#signin-message")).to_contain_text("expired")
+    shot(page, "12-expired")
+
+    # The same link a second time: it stays on sign-in and says why.
+    page.goto(tuner.signin)
+    expect(page.locator("#signin-error")).to_contain_text("already been used")
+    expect(page.locator("#token-input")).to_be_visible()
+    assert page.evaluate("() => localStorage.getItem('ob_admin_token')") in (None, "")
+    shot(page, "12b-link-used")
 
 
 def test_admin_journey(page: Any, tuner: Tuner) -> None:
@@ -191,18 +214,6 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#signin-message")).to_contain_text("signed out")
     page.goto(f"{tuner.dashboard}/profiles")
     page.wait_for_url(re.compile(r"^http://[^/]+/$"))
-
-
-def test_sign_in_link_and_expired_token(page: Any, tuner: Tuner) -> None:
-    page.goto(tuner.signin)
-    wait_at(page, "profiles")
-    expect(page.locator("#tenant-badge")).to_have_text("demo")
-    expired = tuner.token("demo", ttl=-60)
-    page.evaluate("t => localStorage.setItem('ob_admin_token', t)", expired)
-    page.goto(f"{tuner.dashboard}/profiles")
-    page.wait_for_url(re.compile(r"^http://[^/]+/$"))
-    expect(page.locator("#signin-message")).to_contain_text("expired")
-    shot(page, "12-expired")
 
 
 def test_other_tenants_ids_are_not_found(page: Any, tuner: Tuner) -> None:

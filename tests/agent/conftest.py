@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,61 +14,34 @@ from openbrain.agent.executor import TurnExecutor
 from openbrain.domain import AgentSettings, Event
 from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantStore, open_driver
-from openbrain.store.driver import Condition, Item, Page, WriteOp
+from openbrain.store.counting import CountingDriver as BaseCountingDriver
+from openbrain.store.driver import Page, WriteOp
 from tests.agent.fake_llm import FakeLLM, start
 
 CLIENT = "acme"
 
 
-class CountingDriver(TableDriver):
-    """Delegates to a real driver and counts every call by primitive (and remembers limits)."""
+class CountingDriver(BaseCountingDriver):
+    """The store's counting wrapper, plus the limits queries asked for and a hook that runs
+    just before a transaction (to make two turns race)."""
 
     def __init__(self, inner: TableDriver) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
+        super().__init__(inner)
         self.query_limits: list[int] = []
         self.before_transact: Callable[[Sequence[WriteOp]], None] | None = None
 
     def reset(self) -> None:
-        self.calls.clear()
+        super().reset()
         self.query_limits.clear()
 
-    def setup(self) -> None:
-        self.inner.setup()
-
-    def get(self, pk: str, sk: str) -> Item | None:
-        self.calls["get"] += 1
-        return self.inner.get(pk, sk)
-
-    def put(self, item: Item, condition: Condition | None = None) -> None:
-        self.calls["put"] += 1
-        self.inner.put(item, condition)
-
-    def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
-        self.calls["delete"] += 1
-        self.inner.delete(pk, sk, condition)
-
     def query(self, pk: str, prefix: str = "", **kwargs: Any) -> Page:
-        self.calls["query"] += 1
         self.query_limits.append(kwargs.get("limit", 100))
-        return self.inner.query(pk, prefix, **kwargs)
-
-    def query_index(self, gsi1pk: str, prefix: str = "", **kwargs: Any) -> Page:
-        self.calls["query_index"] += 1
-        return self.inner.query_index(gsi1pk, prefix, **kwargs)
+        return super().query(pk, prefix, **kwargs)
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
-        self.calls["transact"] += 1
         if self.before_transact is not None:
             self.before_transact(ops)
-        self.inner.transact(ops)
-
-    def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
-        self.calls["increment"] += 1
-        return self.inner.increment(pk, sk, counters)
-
-    def close(self) -> None:
-        self.inner.close()
+        super().transact(ops)
 
 
 class RecordingPublisher:

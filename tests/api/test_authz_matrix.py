@@ -39,6 +39,7 @@ def _msg(_: dict[str, str]) -> Any:
 MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/healthz"): Entry("public"),
     ("GET", "/widget.js"): Entry("public"),
+    ("POST", "/v1/auth/exchange"): Entry("public", body=lambda _: {"code": "obc_alpha_x"}),
     ("GET", "/v1/me"): Entry("any", widget=True),
     ("POST", "/v1/chat"): Entry(("chat",), widget=True,
                                 body=lambda ids: {"message": "hi", "sessionId": ids["session"]},

@@ -8,19 +8,22 @@ hands the events to the publisher and records token usage. An LLM failure writes
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import msgspec
 import structlog
+from langchain_core.language_models import BaseChatModel
 
 from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
 from openbrain.agent.messages import prompt
 from openbrain.agent.models import ModelFactory
 from openbrain.agent.profiles import ensure_default_profile
 from openbrain.agent.prompts import LEAD_ON_FILE
-from openbrain.agent.tools import ToolContext, ToolRegistry, default_registry
+from openbrain.agent.tools import Tool, ToolContext, ToolRegistry, default_registry
+from openbrain.agent.upstream import Model
 from openbrain.domain.agent_config import DEFAULT_PROFILE, apply_overrides
 from openbrain.domain.base import new_id, utcnow
 from openbrain.domain.chat import ChatMessage, ChatReply
@@ -39,6 +42,7 @@ __all__ = ("TurnExecutor", "ensure_default_profile")
 log = structlog.get_logger("openbrain.agent.executor")
 
 Clock = Callable[[], datetime]
+_MAX_BINDINGS = 256  # (model, tool set) pairs; a reset only costs a rebuild
 TokenSink = Callable[[str], None]
 
 
@@ -69,6 +73,8 @@ class TurnExecutor:
         self._tools = tools if tools is not None else default_registry()
         self._models = models if models is not None else ModelFactory(settings)
         self._clock = clock
+        self._bound: dict[tuple[int, tuple[str, ...]], tuple[BaseChatModel, Model]] = {}
+        self._bound_lock = threading.Lock()
 
     @property
     def tools(self) -> ToolRegistry:
@@ -189,7 +195,7 @@ class TurnExecutor:
             write_budget=budget,
             record_tool_actions=config.record_tool_actions,
         )
-        model = choice.model.bind_tools([t.openai_spec() for t in tools]) if tools else choice.model
+        model = self._bind(choice.model, tools)
         if turn.notice and on_token is not None:
             on_token(turn.notice)
         result = ToolLoop(model, tools, limits, ctx).run(messages, on_token)
@@ -219,6 +225,25 @@ class TurnExecutor:
         )
         text = (turn.notice or "") + result.reply
         return self._reply(updated, text, result.lead, result.events, result)
+
+    def _bind(self, model: BaseChatModel, tools: Sequence[Tool]) -> Model:
+        """``model.bind_tools(...)`` for these tools, built once per model and tool set: the
+        binding is immutable, and building it (tool schemas included) costs more than the
+        rest of a turn's preparation."""
+        if not tools:
+            return model
+        key = (id(model), tuple(t.name for t in tools))
+        with self._bound_lock:
+            found = self._bound.get(key)
+        # The entry holds the model, so its id cannot be reused while the entry exists.
+        if found is not None and found[0] is model:
+            return found[1]
+        bound = model.bind_tools([t.openai_spec() for t in tools])
+        with self._bound_lock:
+            if len(self._bound) >= _MAX_BINDINGS:
+                self._bound.clear()
+            self._bound[key] = (model, bound)
+        return bound
 
     # -- writing ---------------------------------------------------------------------------
 

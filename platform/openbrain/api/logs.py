@@ -2,7 +2,8 @@
 
 The redaction processor runs last before rendering, on every event (including exception
 text and records from the standard ``logging`` module): it blanks values under sensitive
-names and replaces anything shaped like a key, token, webhook secret, JWT or e-mail address.
+names and replaces anything shaped like a key, sign-in code, token, webhook secret, JWT or
+e-mail address.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import structlog
 REDACTED = "[redacted]"
 _SECRET_SHAPES = re.compile(
     r"ob_[sp]k_[A-Za-z0-9_-]+"
+    r"|obc_[A-Za-z0-9_-]+"
     r"|whsec_[A-Za-z0-9+/=_-]+"
     r"|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
@@ -60,6 +62,17 @@ def redact(
     return event
 
 
+def redact_foreign(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Formatter-side redaction for records from the standard ``logging`` module; structlog's
+    own events were redacted as the last step of their chain, and nothing is added after it,
+    so scrubbing them a second time only doubles the cost of every log line."""
+    if event.get("_from_structlog"):
+        return event
+    return redact(logger, method, event)
+
+
 def configure_logging(
     level: str = "INFO", *, json: bool = True, stream: TextIO | None = None
 ) -> None:
@@ -86,7 +99,8 @@ def configure_logging(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
             processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta, redact, renderer,
+                redact_foreign, structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                renderer,
             ],
         )
     )

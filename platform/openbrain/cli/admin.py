@@ -11,8 +11,9 @@ from rich.table import Table
 
 from openbrain.agent.bootstrap import sync_tenants
 from openbrain.auth import mint_key, mint_token
+from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
-from openbrain.cli.common import fail, one_line_errors
+from openbrain.cli.common import err_console, fail, one_line_errors
 from openbrain.domain import ALL_TENANT_SCOPES, ApiKey, utcnow
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.settings import get_settings
@@ -145,10 +146,30 @@ def token(
         None, "--link", help="Dashboard URL: print a one-time sign-in link instead."
     ),
 ) -> None:
-    """Mint a local JWT (HS256, OB_JWT_SECRET or the local stage's secret)."""
+    """Mint a local JWT (HS256, OB_JWT_SECRET or the local stage's secret).
+
+    With --link, print a one-time sign-in link instead: it carries a code (valid 10 minutes,
+    redeemable once) that the dashboard exchanges with the API for a JWT of this role and
+    lifetime. The code is stored (hashed) in the tenant's partition of the configured store.
+    """
     with one_line_errors():
-        jwt = mint_token(get_settings(), client_id=tenant, role=role, ttl_seconds=ttl)
-    sys.stdout.write((f"{link.rstrip('/')}/?token={jwt}" if link else jwt) + "\n")
+        if link is None:
+            jwt = mint_token(get_settings(), client_id=tenant, role=role, ttl_seconds=ttl)
+            sys.stdout.write(jwt + "\n")
+            return
+        if tenant is None:
+            raise fail("a sign-in link needs --tenant")
+        if not link.startswith(("http://", "https://")):
+            raise fail("--link must be the dashboard's http(s) URL")
+        driver = open_driver(get_settings())
+        try:
+            _require_tenant(TenantRepository(driver), tenant)
+            code = issue_signin_code(driver, client_id=tenant, role=role,
+                                     token_ttl_seconds=ttl, subject="ob-admin")
+        finally:
+            driver.close()
+    err_console.print("one-time sign-in link (valid 10 minutes, works once):", style="dim")
+    sys.stdout.write(f"{link.rstrip('/')}/?code={code}\n")
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """``ob-tuner``: the admin dashboard, with the API in embedded mode unless ``OB_API_URL`` is set.
 
 The dashboard (``admin_ui/``, a Reflex app) is a client of the HTTP API. Without an API URL
-this starts ``ob serve``'s server in a child process on a free port with a JWT secret made up
-for the run, and prints a sign-in link carrying a freshly minted admin token. Both children
+this starts ``ob serve``'s server in a child process on a free port (over the same store, with
+a JWT secret made up for the run unless one is configured), and prints a one-time sign-in
+link: a code the dashboard exchanges once, within 10 minutes, for an admin token. Both children
 run in their own process groups and are stopped as groups on exit (Reflex spawns workers).
 """
 
@@ -153,12 +154,20 @@ def start_embedded_api(children: Children, settings: Settings, port: int) -> str
 
 
 def signin_link(settings: Settings, dashboard_url: str, tenant: str) -> str:
-    """A sign-in link with a fresh admin token for ``tenant`` (signed with the run's secret)."""
-    from openbrain.auth.jwt_tokens import mint_token
+    """A one-time sign-in link for an admin of ``tenant``: a code stored in the same store the
+    embedded API serves (it inherits ``OB_STORE``), which the dashboard exchanges for a JWT."""
+    from openbrain.auth.signin_codes import issue_signin_code
+    from openbrain.store import TenantRepository, open_driver
 
-    token = mint_token(settings, client_id=tenant, role="admin", subject="ob-tuner",
-                       ttl_seconds=_SIGNIN_TTL_SECONDS)
-    return f"{dashboard_url}/?token={token}"
+    driver = open_driver(settings)
+    try:
+        if TenantRepository(driver).get(tenant) is None:
+            raise fail(f"tenant {tenant!r} does not exist (add tenants/{tenant}.toml)")
+        code = issue_signin_code(driver, client_id=tenant, role="admin", subject="ob-tuner",
+                                 token_ttl_seconds=_SIGNIN_TTL_SECONDS)
+    finally:
+        driver.close()
+    return f"{dashboard_url}/?code={code}"
 
 
 @tuner_app.command()
@@ -185,6 +194,9 @@ def tuner(
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         embedded = not api_url
+        if embedded and settings.store in ("sqlite://", "sqlite://:memory:"):
+            # The API runs in a child process: an in-memory store would not be shared with it.
+            raise fail("ob-tuner needs a file or DynamoDB store (OB_STORE), not :memory:")
         if embedded:
             if not settings.jwt_secret:
                 # A secret for this run only: tokens minted now die with the run.

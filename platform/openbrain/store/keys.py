@@ -140,3 +140,12 @@ def dead_letter_sk(dead_letter_id: str) -> str:
 def open_dead_letters_index(client_id: str) -> str:
     """Sparse index of dead letters not yet redriven; redriving removes the entry."""
     return f"{tenant_pk(client_id)}#DEAD#OPEN"
+
+
+# --- one-time sign-in codes (``ob-admin token --link``), keyed by the code's hash ---
+
+SIGNIN_CODE_PREFIX = "SIGNIN#"
+
+
+def signin_code_sk(code_hash: str) -> str:
+    return f"{SIGNIN_CODE_PREFIX}{code_hash}"

@@ -6,6 +6,7 @@ There is no global registry and nothing is discovered at import time: callers bu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +51,22 @@ class ToolResult:
 
 
 ToolFunction = Callable[[Any, ToolContext], ToolResult]
+_schema_decoder = msgspec.json.Decoder(dict[str, Any])
+
+
+@functools.cache
+def _schema_json(args: type[ToolArgs]) -> bytes:
+    """The inlined JSON schema of ``args``, built once per type (msgspec's schema generator
+    costs a fraction of a millisecond, and a turn asks for every enabled tool's)."""
+    schema = msgspec.json.schema(args)
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        schema = defs.pop(ref.removeprefix("#/$defs/"))
+    if defs:
+        schema["$defs"] = defs
+    schema.pop("title", None)
+    return msgspec.json.encode(schema)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,16 +77,8 @@ class Tool:
     run: ToolFunction
 
     def parameters(self) -> dict[str, Any]:
-        """The JSON schema of the arguments, inlined (no top-level ``$ref``)."""
-        schema = msgspec.json.schema(self.args)
-        defs: dict[str, Any] = schema.pop("$defs", {})
-        ref = schema.get("$ref", "")
-        if ref.startswith("#/$defs/"):
-            schema = defs.pop(ref.removeprefix("#/$defs/"))
-        if defs:
-            schema["$defs"] = defs
-        schema.pop("title", None)
-        return schema
+        """The JSON schema of the arguments, inlined (no top-level ``$ref``); a fresh copy."""
+        return _schema_decoder.decode(_schema_json(self.args))
 
     def openai_spec(self) -> dict[str, Any]:
         """The OpenAI function-tool format ``bind_tools`` accepts as is."""

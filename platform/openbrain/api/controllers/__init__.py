@@ -1,5 +1,6 @@
 """One controller per resource; ``CONTROLLERS`` is what the app mounts."""
 
+from openbrain.api.controllers.auth import AuthController
 from openbrain.api.controllers.chat import ChatController
 from openbrain.api.controllers.configs import ConfigsController, ToolsController
 from openbrain.api.controllers.events import EventsController
@@ -23,6 +24,7 @@ CONTROLLERS = [
     WidgetController,
     TenantsController,
     EventsController,
+    AuthController,
 ]
 
 __all__ = ("CONTROLLERS",)
