@@ -37,6 +37,7 @@ def _msg(_: dict[str, str]) -> Any:
 
 
 MATRIX: dict[tuple[str, str], Entry] = {
+    ("GET", "/"): Entry("public"),
     ("GET", "/healthz"): Entry("public"),
     ("GET", "/widget.js"): Entry("public"),
     ("POST", "/v1/auth/exchange"): Entry("public", body=lambda _: {"code": "obc_alpha_x"}),

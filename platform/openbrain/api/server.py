@@ -17,6 +17,8 @@ def serve(settings: Settings | None = None) -> None:
     app = create_app(settings, embedded=True)
     url = f"http://{settings.host}:{settings.port}"
     print(f"OpenBrain API on {url}  (OpenAPI: {url}/schema, widget: {url}/widget.js)", flush=True)
+    if settings.stage == "local":
+        print(f"Chat in your browser: {url}/  (or: ob \"hello\", ob-chat)", flush=True)
     uvicorn.run(
         app,
         host=settings.host,

@@ -10,12 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from openbrain.agent.bootstrap import sync_tenants
-from openbrain.auth import mint_key, mint_token
+from openbrain.auth import mint_token
+from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
 from openbrain.cli.common import err_console, fail, one_line_errors
-from openbrain.domain import ALL_TENANT_SCOPES, ApiKey, utcnow
+from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
+from openbrain.domain.tenant import Tenant
 from openbrain.settings import get_settings
 from openbrain.store import TenantRepository, TenantStore, open_driver
 
@@ -28,9 +30,11 @@ app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
 console = Console(highlight=False)
 
 
-def _require_tenant(tenants: TenantRepository, client_id: str) -> None:
-    if tenants.get(client_id) is None:
+def _require_tenant(tenants: TenantRepository, client_id: str) -> Tenant:
+    tenant = tenants.get(client_id)
+    if tenant is None:
         raise fail(f"tenant {client_id!r} does not exist (run `ob-admin tenants sync`)")
+    return tenant
 
 
 @tenants_app.command("sync")
@@ -83,26 +87,14 @@ def keys_create(
         )
         driver = open_driver(get_settings())
         try:
-            _require_tenant(TenantRepository(driver), tenant)
-            key_id, token, secret_hash = mint_key(tenant, key_kind)
-            key = msgspec.convert(
-                {
-                    "clientId": tenant,
-                    "keyId": key_id,
-                    "kind": key_kind,
-                    "name": name,
-                    "scopes": scopes,
-                    "allowedOrigins": origin,
-                    "profiles": profile,
-                    "secretHash": secret_hash,
-                    "createdAt": utcnow().isoformat(),
-                },
-                ApiKey,
+            key, token = issue_key(
+                TenantStore(driver, tenant), _require_tenant(TenantRepository(driver), tenant),
+                kind=key_kind, name=name, scopes=scopes,
+                allowed_origins=origin, profiles=profile,
             )
-            TenantStore(driver, tenant).api_keys.create(key)
         finally:
             driver.close()
-    console.print(f"key {key_id} created; its token (shown once):", style="dim")
+    console.print(f"key {key.key_id} created; its token (shown once):", style="dim")
     sys.stdout.write(token + "\n")
 
 

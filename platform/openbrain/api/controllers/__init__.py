@@ -3,6 +3,7 @@
 from openbrain.api.controllers.auth import AuthController
 from openbrain.api.controllers.chat import ChatController
 from openbrain.api.controllers.configs import ConfigsController, ToolsController
+from openbrain.api.controllers.demo import DemoController
 from openbrain.api.controllers.events import EventsController
 from openbrain.api.controllers.health import HealthController
 from openbrain.api.controllers.keys import KeysController
@@ -25,6 +26,7 @@ CONTROLLERS = [
     TenantsController,
     EventsController,
     AuthController,
+    DemoController,
 ]
 
 __all__ = ("CONTROLLERS",)
