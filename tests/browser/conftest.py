@@ -30,16 +30,8 @@ from openbrain.domain.base import utcnow
 from openbrain.domain.tenant import Tenant
 from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantRepository, TenantStore, open_driver
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "widget"
 CLIENT_ID = "widget-test"
 PROFILE = "support"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -10,7 +10,7 @@ from openbrain.domain.base import ClientId, Record, ShortText, Timestamp
 from openbrain.domain.tenant import Origin
 
 KeyKind = Literal["secret", "publishable"]
-Scope = Literal[
+TenantScope = Literal[
     "chat",
     "configs:read",
     "configs:write",
@@ -19,18 +19,9 @@ Scope = Literal[
     "leads:write",
     "keys:manage",
     "events:manage",
-    "platform:admin",
 ]
-ALL_TENANT_SCOPES: tuple[Scope, ...] = (
-    "chat",
-    "configs:read",
-    "configs:write",
-    "sessions:read",
-    "leads:read",
-    "leads:write",
-    "keys:manage",
-    "events:manage",
-)
+Scope = TenantScope | Literal["platform:admin"]
+ALL_TENANT_SCOPES: tuple[TenantScope, ...] = get_args(TenantScope)
 
 
 class ApiKey(Record, kw_only=True, frozen=True):
