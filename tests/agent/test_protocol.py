@@ -166,6 +166,23 @@ def test_turn_reads_only_the_memory_window(
     assert sent[1]["content"] == "message 9"
 
 
+def test_a_session_already_read_is_not_read_again(
+    offline: TurnExecutor, store: TenantStore, driver: CountingDriver
+) -> None:
+    save_profile(store)
+    session_id = offline.chat(store, ChatMessage(reset=True)).session_id
+    session = store.sessions.require(session_id)
+    driver.reset()
+    reply = offline.chat(store, ChatMessage(session_id=session_id, message="hello"),
+                         session=session)
+    assert reply.session_id == session_id
+    assert dict(driver.calls) == {"query": 1, "transact": 1, "increment": 1}
+    # the same errors as without it, in the same order
+    with pytest.raises(InvalidError, match="message is required"):
+        offline.chat(store, ChatMessage(session_id=session_id), session=session)
+    with pytest.raises(ValueError, match="does not match"):
+        offline.chat(store, ChatMessage(session_id="other", message="hi"), session=session)
+
 def test_tool_error_goes_back_to_the_model(online: TurnExecutor, store: TenantStore,
                                            llm: FakeLLM) -> None:
     save_profile(store, record_tool_actions=True)

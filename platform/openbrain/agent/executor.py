@@ -87,8 +87,13 @@ class TurnExecutor:
         *,
         origin: str | None = None,
         on_token: TokenSink | None = None,
+        session: ChatSession | None = None,
     ) -> ChatReply:
         """Answer one ChatMessage. ``reply.events`` lists the types of the events it emitted.
+
+        ``session``: the session ``request.session_id`` names, when the caller has just read
+        it (the API's checks do); the turn then skips its own read. The version check at
+        commit still catches a turn that committed in between (409).
 
         Raises:
             NotFoundError: unknown profile or session (or an expired session).
@@ -106,7 +111,7 @@ class TurnExecutor:
             if request.message is None:
                 return self._greet(store, turn, now, on_token, started)
         else:
-            turn = self._resume(store, request, now)
+            turn = self._resume(store, request, now, session)
         assert request.message is not None
         return self._answer(store, turn, request, now, on_token, started)
 
@@ -128,7 +133,10 @@ class TurnExecutor:
         notice = self._models.for_config(config).notice
         return _Turn(session=session, history=list(opening), opening=opening, notice=notice)
 
-    def _resume(self, store: TenantStore, request: ChatMessage, now: datetime) -> _Turn:
+    def _resume(
+        self, store: TenantStore, request: ChatMessage, now: datetime,
+        session: ChatSession | None,
+    ) -> _Turn:
         assert request.session_id is not None
         if request.message is None:
             raise InvalidError(
@@ -138,7 +146,10 @@ class TurnExecutor:
             raise InvalidError(
                 "agentConfigOverrides apply when a session starts; send reset: true with them"
             )
-        session = store.sessions.require(request.session_id)
+        if session is None:
+            session = store.sessions.require(request.session_id)
+        elif (session.client_id, session.session_id) != (store.client_id, request.session_id):
+            raise ValueError("the session given does not match the request's tenant and session")
         if session.expires_at is not None and session.expires_at <= now:
             raise NotFoundError(
                 f"session {session.session_id!r} has expired; send reset: true to start a new one"

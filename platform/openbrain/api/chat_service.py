@@ -66,26 +66,35 @@ def restrict_widget(principal: Principal, request: ChatMessage) -> ChatMessage:
     return msgspec.structs.replace(request, agent_config=grant.profile, session_id=session_id)
 
 
+class Prepared(msgspec.Struct, frozen=True):
+    """A checked turn: the request, and the session it continues as read by the checks (the
+    executor takes it as is instead of reading it a second time)."""
+
+    request: ChatMessage
+    session: ChatSession | None = None
+
+
 def prepare(services: Services, store: TenantStore, principal: Principal,
-            request: ChatMessage) -> ChatMessage:
+            request: ChatMessage) -> Prepared:
     """Every check before a turn: tenant, widget rules, session visibility, token budget."""
     check_client_id(principal, request.client_id)
     request = restrict_widget(principal, request)
+    session = None
     if request.session_id is not None and not request.reset:
-        visible_session(store, principal, request.session_id)
+        session = visible_session(store, principal, request.session_id)
     tenant = services.tenants.get(store.client_id)
     if tenant is not None:
         services.budget.check(store, tenant.plan)
-    return msgspec.structs.replace(request, client_id=store.client_id)
+    return Prepared(msgspec.structs.replace(request, client_id=store.client_id), session)
 
 
 def run_turn(services: Services, store: TenantStore, principal: Principal,
-             request: ChatMessage, on_token: TokenSink | None = None) -> ChatReply:
+             turn: Prepared, on_token: TokenSink | None = None) -> ChatReply:
+    """One turn; the executor logs it (one ``turn.committed`` or ``turn.started_session``
+    line per turn, with the session, profile and token counts)."""
     origin = principal.grant.origin if principal.grant else None
-    reply: ChatReply = services.executor.chat(store, request, origin=origin, on_token=on_token)
-    log.info("turn", session_id=reply.session_id, profile=reply.profile_name,
-             input_tokens=reply.input_tokens, output_tokens=reply.output_tokens)
-    return reply
+    return services.executor.chat(store, turn.request, origin=origin, on_token=on_token,
+                                  session=turn.session)
 
 
 def _sse_json(value: Any) -> str:
@@ -93,7 +102,7 @@ def _sse_json(value: Any) -> str:
 
 
 async def stream_turn(
-    services: Services, store: TenantStore, principal: Principal, request: ChatMessage,
+    services: Services, store: TenantStore, principal: Principal, turn: Prepared,
     request_id: str | None,
 ) -> AsyncIterator[ServerSentEventMessage]:
     """``token`` events as the model produces them, then ``done`` (the reply) or ``error``."""
@@ -107,7 +116,7 @@ async def stream_turn(
 
     def work() -> None:
         try:
-            reply = run_turn(services, store, principal, request, lambda t: post("token", t))
+            reply = run_turn(services, store, principal, turn, lambda t: post("token", t))
         except Exception as exc:
             post("error", exc)
         else:

@@ -64,6 +64,6 @@ class ChatController(Controller):
                 session_id = _cookie_session(request, store)
             if session_id:
                 data = msgspec.structs.replace(data, session_id=session_id)
-        data = chat_service.prepare(services, store, principal, data)
-        reply = chat_service.run_turn(services, store, principal, data)
+        turn = chat_service.prepare(services, store, principal, data)
+        reply = chat_service.run_turn(services, store, principal, turn)
         return session_response(reply, services, cookie=principal.grant is None)

@@ -31,8 +31,8 @@ class SessionsController(Controller):
               principal: PrincipalDep) -> Response[ChatReply]:
         request = ChatMessage(reset=True, agent_config=data.profile,
                               agent_config_overrides=data.overrides, context=data.context)
-        request = chat_service.prepare(services, store, principal, request)
-        reply = chat_service.run_turn(services, store, principal, request)
+        turn = chat_service.prepare(services, store, principal, request)
+        reply = chat_service.run_turn(services, store, principal, turn)
         return session_response(reply, services, cookie=False, status_code=201)
 
     @get(operation_id="listSessions", guards=[requires_scope("sessions:read")],
@@ -101,12 +101,12 @@ class SessionsController(Controller):
         """The reply as JSON, or with ``Accept: text/event-stream`` an SSE stream: ``token``
         events (``{"text": …}``), then ``done`` (the reply) or ``error`` (a problem detail)."""
         chat = ChatMessage(session_id=session_id, message=data.message, context=data.context)
-        chat = chat_service.prepare(services, store, principal, chat)
+        turn = chat_service.prepare(services, store, principal, chat)
         if "text/event-stream" in request.headers.get("accept", ""):
             request_id = request.scope["state"].get("request_id")
-            events = chat_service.stream_turn(services, store, principal, chat, request_id)
+            events = chat_service.stream_turn(services, store, principal, turn, request_id)
             return ServerSentEvent(events, headers={"X-Session-Id": session_id,  # type: ignore[return-value]
                                                     "Cache-Control": "no-cache",
                                                     "X-Accel-Buffering": "no"})
-        reply = chat_service.run_turn(services, store, principal, chat)
+        reply = chat_service.run_turn(services, store, principal, turn)
         return session_response(reply, services, cookie=False)
