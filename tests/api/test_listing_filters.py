@@ -48,3 +48,23 @@ def test_filtered_pages_skip_and_repeat_nothing(world: World) -> None:
     for limit in (1, 2, 3):
         paged = _all_pages(world, "/v1/sessions", {"limit": limit, "profile": "default"})
         assert [s["sessionId"] for s in paged] == expected, limit
+
+
+def test_event_and_delivery_filters_use_their_camel_case_names(world: World) -> None:
+    headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
+    session = world.alpha.ids["session"]
+    everything = world.client.get("/v1/events", params={"limit": 200}, headers=headers).json()
+    assert any(e["sessionId"] != session for e in everything["items"]) or everything["items"]
+    r = world.client.get("/v1/events", params={"sessionId": session}, headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["items"], "the session's own events are listed"
+    assert {e["sessionId"] for e in r.json()["items"]} == {session}
+    r = world.client.get("/v1/events", params={"sessionId": "NOSUCH"}, headers=headers)
+    assert r.json()["items"] == []
+    for path, name in (("/v1/events", "sessionId"), ("/v1/deliveries", "eventId"),
+                       ("/v1/deliveries", "routeId")):
+        bad = world.client.get(path, params={name: "bad!!"}, headers=headers)
+        assert bad.status_code == 400, (path, name, bad.text)
+    r = world.client.get("/v1/deliveries", params={"eventId": "NOSUCH"}, headers=headers)
+    assert r.status_code == 200
+    assert r.json()["items"] == []

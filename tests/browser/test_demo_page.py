@@ -97,3 +97,22 @@ def test_front_page_is_not_found_outside_the_local_stage(
         assert response is not None
         assert response.status == 404
         assert "application/problem+json" in response.headers["content-type"]
+
+
+def test_front_page_picks_the_demo_tenant_not_the_first_file(tmp_path: Path) -> None:
+    """``acme.toml`` sorts before ``demo.toml``: the page still shows the demo tenant."""
+    from litestar.testing import TestClient
+
+    tenants = tmp_path / "tenants"
+    tenants.mkdir()
+    (tenants / "acme.toml").write_text(
+        'clientId = "acme"\nname = "Acme"\nwidgetOrigins = ["https://www.acme.example"]\n')
+    (tenants / "demo.toml").write_text(
+        'clientId = "demo"\nname = "Demo tenant"\nwidgetOrigins = ["http://127.0.0.1:8000"]\n')
+    settings = replace(Settings(), stage="local", data_dir=tmp_path / "data", tenants_dir=tenants,
+                       store=f"sqlite:///{tmp_path / 'ob.db'}")
+    with TestClient(create_app(settings, embedded=True)) as client:
+        page = client.get("/")
+    assert page.status_code == 200
+    assert "Demo tenant" in page.text
+    assert "ob_pk_demo_" in page.text

@@ -66,7 +66,8 @@ def test_ob_errors_are_one_line(cli: Cli) -> None:
 
 def test_ob_chat_interactive(cli: Cli) -> None:
     script = "\n".join(
-        ["/help", "Hi, I am Jane Doe, jane@example.com", "/lead", "/profile nope", "/quit"]
+        ["/help", "Hi, I am Jane Doe, jane@example.com", "/lead", "/profile nope", "/reset",
+         "/quit"]
     )
     result = cli.run("ob-chat", stdin=script + "\n")
     assert result.returncode == 0, result.stderr
@@ -74,6 +75,7 @@ def test_ob_chat_interactive(cli: Cli) -> None:
     assert "/reset" in out, "help is shown"
     assert "e-mail: jane@example.com" in out, "/lead shows the captured lead"
     assert "agent profile 'nope' does not exist" in out, "errors are readable, the loop goes on"
+    assert out.count("does not exist") == 1, "/reset after a bad /profile keeps the old profile"
     assert "Traceback" not in out + result.stderr
 
 

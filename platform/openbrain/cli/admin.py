@@ -14,7 +14,7 @@ from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
-from openbrain.cli.common import err_console, fail, one_line_errors
+from openbrain.cli.common import configure_cli_logging, err_console, fail, one_line_errors
 from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.domain.tenant import Tenant
@@ -165,4 +165,5 @@ def token(
 
 
 def main() -> None:
+    configure_cli_logging(get_settings())
     app(prog_name="ob-admin")

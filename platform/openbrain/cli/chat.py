@@ -91,8 +91,12 @@ def _handle(loop: ChatLoop, line: str) -> bool:
         if not argument.strip():
             loop.console.print(f"profile: {loop.profile or 'default'}", style="dim")
         else:
-            loop.profile = argument.strip()
-            loop.start()
+            previous, loop.profile = loop.profile, argument.strip()
+            try:
+                loop.start()
+            except OpenBrainError:
+                loop.profile = previous  # a profile that cannot start is not kept
+                raise
     elif command == "/lead":
         loop.show_lead()
     elif command.startswith("/"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TypeVar
 
 import msgspec
@@ -40,12 +39,17 @@ def open_backend(api_url: str | None, api_key: str | None, tenant: str) -> ChatB
 
 
 def _quiet_settings() -> Settings:
-    """Commands keep stdout for answers: logs go to stderr, readable, at WARNING unless asked."""
     settings = get_settings()
-    if settings.log_level == "INFO":
-        settings = replace(settings, log_level="WARNING")
-    configure_logging(settings.log_level, json=False)
+    configure_cli_logging(settings)
     return settings
+
+
+def configure_cli_logging(settings: Settings) -> None:
+    """Commands keep stdout for answers and the terminal for people: logs go to stderr,
+    readable, and only errors unless ``OB_LOG_LEVEL`` asks for more (the offline notice is
+    already part of the agent's reply)."""
+    level = "ERROR" if settings.log_level == "INFO" else settings.log_level
+    configure_logging(level, json=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

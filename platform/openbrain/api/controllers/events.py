@@ -4,10 +4,10 @@ does the work."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, delete, get, post
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
 from openbrain.api.deps import ServicesDep, StoreDep
@@ -22,7 +22,15 @@ from openbrain.domain.delivery import (
 )
 from openbrain.events.service import EventsService
 
-OptionalId = Annotated[str | None, Parameter(required=False, pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _id_query(name: str) -> Any:
+    """An optional id filter under its camelCase query name (one Parameter, so both the wire
+    name and the pattern apply: nesting two Parameters lets the inner one win)."""
+    return QueryParameter(name=name, required=False, pattern=_ID_PATTERN)
+
+
 _guard = [requires_scope("events:manage")]
 
 
@@ -37,7 +45,7 @@ class EventsController(Controller):
 
     @get("/events", operation_id="listEvents", guards=_guard, sync_to_thread=True)
     def list_events(self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
-                    session_id: Annotated[OptionalId, QueryParameter(name="sessionId")] = None,
+                    session_id: Annotated[str | None, _id_query("sessionId")] = None,
                     ) -> EventPage:
         where = None if session_id is None else (lambda e: e.session_id == session_id)
         found, cursor = store.outbox.list(limit=limit, cursor=cursor, where=where)
@@ -67,8 +75,8 @@ class EventsController(Controller):
     def list_deliveries(
         self, services: ServicesDep, store: StoreDep, limit: LimitParam = 50,
         cursor: CursorParam = None,
-        event_id: Annotated[OptionalId, QueryParameter(name="eventId")] = None,
-        route_id: Annotated[OptionalId, QueryParameter(name="routeId")] = None,
+        event_id: Annotated[str | None, _id_query("eventId")] = None,
+        route_id: Annotated[str | None, _id_query("routeId")] = None,
     ) -> DeliveryPage:
         items, next_cursor = events_service(services, store).list_deliveries(
             event_id=event_id, route_id=route_id, limit=limit, cursor=cursor)
