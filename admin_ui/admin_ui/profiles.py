@@ -220,6 +220,12 @@ class ChatState(EditorState):
         self.chat = [{"role": "assistant", "text": str(reply.get("message", ""))}]
         return None
 
+    def send_on_enter(self, key: str) -> Any:
+        """Enter in the message field sends it, like the Send button."""
+        if key == "Enter" and not self.streaming:
+            return ChatState.send
+        return None
+
     async def send(self) -> Any:
         """Send the draft and stream the answer into the panel token by token (SSE)."""
         text = self.draft.strip()
@@ -477,6 +483,7 @@ def _chat_panel() -> rx.Component:
         ),
         rx.hstack(
             rx.input(value=ChatState.draft, on_change=ChatState.set_draft,
+                     on_key_down=ChatState.send_on_enter,
                      placeholder="Say something…", id="chat-input", width="100%"),
             rx.button("Send", on_click=ChatState.send, loading=ChatState.streaming,
                       id="chat-send"),

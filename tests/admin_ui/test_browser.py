@@ -122,6 +122,10 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#chat-lead")).to_contain_text(EMAIL, timeout=30_000)
     expect(page.locator(".chat-assistant")).to_have_count(2)
     expect(page.locator("#chat-events")).to_contain_text("lead.created")
+    # Enter sends too, like the button.
+    page.locator("#chat-input").fill("Thanks!")
+    page.locator("#chat-input").press("Enter")
+    expect(page.locator(".chat-assistant")).to_have_count(3, timeout=30_000)
     shot(page, "03-profile-tuner")
 
     # A publishable key: its secret is shown once, then it is revoked.

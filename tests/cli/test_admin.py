@@ -55,6 +55,7 @@ def test_local_token_verifies_with_the_server_settings(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The local stage's secret is shared through the data dir: the server accepts the token."""
+    assert cli.run("ob-admin", "tenants", "sync").returncode == 0
     result = cli.run("ob-admin", "token", "--tenant", "demo", "--role", "admin")
     assert result.returncode == 0, result.stderr
     monkeypatch.setenv("OB_DATA_DIR", cli.env["OB_DATA_DIR"])
@@ -62,3 +63,16 @@ def test_local_token_verifies_with_the_server_settings(
     claims = JwtVerifier(Settings()).verify(result.stdout.strip())
     assert claims.client_id == "demo"
     assert "keys:manage" in claims.scopes
+
+
+def test_keys_list_json_and_token_needs_a_real_tenant(cli: Cli) -> None:
+    cli.run("ob-admin", "tenants", "sync")
+    cli.run("ob-admin", "keys", "create", "--tenant", "demo", "--name", "k1")
+    listed = cli.run("ob-admin", "keys", "list", "--tenant", "demo", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (key,) = json.loads(listed.stdout)
+    assert key["name"] == "k1"
+    assert "secretHash" not in key
+    missing = cli.run("ob-admin", "token", "--tenant", "nosuch")
+    assert missing.returncode == 1
+    assert "tenant 'nosuch' does not exist" in missing.stderr

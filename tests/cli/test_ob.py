@@ -98,3 +98,11 @@ def test_ob_with_the_shipped_demo_tenant_logs_delivery(cli: Cli) -> None:
         (events[0]["eventId"], "log-all", "delivered")
     ]
     assert events[0]["publishedAt"] is not None, "the outbox entry is marked published"
+
+
+def test_ob_refuses_what_the_api_refuses(cli: Cli) -> None:
+    long = cli.run("ob", "x" * 16_001)
+    assert long.returncode == 1
+    assert long.stderr.strip() == (
+        "error: invalid value: Expected `str` of length <= 16000 - at `$.message`"
+    )

@@ -7,7 +7,7 @@ import sys
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from openbrain.agent.bootstrap import sync_tenants
 from openbrain.auth import mint_token
@@ -99,7 +99,10 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(tenant: str = typer.Option(..., "--tenant", "-t")) -> None:
+def keys_list(
+    tenant: str = typer.Option(..., "--tenant", "-t", help="Tenant id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
     """List a tenant's keys (never their secrets)."""
     with one_line_errors():
         driver = open_driver(get_settings())
@@ -107,9 +110,17 @@ def keys_list(tenant: str = typer.Option(..., "--tenant", "-t")) -> None:
             keys = TenantStore(driver, tenant).api_keys.list()
         finally:
             driver.close()
-    table = Table("keyId", "kind", "name", "scopes", "revoked")
+    if as_json:
+        rows = [msgspec.to_builtins(key) for key in keys]
+        for row in rows:
+            row.pop("secretHash", None)  # not a secret, but nothing an operator needs
+        sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
+        return
+    # Ids are what operators copy into other commands: never cut them.
+    table = Table(Column("keyId", no_wrap=True, min_width=26), "kind", "name", "scopes",
+                  "revoked")
     for key in keys:
-        table.add_row(key.key_id, key.kind, key.name, " ".join(key.scopes),
+        table.add_row(key.key_id, key.kind, key.name, ", ".join(key.scopes),
                       "yes" if key.revoked_at else "")
     console.print(table)
 
@@ -146,6 +157,12 @@ def token(
     """
     with one_line_errors():
         if link is None:
+            if tenant is not None:
+                driver = open_driver(get_settings())
+                try:
+                    _require_tenant(TenantRepository(driver), tenant)
+                finally:
+                    driver.close()
             jwt = mint_token(get_settings(), client_id=tenant, role=role, ttl_seconds=ttl)
             sys.stdout.write(jwt + "\n")
             return

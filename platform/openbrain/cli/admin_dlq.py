@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from openbrain.cli.common import fail, one_line_errors
 from openbrain.domain.delivery import DeadLetter
@@ -72,8 +72,10 @@ def dlq_list(
 ) -> None:
     """Dead letters, newest first."""
     found: list[DeadLetter] = []
-    table = Table("tenant", "id", "event", "type", "route", "attempts", "state", "last error",
-                  "created")
+    # Ids are what operators copy into `show` and `redrive`: never cut them.
+    table = Table("tenant", Column("id", no_wrap=True, min_width=26),
+                  Column("event", no_wrap=True, min_width=26), "type", "route", "attempts",
+                  "state", "last error", "created")
     with _opened(deliver=False) as ctx:
         for client_id in ctx.tenants(tenant):
             service = ctx.service(client_id)

@@ -38,11 +38,11 @@ def ask(
             raise typer.BadParameter("the message is empty")
         backend = open_backend(api_url, api_key, tenant)
         try:
-            request = ChatMessage(
-                message=message,
-                session_id=session,
-                agent_config=profile,
-                reset=session is None,
+            # Converted, not constructed: the same limits as the API (message length, ids).
+            request = msgspec.convert(
+                {"message": message, "sessionId": session, "agentConfig": profile,
+                 "reset": session is None},
+                ChatMessage,
             )
             reply = backend.chat(request)
         finally:
