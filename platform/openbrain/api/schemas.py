@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -16,6 +16,7 @@ from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
 from openbrain.domain.tenant import Origin, Tenant
 
+T = TypeVar("T")
 Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
 Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
@@ -78,49 +79,38 @@ class Redriven(Record, kw_only=True, frozen=True):
     redriven: int
 
 
-class ConfigPage(Record, kw_only=True, frozen=True):
-    items: list[AgentConfig]
+class Page(Record, Generic[T], kw_only=True, frozen=True):
+    """One page of a listing; ``cursor`` is ``None`` on the last page."""
+
+    items: list[T]
     cursor: str | None = None
 
 
-class SessionPage(Record, kw_only=True, frozen=True):
-    items: list[ChatSession]
-    cursor: str | None = None
+ConfigPage = Page[AgentConfig]
 
 
-class MessagePage(Record, kw_only=True, frozen=True):
-    items: list[Message]
-    cursor: str | None = None
+SessionPage = Page[ChatSession]
 
 
-class ToolActionPage(Record, kw_only=True, frozen=True):
-    items: list[ToolAction]
-    cursor: str | None = None
+MessagePage = Page[Message]
 
 
-class LeadPage(Record, kw_only=True, frozen=True):
-    items: list[Lead]
-    cursor: str | None = None
+ToolActionPage = Page[ToolAction]
 
 
-class KeyPage(Record, kw_only=True, frozen=True):
-    items: list[ApiKey]
-    cursor: str | None = None
+LeadPage = Page[Lead]
 
 
-class EventPage(Record, kw_only=True, frozen=True):
-    items: list[Event]
-    cursor: str | None = None
+KeyPage = Page[ApiKey]
 
 
-class UsagePage(Record, kw_only=True, frozen=True):
-    items: list[Usage]
-    cursor: str | None = None
+EventPage = Page[Event]
 
 
-class TenantPage(Record, kw_only=True, frozen=True):
-    items: list[Tenant]
-    cursor: str | None = None
+UsagePage = Page[Usage]
+
+
+TenantPage = Page[Tenant]
 
 
 class ToolInfo(Record, kw_only=True, frozen=True):
@@ -129,11 +119,7 @@ class ToolInfo(Record, kw_only=True, frozen=True):
     parameters: dict[str, Any]
 
 
-class DeliveryPage(Record, kw_only=True, frozen=True):
-    items: list[DeliveryAttempt]
-    cursor: str | None = None
+DeliveryPage = Page[DeliveryAttempt]
 
 
-class DeadLetterPage(Record, kw_only=True, frozen=True):
-    items: list[DeadLetter]
-    cursor: str | None = None
+DeadLetterPage = Page[DeadLetter]
