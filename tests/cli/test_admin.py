@@ -67,12 +67,14 @@ def test_local_token_verifies_with_the_server_settings(
 
 def test_keys_list_json_and_token_needs_a_real_tenant(cli: Cli) -> None:
     cli.run("ob-admin", "tenants", "sync")
-    cli.run("ob-admin", "keys", "create", "--tenant", "demo", "--name", "k1")
+    created = cli.run("ob-admin", "keys", "create", "--tenant", "demo", "--name", "k1")
+    token = created.stdout.strip().splitlines()[-1]
     listed = cli.run("ob-admin", "keys", "list", "--tenant", "demo", "--json")
     assert listed.returncode == 0, listed.stderr
     (key,) = json.loads(listed.stdout)
     assert key["name"] == "k1"
     assert "secretHash" not in key
+    assert hash_token(token) not in listed.stdout
     missing = cli.run("ob-admin", "token", "--tenant", "nosuch")
     assert missing.returncode == 1
     assert "tenant 'nosuch' does not exist" in missing.stderr

@@ -6,6 +6,7 @@ import socket
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import msgspec
 from event_targets.targets import default_targets
@@ -106,6 +107,20 @@ def make_event(client_id: str, detail_type: str = "lead.created") -> Event:
         session_id="s1", object_type="lead", object_id=new_id(),
         object={"firstName": "Jane"}, occurred_at=datetime.now(UTC),
     )
+
+
+def wire_detail(event: Event) -> dict[str, Any]:
+    """The ``detail`` consumers receive, written out by hand: the published format, which
+    the envelope Structs must keep (``+00:00`` times included)."""
+    return {
+        "eventId": event.event_id,
+        "clientId": event.client_id,
+        "sessionId": event.session_id,
+        "objectType": event.object_type,
+        "objectId": event.object_id,
+        "object": event.object,
+        "occurredAt": event.occurred_at.isoformat(),
+    }
 
 
 def webhook_tenant(client_id: str, url: str, *, attempts: int = 3) -> Tenant:

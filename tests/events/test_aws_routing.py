@@ -20,7 +20,13 @@ from openbrain.store import TableDriver
 from openbrain.store.deliveries import DeadLetterRepository
 from openbrain.store.outbox import OutboxRepository
 from openbrain.tenancy import RoutingPlan, build_routing_plan
-from tests.events.support import Receiver, commit_events, deliverer_for, make_event
+from tests.events.support import (
+    Receiver,
+    commit_events,
+    deliverer_for,
+    make_event,
+    wire_detail,
+)
 
 pytestmark = pytest.mark.aws
 FAST = Backoff(base=0.01, cap=0.02)
@@ -107,7 +113,7 @@ def test_an_event_reaches_only_its_tenants_queue(
     [message] = aws.receive(a.queue_name)
     body = json.loads(message["Body"])
     assert (body["source"], body["detail-type"]) == ("openbrain", "lead.created")
-    assert body["detail"] == event.detail()
+    assert body["detail"] == wire_detail(event)
     assert aws.receive(b.queue_name) == []
     assert OutboxRepository(driver, "tenant-a").pending() == []
 

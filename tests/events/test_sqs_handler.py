@@ -11,7 +11,7 @@ from openbrain.domain import Event, Plan, Route, Tenant
 from openbrain.store import TableDriver
 from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.tenancy import build_routing_plan
-from tests.events.support import Receiver, deliverer_for, make_event
+from tests.events.support import Receiver, deliverer_for, make_event, wire_detail
 
 
 def sqs_record(message_id: str, body: str, receive_count: int = 1) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def eventbridge_body(event: Event) -> str:
     return json.dumps({
         "version": "0", "id": "0f6c3d1e", "detail-type": event.detail_type,
         "source": "openbrain", "account": "123456789012", "time": "2025-01-01T00:00:00Z",
-        "region": "us-east-1", "resources": [], "detail": event.detail(),
+        "region": "us-east-1", "resources": [], "detail": wire_detail(event),
     })
 
 

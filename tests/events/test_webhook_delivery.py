@@ -11,7 +11,13 @@ from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.outbox import OutboxRepository
 from openbrain.store.routes import RouteRepository
 from tests.events.conftest import DispatcherFactory
-from tests.events.support import Receiver, commit_events, make_event, webhook_tenant
+from tests.events.support import (
+    Receiver,
+    commit_events,
+    make_event,
+    webhook_tenant,
+    wire_detail,
+)
 
 
 def test_signature_verifies_with_standardwebhooks(
@@ -33,7 +39,7 @@ def test_signature_verifies_with_standardwebhooks(
     assert call.headers["webhook-id"] == event.event_id
     assert payload == {
         "source": "openbrain", "detail-type": "lead.created",
-        "detail": {**event.detail()},
+        "detail": {**wire_detail(event)},
     }
     with pytest.raises(Exception, match="signature"):
         Webhook("whsec_" + "A" * 44).verify(call.body, call.headers)

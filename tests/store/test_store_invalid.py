@@ -7,6 +7,7 @@ import pytest
 
 from openbrain.domain import AgentSettings, LeadFields
 from openbrain.domain.errors import ForbiddenError, InvalidError
+from openbrain.store import keys
 from openbrain.store.driver import (
     MAX_DATA_BYTES,
     MAX_TRANSACT_ITEMS,
@@ -111,8 +112,15 @@ def test_turn_over_the_cap_writes_nothing(store: TenantStore) -> None:
     assert message(session, 0).seq == 0
 
 
-@pytest.mark.parametrize("client_id", ["", "a#b"])
+@pytest.mark.parametrize(
+    "client_id", ["", "a#b", "acme\n", "\nacme", "acme#x", "x#acme", "acme x", "Acme", "acme_1"]
+)
 def test_bad_tenant_id(driver: TableDriver, client_id: str) -> None:
-    """No tenant store can be built for an empty id or one that would break the key layout."""
+    """No tenant store, and no key, can be built for an id that is not a whole tenant id: an
+    empty one, one that would break the key layout, or one with a trailing newline or extra
+    text around a good id."""
     with pytest.raises(InvalidError):
         TenantStore(driver, client_id)
+    with pytest.raises(InvalidError):
+        keys.session_pk(client_id, "s1")
+    assert keys.session_pk("acme", "s1") == "T#acme#S#s1"

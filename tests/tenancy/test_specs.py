@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,23 @@ def test_routing_plan_matches_each_tenant_on_client_id(tmp_path: Path) -> None:
     assert routing.event_pattern == {"source": ["openbrain"], "detail": {"clientId": ["a01"]}}
     assert [r.route_id for r in routing.routes_for("lead.created")] == ["r"]
     assert routing.routes_for("lead.updated") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "field"),
+    [
+        ("acme\n", 'clientId = "acme\\n"\nname = "x"', "clientId"),
+        ("acme", 'clientId = "acme"\nname = "x"\n[[routes]]\nrouteId = "hook\\n"\nkind = "log"\n'
+         'eventTypes = ["lead.created"]', "routes[0].routeId"),
+        ("acme", 'clientId = "acme"\nname = "x"\n[[routes]]\nrouteId = "a hook"\nkind = "log"\n'
+         'eventTypes = ["lead.created"]', "routes[0].routeId"),
+    ],
+    ids=["client-newline", "route-newline", "route-prefix"],
+)
+def test_spoiled_ids_in_specs_are_refused(tmp_path: Path, name: str, text: str,
+                                          field: str) -> None:
+    """A file named ``acme\\n.toml`` holding ``clientId = "acme\\n"`` matches its own name:
+    only the id's shape can refuse it."""
+    write(tmp_path, name, text)
+    with pytest.raises(TenantSpecError, match=f"at `\\$.{re.escape(field)}`"):
+        load_tenants(tmp_path)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from openbrain.domain.agent_config import AgentConfig
-from openbrain.domain.api_key import ApiKey, KeyKind, Scope
+from openbrain.domain.api_key import ApiKeyView, KeyKind, Scope
 from openbrain.domain.base import Identifier, MessageText, ProfileName, Record, Request, ShortText
 from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
 from openbrain.domain.event import Event, ToolAction, Usage
@@ -19,7 +19,6 @@ from openbrain.domain.tenant import Origin, Tenant
 T = TypeVar("T")
 Limit = Annotated[int, msgspec.Meta(ge=1, le=200)]
 Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
-Day = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 
 
 class Health(Record, kw_only=True, frozen=True):
@@ -59,7 +58,9 @@ class NewKey(Request, kw_only=True, frozen=True):
 
 
 class CreatedKey(Record, kw_only=True, frozen=True):
-    key: ApiKey
+    """A new key and its token: the one response that shows the token."""
+
+    key: ApiKeyView
     secret: str
 
 
@@ -101,7 +102,7 @@ ToolActionPage = Page[ToolAction]
 LeadPage = Page[Lead]
 
 
-KeyPage = Page[ApiKey]
+KeyPage = Page[ApiKeyView]
 
 
 EventPage = Page[Event]

@@ -3,7 +3,8 @@
 The token names its tenant and key id, so verifying it is one strongly consistent ``get`` in
 that tenant's partition plus a SHA-256 and a constant-time compare: microseconds, no scan and
 no slow password hash (the secret is 256 random bits, so a fast hash is enough). ``_`` is a
-safe separator: client ids are letters, digits and hyphens; key ids are Crockford base32.
+safe separator: client ids are letters, digits and hyphens; key ids are Crockford base32
+(both shapes come from :mod:`openbrain.domain.ids`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import msgspec
 
 from openbrain.domain.api_key import KeyKind
 from openbrain.domain.base import new_id
+from openbrain.domain.ids import CLIENT_ID, GENERATED_ID
 
 _PREFIX: dict[KeyKind, str] = {"secret": "ob_sk_", "publishable": "ob_pk_"}
+_KIND_OF = {prefix: kind for kind, prefix in _PREFIX.items()}
 _TOKEN = re.compile(
-    r"^ob_(?P<kind>sk|pk)_(?P<client>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])_"
-    r"(?P<key>[0-9A-Z]{26})_(?P<secret>[A-Za-z0-9_-]{32,128})$"
+    rf"(?P<prefix>{'|'.join(map(re.escape, _KIND_OF))})(?P<client>{CLIENT_ID.body})_"
+    rf"(?P<key>{GENERATED_ID.body})_(?P<secret>[A-Za-z0-9_-]{{32,128}})"
 )
 
 
@@ -46,16 +49,17 @@ def mint_key(client_id: str, kind: KeyKind) -> tuple[str, str, str]:
 
 
 def is_key_shaped(token: str) -> bool:
-    return token.startswith(("ob_sk_", "ob_pk_"))
+    return token.startswith(tuple(_KIND_OF))
 
 
 def parse_key(token: str) -> ParsedKey | None:
     """The tenant, key id and kind a token claims, or ``None`` if it is not well formed."""
-    match = _TOKEN.match(token)
+    match = _TOKEN.fullmatch(token)
     if match is None:
         return None
-    kind: KeyKind = "secret" if match["kind"] == "sk" else "publishable"
-    return ParsedKey(kind=kind, client_id=match["client"], key_id=match["key"])
+    return ParsedKey(
+        kind=_KIND_OF[match["prefix"]], client_id=match["client"], key_id=match["key"]
+    )
 
 
 def verify_secret(token: str, secret_hash: str) -> bool:

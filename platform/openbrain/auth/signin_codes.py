@@ -18,6 +18,7 @@ from datetime import timedelta
 from openbrain.auth.jwt_tokens import ROLES, mint_token
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import InvalidError, UnauthorizedError
+from openbrain.domain.ids import CLIENT_ID
 from openbrain.domain.signin import (
     MAX_TOKEN_TTL_SECONDS,
     SIGNIN_CODE_TTL_SECONDS,
@@ -30,7 +31,7 @@ from openbrain.store.signin_codes import INVALID, SigninCodeRepository
 
 CODE_PREFIX = "obc_"
 _CODE = re.compile(
-    r"^obc_(?P<client>[a-z0-9][a-z0-9-]{1,38}[a-z0-9])_(?P<secret>[A-Za-z0-9_-]{43,128})$"
+    rf"{CODE_PREFIX}(?P<client>{CLIENT_ID.body})_(?P<secret>[A-Za-z0-9_-]{{43,128}})"
 )
 _HMAC_ALGORITHMS = {"HS256", "HS384", "HS512"}
 
@@ -46,7 +47,7 @@ def mint_code(client_id: str) -> str:
 
 def code_tenant(code: str) -> str | None:
     """The tenant a code names, or ``None`` if it is not well formed."""
-    match = _CODE.match(code)
+    match = _CODE.fullmatch(code)
     return match["client"] if match else None
 
 

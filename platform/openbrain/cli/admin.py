@@ -111,9 +111,7 @@ def keys_list(
         finally:
             driver.close()
     if as_json:
-        rows = [msgspec.to_builtins(key) for key in keys]
-        for row in rows:
-            row.pop("secretHash", None)  # not a secret, but nothing an operator needs
+        rows = [key.view() for key in keys]
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
         return
     # Ids are what operators copy into other commands: never cut them.

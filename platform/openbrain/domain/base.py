@@ -9,6 +9,11 @@ from typing import Annotated, Any
 
 import msgspec
 
+# The id shapes live in ``ids``; re-exported for the records that import them from here.
+from openbrain.domain.ids import ClientId as ClientId
+from openbrain.domain.ids import Identifier as Identifier
+from openbrain.domain.ids import ProfileName as ProfileName
+
 
 class Record(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
     """A stored or transmitted record.
@@ -25,9 +30,6 @@ class Request(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
 
 
 # Constrained aliases: named once so every record refuses the same bad values the same way.
-ClientId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
-ProfileName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
-Identifier = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 MessageText = Annotated[str, msgspec.Meta(min_length=1, max_length=16_000)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from openbrain.domain.event import EVENT_SOURCE, Event
 from openbrain.events.backoff import Backoff
+from openbrain.events.envelope import detail_json
 from openbrain.store.driver import TableDriver
 from openbrain.store.outbox import OutboxRepository
 
@@ -56,7 +56,7 @@ class EventBridgePublisher:
         return {
             "Source": EVENT_SOURCE,
             "DetailType": event.detail_type,
-            "Detail": json.dumps(event.detail(), separators=(",", ":")),
+            "Detail": detail_json(event),
             "EventBusName": self._bus,
         }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from openbrain.domain.errors import InvalidError
+from openbrain.domain.ids import CLIENT_ID
 
 TENANTS_INDEX = "TENANTS"
 TENANT_SK = "TENANT"
@@ -20,8 +21,9 @@ SEQ_WIDTH = 10
 
 
 def tenant_pk(client_id: str) -> str:
-    if not client_id or "#" in client_id:
-        raise InvalidError("client_id is required and may not contain '#'")
+    """The tenant's partition; a malformed id (which could alias another key) is refused."""
+    if not CLIENT_ID.fullmatch(client_id):
+        raise InvalidError(f"client_id {client_id!r} is not a valid tenant id")
     return f"T#{client_id}"
 
 

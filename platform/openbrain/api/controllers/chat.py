@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import msgspec
@@ -14,10 +13,10 @@ from openbrain.api import chat_service
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.domain.chat import ChatMessage, ChatReply
+from openbrain.domain.ids import IDENTIFIER
 from openbrain.store import TenantStore
 
 SESSION_COOKIE = "ob_session"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def session_response(reply: ChatReply, services: ServicesDep, *, cookie: bool,
@@ -37,7 +36,7 @@ def _cookie_session(request: Request[Any, Any, Any], store: TenantStore) -> str 
     """The session the cookie names, if it is still there (a browser whose session expired or
     was erased simply starts a new one; an explicit ``X-Session-Id`` that is gone is a 404)."""
     value = request.cookies.get(SESSION_COOKIE)
-    if not value or not _SESSION_ID.match(value) or store.sessions.get(value) is None:
+    if not value or not IDENTIFIER.fullmatch(value) or store.sessions.get(value) is None:
         return None
     return value
 
@@ -56,7 +55,7 @@ class ChatController(Controller):
         store: StoreDep,
         principal: PrincipalDep,
         x_session_id: Annotated[str | None, HeaderParameter(name="X-Session-Id", required=False,
-                                                      pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+                                                      pattern=IDENTIFIER.anchored)] = None,
     ) -> Response[ChatReply]:
         if data.session_id is None and not data.reset:
             session_id = x_session_id

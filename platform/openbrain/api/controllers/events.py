@@ -20,15 +20,14 @@ from openbrain.domain.delivery import (
     RouteInfo,
     RouteWithSecret,
 )
+from openbrain.domain.ids import IDENTIFIER
 from openbrain.events.service import EventsService
-
-_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 def _id_query(name: str) -> Any:
     """An optional id filter under its camelCase query name (one Parameter, so both the wire
     name and the pattern apply: nesting two Parameters lets the inner one win)."""
-    return QueryParameter(name=name, required=False, pattern=_ID_PATTERN)
+    return QueryParameter(name=name, required=False, pattern=IDENTIFIER.anchored)
 
 
 _guard = [requires_scope("events:manage")]

@@ -1,4 +1,5 @@
-"""API keys: create (the secret is shown once), list, revoke."""
+"""API keys: create (the secret is shown once), list, revoke. Responses carry
+:class:`~openbrain.domain.api_key.ApiKeyView`: never the hash of a secret."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from openbrain.api.guards import requires_scope
 from openbrain.api.principal import Principal
 from openbrain.api.schemas import CreatedKey, KeyPage, NewKey
 from openbrain.auth.issuing import issue_key
-from openbrain.domain.api_key import ApiKey
+from openbrain.domain.api_key import ApiKeyView
 from openbrain.domain.errors import ForbiddenError
 
 
@@ -29,7 +30,7 @@ class KeysController(Controller):
 
     @get(operation_id="listKeys", guards=[requires_scope("keys:manage")], sync_to_thread=True)
     def list_keys(self, store: StoreDep) -> KeyPage:
-        return KeyPage(items=store.api_keys.list(), cursor=None)
+        return KeyPage(items=[key.view() for key in store.api_keys.list()], cursor=None)
 
     @post(operation_id="createKey", guards=[requires_scope("keys:manage")], status_code=201,
           sync_to_thread=True)
@@ -41,9 +42,9 @@ class KeysController(Controller):
             store, tenant, kind=data.kind, name=data.name, scopes=data.scopes,
             allowed_origins=data.allowed_origins, profiles=data.profiles,
         )
-        return CreatedKey(key=key, secret=token)
+        return CreatedKey(key=key.view(), secret=token)
 
     @delete("/{key_id:str}", operation_id="revokeKey", guards=[requires_scope("keys:manage")],
             status_code=200, sync_to_thread=True)
-    def revoke_key(self, key_id: IdParam, store: StoreDep) -> ApiKey:
-        return store.api_keys.revoke(key_id)
+    def revoke_key(self, key_id: IdParam, store: StoreDep) -> ApiKeyView:
+        return store.api_keys.revoke(key_id).view()

@@ -14,9 +14,10 @@ from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import TenantPage
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError
+from openbrain.domain.ids import CLIENT_ID
 from openbrain.domain.tenant import Tenant
 
-ClientIdParam = Annotated[str, Parameter(pattern=r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")]
+ClientIdParam = Annotated[str, Parameter(pattern=CLIENT_ID.anchored)]
 
 
 class TenantsController(Controller):
