@@ -21,8 +21,8 @@ from event_targets.targets import default_targets
 
 from openbrain.domain import Event, Route, Tenant, new_id
 from openbrain.events import EventDeliverer, LocalDispatcher, RouteResolver
-from openbrain.store.outbox import OutboxRepository
 from openbrain.store.sqlite import SQLiteDriver
+from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan
 
 
@@ -81,7 +81,7 @@ def run(receiver: Receiver, count: int, workers: int, *, pause: float) -> tuple[
                                    default_targets(aws_mode=False))
         dispatcher = LocalDispatcher(driver, deliverer, workers=workers,
                                      sweep_interval=None).start()
-        outbox = OutboxRepository(driver, "bench")
+        outbox = TenantStore(driver, "bench").outbox
         committed: dict[str, float] = {}
         started = time.perf_counter()
         for i in range(count):

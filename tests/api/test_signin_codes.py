@@ -34,7 +34,8 @@ from openbrain.domain.signin import SIGNIN_CODE_TTL_SECONDS, SigninCode
 from openbrain.settings import Settings
 from openbrain.store import keys, open_driver
 from openbrain.store.codec import decode, encode
-from openbrain.store.signin_codes import USED, SigninCodeRepository
+from openbrain.store.signin_codes import USED
+from openbrain.store.tenant_store import TenantStore
 from tests.api.conftest import make_settings
 from tests.api.live import free_port, serve_in_thread
 
@@ -206,7 +207,7 @@ def test_a_record_planted_under_another_tenants_hash_is_refused(live: Live) -> N
                         subject="x", token_ttl_seconds=600, created_at=now,
                         expires_at=now + timedelta(minutes=5))
     live.services.driver.put(msgspec.structs.replace(
-        SigninCodeRepository(live.services.driver, "beta")._item(forged),
+        TenantStore(live.services.driver, "beta").signin_codes._item(forged),
         pk=keys.tenant_pk("alpha")))
     assert_refused(live.exchange(code), 401, "not valid")
 
@@ -267,7 +268,7 @@ def test_a_race_after_every_reader_saw_the_code_unused_has_one_winner(
 
     def redeem() -> None:
         try:
-            SigninCodeRepository(driver, "alpha").redeem(hash_code(code), utcnow())
+            TenantStore(driver, "alpha").signin_codes.redeem(hash_code(code), utcnow())
             outcome = "won"
         except UnauthorizedError as exc:
             outcome = str(exc)

@@ -9,6 +9,7 @@ from openbrain.domain import (
     AgentConfig,
     AgentSettings,
     ChatMessage,
+    ChatSession,
     InvalidError,
     Lead,
     LeadFields,
@@ -109,3 +110,18 @@ def test_new_ids_are_unique_and_time_sorted() -> None:
     assert all(len(i) == 26 for i in ids)
     first, later = ids[0], new_id()
     assert first[:10] <= later[:10]
+
+
+def test_stored_profiles_ignore_unknown_fields_while_inbound_settings_refuse_them() -> None:
+    """A profile (alone or frozen into a session) written by a newer version decodes: only
+    the inbound ``AgentSettings`` refuses what it does not know."""
+    newer = msgspec.to_builtins(config()) | {"reasoningEffort": "high"}
+    assert msgspec.convert(newer, AgentConfig) == config()
+    now = utcnow()
+    session = ChatSession(client_id="demo", session_id="s1", profile_name="default",
+                          config=config(), created_at=now, updated_at=now)
+    stored = msgspec.to_builtins(session) | {"config": newer}
+    assert msgspec.json.decode(msgspec.json.encode(stored), type=ChatSession) == session
+    with pytest.raises(msgspec.ValidationError, match="unknown field `reasoningEffort`"):
+        msgspec.convert({"reasoningEffort": "high"}, AgentSettings)
+    assert not isinstance(config(), AgentSettings), "a stored config is not a request"

@@ -15,7 +15,7 @@ from openbrain.domain import Event, Plan, Route, Tenant, new_id
 from openbrain.events import EventDeliverer, RouteResolver
 from openbrain.events.backoff import Backoff
 from openbrain.store import TableDriver
-from openbrain.store.outbox import OutboxRepository
+from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import RoutingPlan
 
 FAST = Backoff(base=0.01, cap=0.05)
@@ -138,4 +138,4 @@ def deliverer_for(driver: TableDriver, plan: RoutingPlan, *, aws_mode: bool = Fa
 
 def commit_events(driver: TableDriver, *events: Event) -> None:
     for event in events:
-        OutboxRepository(driver, event.client_id).add(event)
+        TenantStore(driver, event.client_id).outbox.add(event)

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from openbrain.cli.admin_dlq import app
 from openbrain.events import LocalDispatcher, routing_plan
 from openbrain.settings import get_settings
-from openbrain.store.deliveries import DeadLetterRepository
 from openbrain.store.sqlite import SQLiteDriver
+from openbrain.store.tenant_store import TenantStore
 from tests.events.support import FAST, Receiver, commit_events, deliverer_for, make_event
 
 SPEC = """
@@ -54,7 +54,7 @@ def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
     dispatcher.publish(events)
     assert dispatcher.drain(10)
     dispatcher.stop(1)
-    letters, _ = DeadLetterRepository(driver, "acme").list()
+    letters, _ = TenantStore(driver, "acme").dead_letters.list()
     driver.close()
     assert len(letters) == 2
     runner = CliRunner()

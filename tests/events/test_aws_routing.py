@@ -17,8 +17,7 @@ from openbrain.domain import Plan, Route, Tenant
 from openbrain.events import EventBridgePublisher, sweep
 from openbrain.events.backoff import Backoff
 from openbrain.store import TableDriver
-from openbrain.store.deliveries import DeadLetterRepository
-from openbrain.store.outbox import OutboxRepository
+from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import RoutingPlan, build_routing_plan
 from tests.events.support import (
     Receiver,
@@ -115,7 +114,7 @@ def test_an_event_reaches_only_its_tenants_queue(
     assert (body["source"], body["detail-type"]) == ("openbrain", "lead.created")
     assert body["detail"] == wire_detail(event)
     assert aws.receive(b.queue_name) == []
-    assert OutboxRepository(driver, "tenant-a").pending() == []
+    assert TenantStore(driver, "tenant-a").outbox.pending() == []
 
 
 def test_handler_failures_land_in_the_tenants_own_dlq(
@@ -147,9 +146,9 @@ def test_handler_failures_land_in_the_tenants_own_dlq(
     assert aws.receive(a.queue_name) == []
     assert aws.receive(b.queue_name) == []
     assert len(receiver.calls) == a.max_receive_count  # one POST per receive
-    [letter], _ = DeadLetterRepository(driver, "tenant-a").list()
+    [letter], _ = TenantStore(driver, "tenant-a").dead_letters.list()
     assert (letter.event_id, letter.attempts) == (event_a.event_id, 2)
-    assert DeadLetterRepository(driver, "tenant-b").list()[0] == []
+    assert TenantStore(driver, "tenant-b").dead_letters.list()[0] == []
 
 
 class FlakyEvents:
@@ -185,7 +184,7 @@ def test_failed_entries_are_retried_alone(
     assert sorted(json.loads(m["Body"])["detail"]["eventId"] for m in received) == sorted(
         e.event_id for e in events
     )
-    assert OutboxRepository(driver, "tenant-a").pending() == []
+    assert TenantStore(driver, "tenant-a").outbox.pending() == []
 
 
 def test_batches_of_ten_and_unpublished_events_stay_pending(
@@ -197,11 +196,11 @@ def test_batches_of_ten_and_unpublished_events_stay_pending(
 
     missing_bus = EventBridgePublisher(aws.events, "no-such-bus", driver, backoff=FAST)
     assert missing_bus.publish(events) == []
-    assert len(OutboxRepository(driver, "tenant-b").pending()) == 23  # nothing lost
+    assert len(TenantStore(driver, "tenant-b").outbox.pending()) == 23  # nothing lost
 
     flaky = FlakyEvents(aws.events)
     flaky.calls.append(0)  # no injected failure: count batch sizes only
     assert sweep(driver, ["tenant-a", "tenant-b"],
                  EventBridgePublisher(flaky, plan.bus_name, driver)) == 23
     assert flaky.calls[1:] == [10, 10, 3]
-    assert OutboxRepository(driver, "tenant-b").pending() == []
+    assert TenantStore(driver, "tenant-b").outbox.pending() == []

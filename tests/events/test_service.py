@@ -8,14 +8,14 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from openbrain.domain import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from openbrain.domain.delivery import NewRoute
 from openbrain.events import EventsService, LocalDispatcher
-from openbrain.store import TableDriver
+from openbrain.store import TableDriver, TenantStore
 from tests.events.conftest import DispatcherFactory
 from tests.events.support import Receiver, commit_events, make_event, webhook_tenant
 
 
 def service_for(driver: TableDriver, dispatcher: LocalDispatcher, *, aws_mode: bool = False
                 ) -> EventsService:
-    return EventsService(driver, "acme", resolver=dispatcher._deliverer.resolver,
+    return EventsService(TenantStore(driver, "acme"), resolver=dispatcher._deliverer.resolver,
                          publisher=dispatcher, aws_mode=aws_mode)
 
 
@@ -128,7 +128,8 @@ def test_other_tenants_records_are_out_of_reach(
     acme = service_for(driver, dispatcher)
     assert acme.list_dead_letters()[0] == []
     assert acme.list_deliveries()[0] == []
-    globex = EventsService(driver, "globex", resolver=dispatcher._deliverer.resolver,
+    globex = EventsService(TenantStore(driver, "globex"),
+                           resolver=dispatcher._deliverer.resolver,
                            publisher=dispatcher, aws_mode=False)
     [letter], _ = globex.list_dead_letters()
     with pytest.raises(NotFoundError):

@@ -9,7 +9,7 @@ from event_targets.handler import handle_batch
 
 from openbrain.domain import Event, Plan, Route, Tenant
 from openbrain.store import TableDriver
-from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
+from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan
 from tests.events.support import Receiver, deliverer_for, make_event, wire_detail
 
@@ -74,9 +74,9 @@ def test_partial_batch_failure_payload(driver: TableDriver, receiver: Receiver) 
         {"itemIdentifier": "m-foreign"},
         {"itemIdentifier": "m-last"},
     ]}
-    letters, _ = DeadLetterRepository(driver, "acme").list()
+    letters, _ = TenantStore(driver, "acme").dead_letters.list()
     assert [(d.event_id, d.attempts) for d in letters] == [(last_try.event_id, 3)]
-    attempts, _ = DeliveryRepository(driver, "acme").list(event_id=good.event_id)
+    attempts, _ = TenantStore(driver, "acme").deliveries.list(event_id=good.event_id)
     assert [(a.route_id, a.outcome) for a in attempts] == [("audit", "delivered")]
 
 
@@ -89,7 +89,7 @@ def test_a_permanent_failure_is_settled_at_once(driver: TableDriver, receiver: R
     event = make_event("acme")
     batch = {"Records": [sqs_record("m1", eventbridge_body(event))]}
     assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
-    [letter], _ = DeadLetterRepository(driver, "acme").list()
+    [letter], _ = TenantStore(driver, "acme").dead_letters.list()
     assert (letter.event_id, letter.attempts, letter.last_error) == (event.event_id, 1, "HTTP 404")
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from openbrain.events import LocalDispatcher, sweep
 from openbrain.store import TableDriver
-from openbrain.store.outbox import OutboxRepository
 from openbrain.store.sqlite import SQLiteDriver
+from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan
 from tests.events.conftest import DispatcherFactory
 from tests.events.support import (
@@ -29,8 +29,9 @@ CHILD = textwrap.dedent("""
     import os, signal, sys
     from datetime import UTC, datetime
     from openbrain.domain import AgentConfig, ChatSession, Event, Message, new_id
-    from openbrain.store.sessions import SessionRepository, TurnCommit
+    from openbrain.store.sessions import TurnCommit
     from openbrain.store.sqlite import SQLiteDriver
+    from openbrain.store.tenant_store import TenantStore
 
     driver = SQLiteDriver.from_path(sys.argv[1])
     now = datetime.now(UTC)
@@ -46,7 +47,7 @@ CHILD = textwrap.dedent("""
     ]
     message = Message(client_id="acme", session_id="s1", seq=0, role="user", content="hi",
                       created_at=now)
-    SessionRepository(driver, "acme").commit_turn(
+    TenantStore(driver, "acme").sessions.commit_turn(
         TurnCommit(session=session, messages=[message], events=events))
     print(" ".join(e.event_id for e in events), flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -65,7 +66,7 @@ def test_killed_before_publish_then_swept_exactly_once_per_id(
 
     driver = SQLiteDriver.from_path(db)
     try:
-        assert {e.event_id for e in OutboxRepository(driver, "acme").pending()} == committed
+        assert {e.event_id for e in TenantStore(driver, "acme").outbox.pending()} == committed
         # A fresh process: its dispatcher's sweeper finds the pending events.
         plan = build_routing_plan([webhook_tenant("acme", receiver.url)], stage="test")
         dispatcher = LocalDispatcher(driver, deliverer_for(driver, plan), backoff=FAST,
@@ -78,7 +79,7 @@ def test_killed_before_publish_then_swept_exactly_once_per_id(
         finally:
             dispatcher.stop(1)
         assert sorted(receiver.delivered_ids()) == sorted(committed)
-        assert OutboxRepository(driver, "acme").pending() == []
+        assert TenantStore(driver, "acme").outbox.pending() == []
     finally:
         driver.close()
 

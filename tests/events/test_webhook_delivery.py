@@ -7,9 +7,7 @@ from standardwebhooks.webhooks import Webhook
 
 from openbrain.events.service import EventsService
 from openbrain.store import TableDriver
-from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
-from openbrain.store.outbox import OutboxRepository
-from openbrain.store.routes import RouteRepository
+from openbrain.store.tenant_store import TenantStore
 from tests.events.conftest import DispatcherFactory
 from tests.events.support import (
     Receiver,
@@ -32,7 +30,7 @@ def test_signature_verifies_with_standardwebhooks(
     assert dispatcher.drain(10)
 
     call = receiver.calls[0]
-    secret = RouteRepository(driver, "acme").secret("hook")
+    secret = TenantStore(driver, "acme").routes.secret("hook")
     assert secret is not None
     assert secret.secret.startswith("whsec_")
     payload = Webhook(secret.secret).verify(call.body, call.headers)
@@ -59,12 +57,12 @@ def test_failing_receiver_is_retried_then_delivered_once(
     assert receiver.unique_ids() == {e.event_id for e in events}
     assert len(receiver.delivered_ids()) == 3  # each eventId accepted exactly once
     assert len(receiver.calls) == 5  # two 503s, then three deliveries
-    log, _ = DeliveryRepository(driver, "acme").list(limit=50)
+    log, _ = TenantStore(driver, "acme").deliveries.list(limit=50)
     assert sorted(a.outcome for a in log) == ["delivered"] * 3 + ["retrying"] * 2
     assert {a.http_status for a in log} == {200, 503}
     assert all(a.latency_ms > 0 for a in log)
-    assert OutboxRepository(driver, "acme").pending() == []
-    assert DeadLetterRepository(driver, "acme").list()[0] == []
+    assert TenantStore(driver, "acme").outbox.pending() == []
+    assert TenantStore(driver, "acme").dead_letters.list()[0] == []
 
 
 def test_receiver_down_dead_letters_then_redrive_delivers(
@@ -77,25 +75,25 @@ def test_receiver_down_dead_letters_then_redrive_delivers(
     dispatcher.publish([event])
     assert dispatcher.drain(10)
 
-    letters, _ = DeadLetterRepository(driver, "acme").list()
+    letters, _ = TenantStore(driver, "acme").dead_letters.list()
     assert [(d.event_id, d.route_id, d.attempts) for d in letters] == [
         (event.event_id, "hook", 3)
     ]
     assert letters[0].last_error == "ConnectError"
-    assert OutboxRepository(driver, "acme").get(event.event_id) is not None  # nothing lost
-    attempts, _ = DeliveryRepository(driver, "acme").list(event_id=event.event_id)
+    assert TenantStore(driver, "acme").outbox.get(event.event_id) is not None  # nothing lost
+    attempts, _ = TenantStore(driver, "acme").deliveries.list(event_id=event.event_id)
     assert [a.outcome for a in reversed(attempts)] == ["retrying", "retrying", "dead"]
 
     receiver.start()
-    service = EventsService(driver, "acme", resolver=dispatcher._deliverer.resolver,
+    service = EventsService(TenantStore(driver, "acme"), resolver=dispatcher._deliverer.resolver,
                             publisher=dispatcher, aws_mode=False)
     redriven = service.redrive(letters[0].dead_letter_id)
     assert redriven.state == "redriven"
     assert redriven.redriven_at is not None
     assert dispatcher.drain(10)
     assert receiver.delivered_ids() == [event.event_id]
-    assert DeadLetterRepository(driver, "acme").list()[0] == []
-    assert OutboxRepository(driver, "acme").pending() == []
+    assert TenantStore(driver, "acme").dead_letters.list()[0] == []
+    assert TenantStore(driver, "acme").outbox.pending() == []
 
 
 def test_client_error_is_permanent_at_once(
@@ -108,7 +106,7 @@ def test_client_error_is_permanent_at_once(
     dispatcher.publish([event])
     assert dispatcher.drain(10)
     assert len(receiver.calls) == 1
-    [letter], _ = DeadLetterRepository(driver, "acme").list()
+    [letter], _ = TenantStore(driver, "acme").dead_letters.list()
     assert (letter.attempts, letter.last_error) == (1, "HTTP 410")
 
 
@@ -135,4 +133,4 @@ def test_only_routes_for_the_event_type(
     dispatcher.publish([event])
     assert dispatcher.drain(10)
     assert receiver.calls == []
-    assert OutboxRepository(driver, "acme").pending() == []
+    assert TenantStore(driver, "acme").outbox.pending() == []

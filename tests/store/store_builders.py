@@ -7,7 +7,20 @@ from typing import Any
 
 import msgspec
 
-from openbrain.domain import AgentConfig, ApiKey, ChatSession, Event, Lead, Message, new_id
+from openbrain.domain import (
+    AgentConfig,
+    ApiKey,
+    ChatSession,
+    Event,
+    Lead,
+    Message,
+    Route,
+    Tenant,
+    new_id,
+)
+from openbrain.domain.delivery import AddedRoute, DeadLetter, DeliveryAttempt, RouteSecret
+from openbrain.domain.event import ToolAction
+from openbrain.domain.signin import SigninCode
 from openbrain.store.sessions import TurnCommit
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -87,3 +100,42 @@ def api_key(client_id: str, key_id: str) -> ApiKey:
         secret_hash="0" * 64,
         created_at=T0,
     )
+
+
+def tool_action(session: ChatSession, action_id: str) -> ToolAction:
+    return ToolAction(client_id=session.client_id, session_id=session.session_id,
+                      action_id=action_id, tool="calculator", output="2", created_at=T0)
+
+
+def added_route(client_id: str, route_id: str) -> AddedRoute:
+    route = Route(route_id=route_id, event_types=["lead.created"],
+                  url=f"https://{client_id}.example/hook")
+    return AddedRoute(client_id=client_id, route=route, created_at=T0)
+
+
+def route_secret(client_id: str, route_id: str) -> RouteSecret:
+    return RouteSecret(client_id=client_id, route_id=route_id, secret=f"whsec_{client_id}",
+                       created_at=T0)
+
+
+def attempt(client_id: str, event_id: str, route_id: str = "r1") -> DeliveryAttempt:
+    return DeliveryAttempt(client_id=client_id, attempt_id=new_id(), event_id=event_id,
+                           detail_type="lead.created", route_id=route_id, attempt=1, at=T0,
+                           outcome="retrying", error=f"down at {client_id}")
+
+
+def dead_letter(client_id: str, dead_letter_id: str, event_id: str = "e1") -> DeadLetter:
+    return DeadLetter(client_id=client_id, dead_letter_id=dead_letter_id, event_id=event_id,
+                      detail_type="lead.created", route_id="r1", attempts=3,
+                      last_error=f"gone at {client_id}", created_at=T0)
+
+
+def signin_code(client_id: str, code_hash: str) -> SigninCode:
+    return SigninCode(client_id=client_id, code_hash=code_hash, role="tenant-admin",
+                      subject=client_id, token_ttl_seconds=600, created_at=T0,
+                      expires_at=T0 + timedelta(minutes=10))
+
+
+def tenant(client_id: str) -> Tenant:
+    return Tenant(client_id=client_id, name=f"Tenant {client_id}", created_at=T0,
+                  routes=[Route(route_id="spec", event_types=["lead.created"], kind="log")])

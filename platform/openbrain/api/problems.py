@@ -21,6 +21,7 @@ from openbrain.domain.errors import (
     NotFoundError,
     OpenBrainError,
     RateLimitedError,
+    StoredRecordError,
     UnauthorizedError,
     UpstreamError,
     UpstreamTimeoutError,
@@ -39,6 +40,7 @@ _STATUS: tuple[tuple[type[OpenBrainError], int, str], ...] = (
     (RateLimitedError, 429, "rate-limited"),
     (UpstreamTimeoutError, 504, "upstream-timeout"),
     (UpstreamError, 502, "upstream"),
+    (StoredRecordError, 500, "stored-record"),
 )
 _HTTP_TITLES = {
     400: ("Bad request", "bad-request"),

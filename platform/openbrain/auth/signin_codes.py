@@ -27,7 +27,8 @@ from openbrain.domain.signin import (
 )
 from openbrain.settings import Settings
 from openbrain.store.driver import TableDriver
-from openbrain.store.signin_codes import INVALID, SigninCodeRepository
+from openbrain.store.signin_codes import INVALID
+from openbrain.store.tenant_store import TenantStore
 
 CODE_PREFIX = "obc_"
 _CODE = re.compile(
@@ -66,7 +67,7 @@ def issue_signin_code(
         raise InvalidError(f"the token lifetime must be 60 to {MAX_TOKEN_TTL_SECONDS} seconds")
     code = mint_code(client_id)
     now = utcnow()
-    SigninCodeRepository(driver, client_id).create(
+    TenantStore(driver, client_id).signin_codes.create(
         SigninCode(
             client_id=client_id,
             code_hash=hash_code(code),
@@ -97,7 +98,7 @@ def redeem_signin_code(driver: TableDriver, settings: Settings, code: str) -> Ex
         raise UnauthorizedError(INVALID)
     check_can_mint(settings)
     now = utcnow()
-    record = SigninCodeRepository(driver, client_id).redeem(hash_code(code), now)
+    record = TenantStore(driver, client_id).signin_codes.redeem(hash_code(code), now)
     token = mint_token(settings, client_id=record.client_id, role=record.role,
                        subject=record.subject, ttl_seconds=record.token_ttl_seconds)
     return ExchangedToken(

@@ -16,7 +16,7 @@ from openbrain.events.factory import RunningPublisher, make_publisher, routing_p
 from openbrain.events.routes import RouteResolver
 from openbrain.events.service import EventsService
 from openbrain.settings import get_settings
-from openbrain.store import TableDriver, open_driver
+from openbrain.store import TableDriver, TenantStore, open_driver
 
 app = typer.Typer(help="Dead letters: events a route could not take.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -32,7 +32,7 @@ class _Context:
         self.publisher = publisher
 
     def service(self, client_id: str) -> EventsService:
-        return EventsService(self.driver, client_id, resolver=self.resolver,
+        return EventsService(TenantStore(self.driver, client_id), resolver=self.resolver,
                              publisher=self.publisher, aws_mode=get_settings().aws_mode)
 
     def tenants(self, tenant: str | None) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from openbrain.domain.base import ClientId, LongText, ProfileName, Request, Timestamp
+from openbrain.domain.base import ClientId, LongText, ProfileName, Record, Request, Timestamp
 from openbrain.domain.errors import InvalidError
 
 ToolName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -29,8 +29,12 @@ OverridableField = Literal[
 DEFAULT_PROFILE = "default"
 
 
-class AgentSettings(Request, kw_only=True, frozen=True):
-    """What a tenant edits on a profile: everything but identity, version and timestamps."""
+class AgentSettingsBase(Record, kw_only=True, frozen=True):
+    """What a tenant edits on a profile: everything but identity, version and timestamps.
+
+    The fields shared by the inbound :class:`AgentSettings` (which refuses unknown fields) and
+    the stored :class:`AgentConfig` (which ignores them, so records a newer version wrote read).
+    """
 
     system_message: LongText = "You are a helpful assistant."
     ice_breaker: Annotated[str, msgspec.Meta(max_length=2_000)] = "Hello! How can I help you?"
@@ -52,7 +56,11 @@ class AgentSettings(Request, kw_only=True, frozen=True):
             raise ValueError("tools must not repeat a name")
 
 
-class AgentConfig(AgentSettings, kw_only=True, frozen=True):
+class AgentSettings(AgentSettingsBase, Request, kw_only=True, frozen=True):
+    """A profile's settings as a caller sends them (``PUT /v1/configs/{name}``)."""
+
+
+class AgentConfig(AgentSettingsBase, kw_only=True, frozen=True):
     """One saved version of a profile. Never changed after it is written."""
 
     client_id: ClientId

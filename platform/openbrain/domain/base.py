@@ -22,11 +22,19 @@ class Record(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
       decode errors name the field the caller actually sent.
     * ``kw_only=True``: field order is free, so subclasses can add defaulted fields.
     * ``frozen=True``: records are values; change one with ``msgspec.structs.replace``.
+    * unknown fields are ignored on decode, so a record written by a newer version (a rolling
+      deploy, a rollback) still reads; new fields therefore need defaults.
     """
 
 
 class Request(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
-    """An inbound payload: unknown fields are refused rather than silently dropped."""
+    """An inbound payload: unknown fields are refused rather than silently dropped.
+
+    msgspec applies this per Struct type, so a stored record never embeds or extends a
+    Request: a shape used both ways keeps its fields on a Record base, which the Request and
+    the stored record both extend (``AgentSettingsBase``). The store also drops unknown fields
+    itself on read (``openbrain.store.codec``), for the inbound tenant spec types it keeps.
+    """
 
 
 # Constrained aliases: named once so every record refuses the same bad values the same way.

@@ -67,3 +67,10 @@ class UpstreamTimeoutError(UpstreamError):
     """The LLM did not answer within the limit (HTTP 504)."""
 
     title = "Upstream timeout"
+
+
+class StoredRecordError(OpenBrainError):
+    """A record in the table cannot be decoded by this version (HTTP 500): the fault is the
+    store's, never the caller's."""
+
+    title = "Stored record unreadable"

@@ -20,9 +20,8 @@ from openbrain.domain.event import Event
 from openbrain.domain.tenant import Route
 from openbrain.events.routes import RouteResolver
 from openbrain.events.signing import new_secret
-from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.driver import TableDriver
-from openbrain.store.routes import RouteRepository
+from openbrain.store.tenant_store import TenantStore
 
 log = structlog.get_logger(__name__)
 
@@ -68,10 +67,10 @@ class EventDeliverer:
     def deliver(self, event: Event, attempt: int) -> DeliveryOutcome:
         """Attempt number ``attempt`` (1-based) for every route not yet settled."""
         tenant = self.resolver.for_tenant(event.client_id)
-        deliveries = DeliveryRepository(self._driver, event.client_id)
+        store = TenantStore(self._driver, event.client_id)
         outcome = DeliveryOutcome()
         for route in tenant.routes_for(event.detail_type):
-            if deliveries.state(event.event_id, route.route_id) is not None:
+            if store.deliveries.state(event.event_id, route.route_id) is not None:
                 continue
             result, latency = self._attempt(event, route)
             if result.ok:
@@ -85,7 +84,7 @@ class EventDeliverer:
             else:
                 status = "retrying"
                 outcome.retrying.append(route.route_id)
-            deliveries.record(
+            store.deliveries.record(
                 DeliveryAttempt(
                     client_id=event.client_id,
                     attempt_id=new_id(),
@@ -101,7 +100,7 @@ class EventDeliverer:
                 )
             )
             if status == "dead":
-                DeadLetterRepository(self._driver, event.client_id).add(
+                store.dead_letters.add(
                     DeadLetter(
                         client_id=event.client_id,
                         dead_letter_id=new_id(),
@@ -114,7 +113,7 @@ class EventDeliverer:
                     )
                 )
             if status != "retrying":
-                deliveries.set_state(event.event_id, route.route_id, status)
+                store.deliveries.set_state(event.event_id, route.route_id, status)
             log.info(
                 "event.delivery", client_id=event.client_id, event_id=event.event_id,
                 route_id=route.route_id, attempt=attempt, outcome=status,
@@ -138,7 +137,7 @@ class EventDeliverer:
     def secret(self, client_id: str, route: Route) -> str:
         """The route's signing secret, created at first use for routes declared in a spec
         (the tenant obtains it by rotating: secrets are shown only once)."""
-        routes = RouteRepository(self._driver, client_id)
+        routes = TenantStore(self._driver, client_id).routes
         stored = routes.secret(route.route_id)
         if stored is None:
             stored = routes.create_secret_once(

@@ -24,7 +24,7 @@ from openbrain.events.backoff import Backoff
 from openbrain.events.delivery import EventDeliverer
 from openbrain.events.sweeper import sweep
 from openbrain.store.driver import TableDriver
-from openbrain.store.outbox import OutboxRepository
+from openbrain.store.tenant_store import TenantStore
 
 log = structlog.get_logger(__name__)
 
@@ -137,7 +137,7 @@ class LocalDispatcher:
             outcome = self._deliverer.deliver(event, attempt)
             retry = outcome.needs_retry
             if not retry:
-                OutboxRepository(self._driver, event.client_id).mark_published(event)
+                TenantStore(self._driver, event.client_id).outbox.mark_published(event)
         except Exception:  # the store failed: try again later, the event is still pending
             log.exception("events.dispatch_failed", event_id=event.event_id)
         with self._cond:

@@ -13,7 +13,7 @@ from openbrain.domain.event import EVENT_SOURCE, Event
 from openbrain.events.backoff import Backoff
 from openbrain.events.envelope import detail_json
 from openbrain.store.driver import TableDriver
-from openbrain.store.outbox import OutboxRepository
+from openbrain.store.tenant_store import TenantStore
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +45,7 @@ class EventBridgePublisher:
         published: list[str] = []
         for batch in _batches([(e, self._entry(e)) for e in events]):
             for event in self._put(batch):
-                OutboxRepository(self._driver, event.client_id).mark_published(event)
+                TenantStore(self._driver, event.client_id).outbox.mark_published(event)
                 published.append(event.event_id)
         return published
 

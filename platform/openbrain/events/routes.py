@@ -10,7 +10,7 @@ import msgspec
 from openbrain.domain.delivery import RouteSource
 from openbrain.domain.tenant import Plan, Route
 from openbrain.store.driver import TableDriver
-from openbrain.store.routes import RouteRepository
+from openbrain.store.tenant_store import TenantStore
 from openbrain.store.tenants import TenantRepository
 from openbrain.tenancy.routing import RoutingPlan
 
@@ -45,7 +45,7 @@ class RouteResolver:
             declared, max_attempts = tuple(tenant.routes), tenant.plan.max_delivery_attempts
         routes: list[tuple[Route, RouteSource]] = [(r, "spec") for r in declared]
         taken = {r.route_id for r in declared}
-        for added in RouteRepository(self._driver, client_id).list():
+        for added in TenantStore(self._driver, client_id).routes.list():
             if added.route.route_id not in taken:
                 routes.append((added.route, "added"))
         return TenantRoutes(client_id=client_id, routes=tuple(routes), max_attempts=max_attempts)

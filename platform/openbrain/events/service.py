@@ -23,11 +23,7 @@ from openbrain.events.publisher import EventPublisher
 from openbrain.events.routes import RouteResolver
 from openbrain.events.signing import new_secret
 from openbrain.events.ssrf import check_target_url
-from openbrain.store import keys
-from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository, mark_pending
-from openbrain.store.driver import TableDriver
-from openbrain.store.outbox import OutboxRepository
-from openbrain.store.routes import RouteRepository
+from openbrain.store.tenant_store import TenantStore
 
 MAX_LIMIT = 200
 
@@ -45,22 +41,17 @@ class EventsService:
 
     def __init__(
         self,
-        driver: TableDriver,
-        client_id: str,
+        store: TenantStore,
         *,
         resolver: RouteResolver,
         publisher: EventPublisher | None,
         aws_mode: bool,
     ) -> None:
-        keys.tenant_pk(client_id)
-        self._driver = driver
-        self.client_id = client_id
+        self._store = store
+        self.client_id = store.client_id
         self._resolver = resolver
         self._publisher = publisher
         self._aws_mode = aws_mode
-        self._routes = RouteRepository(driver, client_id)
-        self._deliveries = DeliveryRepository(driver, client_id)
-        self._dead = DeadLetterRepository(driver, client_id)
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -75,7 +66,8 @@ class EventsService:
             raise ConflictError(f"route {route_id!r} already exists")
         route = Route(route_id=route_id, event_types=list(new.event_types), kind="webhook",
                       url=new.url)
-        self._routes.add(AddedRoute(client_id=self.client_id, route=route, created_at=utcnow()))
+        added = AddedRoute(client_id=self.client_id, route=route, created_at=utcnow())
+        self._store.routes.add(added)
         return self._new_secret(route, "added")
 
     def rotate_secret(self, route_id: str) -> RouteWithSecret:
@@ -91,7 +83,7 @@ class EventsService:
             raise ForbiddenError(
                 f"route {route_id!r} is declared in the tenant spec; change the spec instead"
             )
-        self._routes.delete(route_id)
+        self._store.routes.delete(route_id)
 
     # -- delivery log --------------------------------------------------------------------------
 
@@ -99,7 +91,7 @@ class EventsService:
         self, *, event_id: str | None = None, route_id: str | None = None,
         limit: int = 50, cursor: str | None = None,
     ) -> tuple[list[DeliveryAttempt], str | None]:
-        return self._deliveries.list(
+        return self._store.deliveries.list(
             event_id=event_id, route_id=route_id, limit=_check_limit(limit), cursor=cursor
         )
 
@@ -108,19 +100,19 @@ class EventsService:
     def list_dead_letters(
         self, *, include_redriven: bool = False, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[DeadLetter], str | None]:
-        return self._dead.list(
+        return self._store.dead_letters.list(
             include_redriven=include_redriven, limit=_check_limit(limit), cursor=cursor
         )
 
     def find_dead_letter(self, dead_letter_id: str) -> DeadLetter | None:
-        return self._dead.get(dead_letter_id)
+        return self._store.dead_letters.get(dead_letter_id)
 
     def get_dead_letter(self, dead_letter_id: str) -> DeadLetterDetail:
         letter = self._require(dead_letter_id)
-        attempts, _ = self._deliveries.list(
+        attempts, _ = self._store.deliveries.list(
             event_id=letter.event_id, route_id=letter.route_id, limit=MAX_LIMIT
         )
-        event = OutboxRepository(self._driver, self.client_id).get(letter.event_id)
+        event = self._store.outbox.get(letter.event_id)
         return DeadLetterDetail(dead_letter=letter, event=event, attempts=attempts)
 
     def redrive(self, dead_letter_id: str) -> DeadLetter:
@@ -132,12 +124,12 @@ class EventsService:
         letter = self._require(dead_letter_id)
         if letter.state != "open":
             raise ConflictError(f"dead letter {dead_letter_id!r} was already redriven")
-        event = OutboxRepository(self._driver, self.client_id).get(letter.event_id)
-        pending = mark_pending(self._driver, event) if event is not None else None
+        event = self._store.outbox.get(letter.event_id)
+        pending = self._store.outbox.mark_pending(event) if event is not None else None
         if pending is None:
             raise NotFoundError(f"event {letter.event_id!r} was erased; nothing to redrive")
-        self._deliveries.clear_state(letter.event_id, letter.route_id)
-        redriven = self._dead.mark_redriven(letter)
+        self._store.deliveries.clear_state(letter.event_id, letter.route_id)
+        redriven = self._store.dead_letters.mark_redriven(letter)
         if self._publisher is not None:
             self._publisher.publish([pending])
         return redriven
@@ -145,7 +137,7 @@ class EventsService:
     def redrive_all(self) -> int:
         """Redrive every open dead letter; the number redriven (erased events are skipped)."""
         count = 0
-        for letter in list(self._dead.iter_open()):
+        for letter in list(self._store.dead_letters.iter_open()):
             try:
                 self.redrive(letter.dead_letter_id)
             except (NotFoundError, ConflictError):
@@ -165,7 +157,7 @@ class EventsService:
         raise NotFoundError(f"route {route_id!r} does not exist")
 
     def _require(self, dead_letter_id: str) -> DeadLetter:
-        letter = self._dead.get(dead_letter_id)
+        letter = self._store.dead_letters.get(dead_letter_id)
         if letter is None:
             raise NotFoundError(f"dead letter {dead_letter_id!r} does not exist")
         return letter
@@ -173,13 +165,13 @@ class EventsService:
     def _new_secret(self, route: Route, source: RouteSource) -> RouteWithSecret:
         secret = RouteSecret(client_id=self.client_id, route_id=route.route_id,
                              secret=new_secret(), created_at=utcnow())
-        self._routes.save_secret(secret)
+        self._store.routes.save_secret(secret)
         info = msgspec.structs.replace(self._info(route, source),
                                        secret_created_at=secret.created_at)
         return RouteWithSecret(route=info, secret=secret.secret)
 
     def _info(self, route: Route, source: RouteSource) -> RouteInfo:
-        stored = self._routes.secret(route.route_id) if route.kind == "webhook" else None
+        stored = self._store.routes.secret(route.route_id) if route.kind == "webhook" else None
         return RouteInfo(
             client_id=self.client_id, route_id=route.route_id, kind=route.kind, url=route.url,
             event_types=list(route.event_types), enabled=route.enabled, source=source,

@@ -12,7 +12,7 @@ from openbrain.domain.base import utcnow
 from openbrain.domain.tenant import Tenant
 from openbrain.events.publisher import EventPublisher
 from openbrain.store.driver import TableDriver
-from openbrain.store.outbox import OutboxRepository
+from openbrain.store.tenant_store import TenantStore
 
 log = structlog.get_logger(__name__)
 
@@ -33,7 +33,7 @@ def sweep(
     for tenant in tenants:
         client_id = tenant if isinstance(tenant, str) else tenant.client_id
         try:
-            pending = OutboxRepository(driver, client_id).pending(limit=limit)
+            pending = TenantStore(driver, client_id).outbox.pending(limit=limit)
             due = [e for e in pending if e.occurred_at <= cutoff]
             if due:
                 published = publisher.publish(due)

@@ -1,4 +1,8 @@
-"""The one-table store: a small driver interface, two drivers, and tenant-scoped repositories."""
+"""The one-table store: a small driver interface, two drivers, and tenant-scoped repositories.
+
+Tenant-scoped data is reached only through :class:`TenantStore`; its repositories are private
+to this package. :class:`TenantRepository` (the tenants themselves) is the one public one.
+"""
 
 from openbrain.store.driver import (
     Check,

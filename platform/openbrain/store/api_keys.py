@@ -8,25 +8,20 @@ import msgspec
 
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
-from openbrain.domain.errors import ForbiddenError, NotFoundError
+from openbrain.domain.errors import NotFoundError
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
-from openbrain.store.driver import ConditionFailedError, Item, MustNotExist, TableDriver, VersionIs
+from openbrain.store.driver import ConditionFailedError, Item, MustNotExist, VersionIs
+from openbrain.store.scoped import ScopedRepository
 
 
-class ApiKeyRepository:
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-        self._pk = keys.tenant_pk(client_id)
-
+class ApiKeyRepository(ScopedRepository):
     def create(self, key: ApiKey) -> None:
         self._check_tenant(key)
         self._driver.put(self._item(key), MustNotExist())
 
     def get(self, key_id: str) -> ApiKey | None:
-        item = self._driver.get(self._pk, keys.api_key_sk(key_id))
-        return decode(item.data, ApiKey) if item else None
+        return self._get(self._tenant_pk, keys.api_key_sk(key_id), ApiKey)
 
     def require(self, key_id: str) -> ApiKey:
         key = self.get(key_id)
@@ -35,12 +30,12 @@ class ApiKeyRepository:
         return key
 
     def list(self) -> list[ApiKey]:
-        page = self._driver.query(self._pk, keys.api_key_sk(""), limit=1000)
-        return [decode(i.data, ApiKey) for i in page.items]
+        page = self._driver.query(self._tenant_pk, keys.api_key_sk(""), limit=1000)
+        return self._decode_all(page.items, ApiKey)
 
     def revoke(self, key_id: str) -> ApiKey:
         while True:
-            item = self._driver.get(self._pk, keys.api_key_sk(key_id))
+            item = self._driver.get(self._tenant_pk, keys.api_key_sk(key_id))
             if item is None:
                 raise NotFoundError(f"API key {key_id!r} does not exist")
             key = decode(item.data, ApiKey)
@@ -56,7 +51,7 @@ class ApiKeyRepository:
     def touch(self, key: ApiKey) -> None:
         """Record a use (callers throttle this: it is a write). Conditional on the stored
         version, so it can never overwrite a revocation that happened meanwhile."""
-        item = self._driver.get(self._pk, keys.api_key_sk(key.key_id))
+        item = self._driver.get(self._tenant_pk, keys.api_key_sk(key.key_id))
         if item is None:
             return
         stored = decode(item.data, ApiKey)
@@ -68,8 +63,6 @@ class ApiKeyRepository:
             self._driver.put(self._item(touched, item.version + 1), VersionIs(item.version))
 
     def _item(self, key: ApiKey, version: int = 0) -> Item:
-        return Item(pk=self._pk, sk=keys.api_key_sk(key.key_id), data=encode(key), version=version)
-
-    def _check_tenant(self, key: ApiKey) -> None:
-        if key.client_id != self._client_id:
-            raise ForbiddenError("record belongs to another tenant")
+        return Item(
+            pk=self._tenant_pk, sk=keys.api_key_sk(key.key_id), data=encode(key), version=version
+        )

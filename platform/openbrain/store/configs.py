@@ -8,30 +8,24 @@ from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode, validated
+from openbrain.store.codec import encode, validated
 from openbrain.store.driver import (
     ConditionFailedError,
     Delete,
     Item,
     MustNotExist,
     Put,
-    TableDriver,
     VersionIs,
 )
+from openbrain.store.scoped import ScopedRepository
 
 
-class AgentConfigRepository:
+class AgentConfigRepository(ScopedRepository):
     """The head item (``PROFILE#name``) holds a full copy of the latest version, so reading a
     profile is one ``get``; versions live in their own partition and are never rewritten."""
 
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-        self._pk = keys.tenant_pk(client_id)
-
     def get(self, profile_name: str) -> AgentConfig | None:
-        item = self._driver.get(self._pk, keys.profile_head_sk(profile_name))
-        return decode(item.data, AgentConfig) if item else None
+        return self._get(self._tenant_pk, keys.profile_head_sk(profile_name), AgentConfig)
 
     def require(self, profile_name: str) -> AgentConfig:
         config = self.get(profile_name)
@@ -40,16 +34,18 @@ class AgentConfigRepository:
         return config
 
     def get_version(self, profile_name: str, version: int) -> AgentConfig:
-        item = self._driver.get(
-            keys.profile_versions_pk(self._client_id, profile_name), keys.version_sk(version)
+        config = self._get(
+            keys.profile_versions_pk(self._client_id, profile_name),
+            keys.version_sk(version),
+            AgentConfig,
         )
-        if item is None:
+        if config is None:
             raise NotFoundError(f"agent profile {profile_name!r} has no version {version}")
-        return decode(item.data, AgentConfig)
+        return config
 
     def list(self) -> list[AgentConfig]:
-        page = self._driver.query(self._pk, keys.profile_head_sk(""), limit=1000)
-        return [decode(i.data, AgentConfig) for i in page.items]
+        page = self._driver.query(self._tenant_pk, keys.profile_head_sk(""), limit=1000)
+        return self._decode_all(page.items, AgentConfig)
 
     def versions(
         self, profile_name: str, *, limit: int = 50, cursor: str | None = None
@@ -62,7 +58,7 @@ class AgentConfigRepository:
             limit=limit,
             cursor=cursor,
         )
-        return [decode(i.data, AgentConfig) for i in page.items], page.cursor
+        return self._decode_all(page.items, AgentConfig), page.cursor
 
     def save(
         self, profile_name: str, settings: AgentSettings, *, expected_version: int | None = None
@@ -104,7 +100,7 @@ class AgentConfigRepository:
                     ),
                     Put(
                         Item(
-                            pk=self._pk,
+                            pk=self._tenant_pk,
                             sk=keys.profile_head_sk(profile_name),
                             data=data,
                             version=config.version,
@@ -136,4 +132,4 @@ class AgentConfigRepository:
             cursor = page.cursor
             if cursor is None:
                 break
-        self._driver.delete(self._pk, keys.profile_head_sk(profile_name))
+        self._driver.delete(self._tenant_pk, keys.profile_head_sk(profile_name))

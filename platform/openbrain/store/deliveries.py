@@ -9,11 +9,10 @@ import msgspec
 
 from openbrain.domain.base import utcnow
 from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
-from openbrain.domain.event import Event
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode
-from openbrain.store.driver import ConditionFailedError, Item, MustExist, TableDriver
-from openbrain.store.outbox import event_item
+from openbrain.store.codec import encode
+from openbrain.store.driver import Item, MustExist, TableDriver
+from openbrain.store.scoped import ScopedRepository
 
 RouteState = Literal["delivered", "dead"]
 
@@ -22,14 +21,13 @@ class _State(msgspec.Struct, frozen=True):
     state: RouteState
 
 
-class DeliveryRepository:
+class DeliveryRepository(ScopedRepository):
     def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
+        super().__init__(driver, client_id)
         self._pk = keys.deliveries_pk(client_id)
 
     def record(self, attempt: DeliveryAttempt) -> None:
-        self._check_tenant(attempt.client_id)
+        self._check_tenant(attempt)
         self._driver.put(
             Item(
                 pk=self._pk,
@@ -60,34 +58,30 @@ class DeliveryRepository:
                 page = self._driver.query(
                     self._pk, "A#", newest_first=True, limit=limit, cursor=cursor
                 )
-            for item in page.items:
-                attempt = decode(item.data, DeliveryAttempt)
-                if route_id is None or attempt.route_id == route_id:
-                    found.append(attempt)
+            found += [
+                attempt for attempt in self._decode_all(page.items, DeliveryAttempt)
+                if route_id is None or attempt.route_id == route_id
+            ]
             cursor = page.cursor
             # A route filter is applied after the query: keep reading until the page is full.
             if cursor is None or len(found) >= limit:
                 return found, cursor
 
     def state(self, event_id: str, route_id: str) -> RouteState | None:
-        item = self._driver.get(self._pk, keys.delivery_state_sk(event_id, route_id))
-        return msgspec.json.decode(item.data, type=_State).state if item else None
+        stored = self._get(self._pk, keys.delivery_state_sk(event_id, route_id), _State)
+        return stored.state if stored else None
 
     def set_state(self, event_id: str, route_id: str, state: RouteState) -> None:
         self._driver.put(
             Item(
                 pk=self._pk,
                 sk=keys.delivery_state_sk(event_id, route_id),
-                data=msgspec.json.encode(_State(state)),
+                data=encode(_State(state)),
             )
         )
 
     def clear_state(self, event_id: str, route_id: str) -> None:
         self._driver.delete(self._pk, keys.delivery_state_sk(event_id, route_id))
-
-    def _check_tenant(self, client_id: str) -> None:
-        if client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
 
 
 def _dead_letter_item(letter: DeadLetter) -> Item:
@@ -101,21 +95,15 @@ def _dead_letter_item(letter: DeadLetter) -> Item:
     )
 
 
-class DeadLetterRepository:
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-
+class DeadLetterRepository(ScopedRepository):
     def add(self, letter: DeadLetter) -> None:
-        if letter.client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
+        self._check_tenant(letter)
         self._driver.put(_dead_letter_item(letter))
 
     def get(self, dead_letter_id: str) -> DeadLetter | None:
-        item = self._driver.get(
-            keys.dead_letters_pk(self._client_id), keys.dead_letter_sk(dead_letter_id)
+        return self._get(
+            keys.dead_letters_pk(self._client_id), keys.dead_letter_sk(dead_letter_id), DeadLetter
         )
-        return decode(item.data, DeadLetter) if item else None
 
     def list(
         self, *, include_redriven: bool = False, limit: int = 50, cursor: str | None = None
@@ -131,7 +119,7 @@ class DeadLetterRepository:
                 keys.open_dead_letters_index(self._client_id),
                 newest_first=True, limit=limit, cursor=cursor,
             )
-        return [decode(i.data, DeadLetter) for i in page.items], page.cursor
+        return self._decode_all(page.items, DeadLetter), page.cursor
 
     def iter_open(self) -> Iterator[DeadLetter]:
         """Every open dead letter, oldest first (for redrive-all)."""
@@ -140,23 +128,14 @@ class DeadLetterRepository:
             page = self._driver.query_index(
                 keys.open_dead_letters_index(self._client_id), limit=100, cursor=cursor
             )
-            yield from (decode(i.data, DeadLetter) for i in page.items)
+            yield from self._decode_all(page.items, DeadLetter)
             cursor = page.cursor
             if cursor is None:
                 return
 
     def mark_redriven(self, letter: DeadLetter) -> DeadLetter:
+        self._check_tenant(letter)
         redriven = msgspec.structs.replace(letter, state="redriven", redriven_at=utcnow())
         self._driver.put(_dead_letter_item(redriven), MustExist())
         return redriven
 
-
-def mark_pending(driver: TableDriver, event: Event) -> Event | None:
-    """Put an outbox event back among the pending ones (redrive), so a crash before it is
-    delivered again loses nothing: the sweeper picks it up. ``None`` if it was erased."""
-    pending = msgspec.structs.replace(event, published_at=None)
-    try:
-        driver.put(event_item(pending), MustExist())
-    except ConditionFailedError:
-        return None
-    return pending

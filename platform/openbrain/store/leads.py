@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from openbrain.domain.base import utcnow
-from openbrain.domain.errors import ForbiddenError, NotFoundError
+from openbrain.domain.errors import NotFoundError
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode, validated
+from openbrain.store.codec import encode, validated
 from openbrain.store.driver import Item, MustExist, TableDriver
 from openbrain.store.paging import filtered_page
+from openbrain.store.scoped import ScopedRepository
 
 LeadFilter = Callable[[Lead], bool]
 
@@ -19,15 +20,13 @@ def lead_item(lead: Lead) -> Item:
     return Item(pk=keys.leads_pk(lead.client_id), sk=keys.lead_sk(lead.lead_id), data=encode(lead))
 
 
-class LeadRepository:
+class LeadRepository(ScopedRepository):
     def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
+        super().__init__(driver, client_id)
         self._pk = keys.leads_pk(client_id)
 
     def get(self, lead_id: str) -> Lead | None:
-        item = self._driver.get(self._pk, keys.lead_sk(lead_id))
-        return decode(item.data, Lead) if item else None
+        return self._get(self._pk, keys.lead_sk(lead_id), Lead)
 
     def require(self, lead_id: str) -> Lead:
         lead = self.get(lead_id)
@@ -36,8 +35,7 @@ class LeadRepository:
         return lead
 
     def save(self, lead: Lead) -> None:
-        if lead.client_id != self._client_id:
-            raise ForbiddenError("record belongs to another tenant")
+        self._check_tenant(lead)
         self._driver.put(lead_item(validated(lead)))
 
     def update(self, lead_id: str, fields: LeadFields) -> Lead:

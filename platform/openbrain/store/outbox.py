@@ -12,7 +12,6 @@ from collections.abc import Callable
 import msgspec
 
 from openbrain.domain.base import utcnow
-from openbrain.domain.errors import ForbiddenError
 from openbrain.domain.event import Event
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
@@ -23,9 +22,9 @@ from openbrain.store.driver import (
     Item,
     MustExist,
     MustNotExist,
-    TableDriver,
 )
 from openbrain.store.paging import filtered_page
+from openbrain.store.scoped import ScopedRepository
 
 
 def event_item(event: Event) -> Item:
@@ -39,31 +38,37 @@ def event_item(event: Event) -> Item:
     )
 
 
-class OutboxRepository:
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-
+class OutboxRepository(ScopedRepository):
     def add(self, event: Event) -> None:
         """Add an event outside a turn (e.g. a test event sent from the dashboard)."""
-        if event.client_id != self._client_id:
-            raise ForbiddenError("record belongs to another tenant")
+        self._check_tenant(event)
         self._driver.put(event_item(event), MustNotExist())
 
     def get(self, event_id: str) -> Event | None:
-        item = self._driver.get(keys.events_pk(self._client_id), keys.event_sk(event_id))
-        return decode(item.data, Event) if item else None
+        return self._get(keys.events_pk(self._client_id), keys.event_sk(event_id), Event)
 
     def pending(self, *, limit: int = 100) -> list[Event]:
         """Unpublished events, oldest first."""
         page = self._driver.query_index(keys.pending_events_index(self._client_id), limit=limit)
-        return [decode(i.data, Event) for i in page.items]
+        return self._decode_all(page.items, Event)
 
     def mark_published(self, event: Event) -> Event:
+        self._check_tenant(event)
         published = msgspec.structs.replace(event, published_at=utcnow())
         with contextlib.suppress(ConditionFailedError):  # erased meanwhile: nothing to mark
             self._driver.put(event_item(published), MustExist())
         return published
+
+    def mark_pending(self, event: Event) -> Event | None:
+        """Put an event back among the pending ones (redrive), so a crash before it is
+        delivered again loses nothing: the sweeper picks it up. ``None`` if it was erased."""
+        self._check_tenant(event)
+        pending = msgspec.structs.replace(event, published_at=None)
+        try:
+            self._driver.put(event_item(pending), MustExist())
+        except ConditionFailedError:
+            return None
+        return pending
 
     def list(
         self,

@@ -5,19 +5,19 @@ from __future__ import annotations
 from openbrain.domain.delivery import AddedRoute, RouteSecret
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode
+from openbrain.store.codec import encode
 from openbrain.store.driver import ConditionFailedError, Item, MustExist, MustNotExist, TableDriver
+from openbrain.store.scoped import ScopedRepository
 
 
-class RouteRepository:
+class RouteRepository(ScopedRepository):
     def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
+        super().__init__(driver, client_id)
         self._pk = keys.routes_pk(client_id)
 
     def add(self, route: AddedRoute) -> None:
         """Store a new route. Raises :class:`ConflictError` if the id is taken."""
-        self._check_tenant(route.client_id)
+        self._check_tenant(route)
         try:
             self._driver.put(
                 Item(pk=self._pk, sk=keys.added_route_sk(route.route.route_id), data=encode(route)),
@@ -27,15 +27,14 @@ class RouteRepository:
             raise ConflictError(f"route {route.route.route_id!r} already exists") from exc
 
     def get(self, route_id: str) -> AddedRoute | None:
-        item = self._driver.get(self._pk, keys.added_route_sk(route_id))
-        return decode(item.data, AddedRoute) if item else None
+        return self._get(self._pk, keys.added_route_sk(route_id), AddedRoute)
 
     def list(self) -> list[AddedRoute]:
         routes: list[AddedRoute] = []
         cursor: str | None = None
         while True:
             page = self._driver.query(self._pk, "R#", limit=1000, cursor=cursor)
-            routes += [decode(i.data, AddedRoute) for i in page.items]
+            routes += self._decode_all(page.items, AddedRoute)
             cursor = page.cursor
             if cursor is None:
                 return routes
@@ -49,24 +48,18 @@ class RouteRepository:
         self._driver.delete(self._pk, keys.route_secret_sk(route_id))
 
     def secret(self, route_id: str) -> RouteSecret | None:
-        item = self._driver.get(self._pk, keys.route_secret_sk(route_id))
-        return decode(item.data, RouteSecret) if item else None
+        return self._get(self._pk, keys.route_secret_sk(route_id), RouteSecret)
 
     def save_secret(self, secret: RouteSecret) -> None:
         """Create or replace (rotate) a route's secret."""
-        self._check_tenant(secret.client_id)
-        self._driver.put(
-            Item(pk=self._pk, sk=keys.route_secret_sk(secret.route_id), data=encode(secret))
-        )
+        self._check_tenant(secret)
+        self._driver.put(self._secret_item(secret))
 
     def create_secret_once(self, secret: RouteSecret) -> RouteSecret:
         """Store ``secret`` unless the route already has one; the secret that is stored."""
-        self._check_tenant(secret.client_id)
+        self._check_tenant(secret)
         try:
-            self._driver.put(
-                Item(pk=self._pk, sk=keys.route_secret_sk(secret.route_id), data=encode(secret)),
-                MustNotExist(),
-            )
+            self._driver.put(self._secret_item(secret), MustNotExist())
         except ConditionFailedError:
             existing = self.secret(secret.route_id)
             if existing is not None:
@@ -74,6 +67,5 @@ class RouteRepository:
             raise
         return secret
 
-    def _check_tenant(self, client_id: str) -> None:
-        if client_id != self._client_id:
-            raise ValueError("record belongs to another tenant")
+    def _secret_item(self, secret: RouteSecret) -> Item:
+        return Item(pk=self._pk, sk=keys.route_secret_sk(secret.route_id), data=encode(secret))

@@ -7,12 +7,12 @@ from datetime import datetime
 
 import msgspec
 
-from openbrain.domain.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError
 from openbrain.domain.event import Event, ToolAction
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
 from openbrain.store import keys
-from openbrain.store.codec import decode, encode
+from openbrain.store.codec import encode
 from openbrain.store.driver import (
     MAX_TRANSACT_ITEMS,
     ConditionFailedError,
@@ -20,13 +20,13 @@ from openbrain.store.driver import (
     Item,
     MustNotExist,
     Put,
-    TableDriver,
     VersionIs,
     WriteOp,
 )
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
 from openbrain.store.paging import filtered_page
+from openbrain.store.scoped import ScopedRepository
 
 
 def _epoch(moment: datetime | None) -> int | None:
@@ -44,14 +44,10 @@ class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
     tool_actions: Sequence[ToolAction] = ()
 
 
-class SessionRepository:
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-
+class SessionRepository(ScopedRepository):
     def get(self, session_id: str) -> ChatSession | None:
-        item = self._driver.get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK)
-        return decode(item.data, ChatSession) if item else None
+        return self._get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK,
+                         ChatSession)
 
     def require(self, session_id: str) -> ChatSession:
         session = self.get(session_id)
@@ -67,7 +63,7 @@ class SessionRepository:
                 already exists, for a new one). Nothing was written.
         """
         session = turn.session
-        self._check_tenant(session.client_id)
+        self._check_tenant(session)
         pk = keys.session_pk(self._client_id, session.session_id)
         expires = _epoch(session.expires_at)
         ops: list[WriteOp] = [
@@ -85,7 +81,7 @@ class SessionRepository:
             )
         ]
         for message in turn.messages:
-            self._check_tenant(message.client_id)
+            self._check_tenant(message)
             ops.append(
                 Put(
                     Item(pk=pk, sk=keys.message_sk(message.seq), data=encode(message),
@@ -94,16 +90,16 @@ class SessionRepository:
                 )
             )
         for action in turn.tool_actions:
-            self._check_tenant(action.client_id)
+            self._check_tenant(action)
             ops.append(
                 Put(Item(pk=pk, sk=keys.action_sk(action.action_id), data=encode(action),
                          expires_at=expires))
             )
         if turn.lead is not None:
-            self._check_tenant(turn.lead.client_id)
+            self._check_tenant(turn.lead)
             ops.append(Put(lead_item(turn.lead)))
         for event in turn.events:
-            self._check_tenant(event.client_id)
+            self._check_tenant(event)
             ops.append(Put(event_item(event), MustNotExist()))
         if len(ops) > MAX_TRANSACT_ITEMS:
             raise InvalidError(
@@ -124,7 +120,7 @@ class SessionRepository:
             newest_first=True,
             limit=size,
         )
-        return [decode(i.data, Message) for i in reversed(page.items)]
+        return self._decode_all(reversed(page.items), Message)
 
     def transcript(
         self, session_id: str, *, limit: int = 100, cursor: str | None = None,
@@ -137,13 +133,13 @@ class SessionRepository:
             limit=limit,
             cursor=cursor,
         )
-        return [decode(i.data, Message) for i in page.items], page.cursor
+        return self._decode_all(page.items, Message), page.cursor
 
     def tool_actions(self, session_id: str, *, limit: int = 100) -> list[ToolAction]:
         page = self._driver.query(
             keys.session_pk(self._client_id, session_id), keys.ACTION_PREFIX, limit=limit
         )
-        return [decode(i.data, ToolAction) for i in page.items]
+        return self._decode_all(page.items, ToolAction)
 
     def list(
         self,
@@ -174,7 +170,3 @@ class SessionRepository:
             if not page.items:
                 return
             self._driver.transact([Delete(i.pk, i.sk) for i in page.items])
-
-    def _check_tenant(self, client_id: str) -> None:
-        if client_id != self._client_id:
-            raise ForbiddenError("record belongs to another tenant")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 
-from openbrain.domain.errors import ForbiddenError, UnauthorizedError
+from openbrain.domain.errors import UnauthorizedError
 from openbrain.domain.signin import SigninCode
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode, validated
@@ -20,9 +20,9 @@ from openbrain.store.driver import (
     ConditionFailedError,
     Item,
     MustNotExist,
-    TableDriver,
     VersionIs,
 )
+from openbrain.store.scoped import ScopedRepository
 
 INVALID = "this sign-in link is not valid"
 USED = "this sign-in link has already been used: ask for a new one"
@@ -30,22 +30,15 @@ EXPIRED = "this sign-in link has expired: ask for a new one"
 _PRUNE_BATCH = 100
 
 
-class SigninCodeRepository:
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
-        self._pk = keys.tenant_pk(client_id)
-
+class SigninCodeRepository(ScopedRepository):
     def create(self, code: SigninCode) -> None:
         """Store a new code (and drop this tenant's expired ones: SQLite has no TTL sweeper)."""
-        if code.client_id != self._client_id:
-            raise ForbiddenError("record belongs to another tenant")
+        self._check_tenant(code)
         self.prune(code.created_at)
         self._driver.put(self._item(validated(code)), MustNotExist())
 
     def get(self, code_hash: str) -> SigninCode | None:
-        item = self._driver.get(self._pk, keys.signin_code_sk(code_hash))
-        return decode(item.data, SigninCode) if item else None
+        return self._get(self._tenant_pk, keys.signin_code_sk(code_hash), SigninCode)
 
     def redeem(self, code_hash: str, now: datetime) -> SigninCode:
         """Mark the code used and return it, exactly once.
@@ -53,7 +46,7 @@ class SigninCodeRepository:
         Raises:
             UnauthorizedError: unknown, already used (also the loser of a race) or expired.
         """
-        item = self._driver.get(self._pk, keys.signin_code_sk(code_hash))
+        item = self._driver.get(self._tenant_pk, keys.signin_code_sk(code_hash))
         if item is None:
             raise UnauthorizedError(INVALID)
         code = decode(item.data, SigninCode)
@@ -72,7 +65,7 @@ class SigninCodeRepository:
 
     def prune(self, now: datetime) -> int:
         """Delete up to a batch of expired codes; how many went."""
-        page = self._driver.query(self._pk, keys.SIGNIN_CODE_PREFIX, limit=_PRUNE_BATCH)
+        page = self._driver.query(self._tenant_pk, keys.SIGNIN_CODE_PREFIX, limit=_PRUNE_BATCH)
         epoch = int(now.timestamp())
         gone = 0
         for item in page.items:
@@ -85,7 +78,7 @@ class SigninCodeRepository:
 
     def _item(self, code: SigninCode, version: int = 0) -> Item:
         return Item(
-            pk=self._pk,
+            pk=self._tenant_pk,
             sk=keys.signin_code_sk(code.code_hash),
             data=encode(code),
             version=version,

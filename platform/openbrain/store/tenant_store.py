@@ -8,15 +8,19 @@ from openbrain.domain.errors import NotFoundError
 from openbrain.store import keys
 from openbrain.store.api_keys import ApiKeyRepository
 from openbrain.store.configs import AgentConfigRepository
+from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.driver import TableDriver
 from openbrain.store.leads import LeadRepository
 from openbrain.store.outbox import OutboxRepository
+from openbrain.store.routes import RouteRepository
 from openbrain.store.sessions import SessionRepository
+from openbrain.store.signin_codes import SigninCodeRepository
 from openbrain.store.usage import UsageRepository
 
 
 class TenantStore:
-    """Built from a credential's tenant; there is no way to reach another tenant through it."""
+    """The only door to tenant-scoped data. Built from a credential's tenant (or a record's
+    ``clientId``); there is no way to reach another tenant through it."""
 
     def __init__(self, driver: TableDriver, client_id: str) -> None:
         keys.tenant_pk(client_id)  # validates the id before any repository exists
@@ -46,6 +50,24 @@ class TenantStore:
     @cached_property
     def usage(self) -> UsageRepository:
         return UsageRepository(self.driver, self.client_id)
+
+    @cached_property
+    def routes(self) -> RouteRepository:
+        """Routes added through the API, and every route's signing secret."""
+        return RouteRepository(self.driver, self.client_id)
+
+    @cached_property
+    def deliveries(self) -> DeliveryRepository:
+        """The delivery log and each (event, route) delivery state."""
+        return DeliveryRepository(self.driver, self.client_id)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterRepository:
+        return DeadLetterRepository(self.driver, self.client_id)
+
+    @cached_property
+    def signin_codes(self) -> SigninCodeRepository:
+        return SigninCodeRepository(self.driver, self.client_id)
 
     def erase_lead(self, lead_id: str) -> None:
         """Erase a lead with the session (and messages) that captured it, and the events that

@@ -12,6 +12,11 @@ from openbrain.store.driver import Item, Page, TableDriver
 
 
 class TenantRepository:
+    """The platform's tenant registry. Public (unlike the tenant-scoped repositories, reached
+    only through :class:`~openbrain.store.tenant_store.TenantStore`): its records are the
+    tenants themselves, read before any tenant is known (authentication, routing, operators).
+    """
+
     def __init__(self, driver: TableDriver) -> None:
         self._driver = driver
 

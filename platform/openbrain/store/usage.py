@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from openbrain.domain.event import Usage
 from openbrain.store import keys
 from openbrain.store.driver import TableDriver
+from openbrain.store.scoped import ScopedRepository
 
 
-class UsageRepository:
+class UsageRepository(ScopedRepository):
     def __init__(self, driver: TableDriver, client_id: str) -> None:
-        self._driver = driver
-        self._client_id = client_id
+        super().__init__(driver, client_id)
         self._pk = keys.usage_pk(client_id)
 
     def record(

@@ -34,7 +34,7 @@ _guard = [requires_scope("events:manage")]
 
 
 def events_service(services: ServicesDep, store: StoreDep) -> EventsService:
-    return EventsService(services.driver, store.client_id, resolver=services.route_resolver(),
+    return EventsService(store, resolver=services.route_resolver(),
                          publisher=services.publisher, aws_mode=services.settings.aws_mode)
 
 
