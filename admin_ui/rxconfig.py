@@ -19,7 +19,7 @@ config = rx.Config(
     backend_host=os.environ.get("OB_TUNER_HOST", "127.0.0.1"),
     api_url=os.environ.get("OB_TUNER_URL", f"http://127.0.0.1:{_port}"),
     # The state lives in memory: one process, no Redis.
-    state_manager_mode="memory",
+    state_manager_mode=rx.constants.StateManagerMode.MEMORY,
     plugins=[
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))
     ],

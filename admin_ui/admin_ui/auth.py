@@ -2,6 +2,9 @@
 
 Every page state derives from :class:`AuthState`, so each call goes out with the admin's own
 credential and a 401 (an expired or revoked token) sends the admin back to sign-in.
+
+State vars are declared as ``rx.Field``s, so pages see them as typed Vars. Dict vars stay
+plain annotations: mypy resolves ``rx.Field[dict[...]]`` to Reflex's list overload.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from typing import Any
 
 import reflex as rx
 
-from admin_ui.api_client import ApiClient, ApiError
 from admin_ui.helpers import token_claims, token_expired
+from openbrain.client import AsyncClient, api
+from openbrain.domain.errors import OpenBrainError, UnauthorizedError
 
 EXPIRED_MESSAGE = "Your session has expired. Sign in again."
 SIGNIN_LINK_FAILED = "Sign-in link refused"
@@ -28,20 +32,21 @@ class AuthState(rx.State):
     """The signed-in admin. The token survives a reload; it is never logged."""
 
     token: str = rx.LocalStorage("", name="ob_admin_token", sync=True)
-    token_input: str = ""
-    signin_message: str = ""
-    signin_error: str = ""
-    signing_in: bool = False
-    tenant: str = ""
-    role: str = ""
+    token_input: rx.Field[str] = rx.field("")
+    signin_message: rx.Field[str] = rx.field("")
+    signin_error: rx.Field[str] = rx.field("")
+    signing_in: rx.Field[bool] = rx.field(False)
+    tenant: rx.Field[str] = rx.field("")
+    role: rx.Field[str] = rx.field("")
     _redeemed_code: str = ""  # backend only: the code this tab already exchanged
 
     @rx.var
     def signed_in(self) -> bool:
         return bool(self.token)
 
-    def api(self) -> ApiClient:
-        return ApiClient(api_url(), self.token)
+    def api(self) -> AsyncClient:
+        """A client with the admin's token, for one handler (``async with``)."""
+        return AsyncClient(api_url(), self.token)
 
     def set_token_input(self, value: str) -> None:
         self.token_input = value
@@ -61,11 +66,11 @@ class AuthState(rx.State):
         self.signin_message = message
         return rx.redirect("/")
 
-    def _failed(self, exc: ApiError) -> tuple[str, Any]:
+    def _failed(self, exc: OpenBrainError) -> tuple[str, Any]:
         """The message to show for a failed call, and a redirect when the token is no good."""
-        if exc.unauthorized:
-            return exc.message, self._expire(f"{EXPIRED_MESSAGE} ({exc.message})")
-        return exc.message, None
+        if isinstance(exc, UnauthorizedError):
+            return exc.detail, self._expire(f"{EXPIRED_MESSAGE} ({exc.detail})")
+        return exc.detail, None
 
     def _guard(self) -> Any:
         """Run first by every page's loader: no token or an expired one → sign-in."""
@@ -86,21 +91,22 @@ class AuthState(rx.State):
             return None
         self.signing_in = True
         try:
-            me = await ApiClient(api_url(), token).me()
-        except ApiError as exc:
-            self.signin_error = exc.message
+            async with AsyncClient(api_url(), token) as client:
+                me = await client.send(api.me())
+        except OpenBrainError as exc:
+            self.signin_error = exc.detail
             return None
         finally:
             self.signing_in = False
-        return self._signed_in(token, me.get("clientId"), me.get("role"))
+        return self._signed_in(token, me.client_id or "", me.role)
 
-    def _signed_in(self, token: str, tenant: Any, role: Any) -> Any:
+    def _signed_in(self, token: str, tenant: str, role: str) -> Any:
         self.token = token
         self.token_input = ""
         self.signin_error = ""
         self.signin_message = ""
-        self.tenant = str(tenant or "")
-        self.role = str(role or "")
+        self.tenant = tenant
+        self.role = role
         # Replace the history entry: a sign-in link's code or token must not stay in history.
         return rx.redirect(HOME, replace=True)
 
@@ -111,19 +117,19 @@ class AuthState(rx.State):
             return rx.redirect(HOME, replace=True)  # the same page load delivered twice
         self.signing_in = True
         try:
-            exchanged = await ApiClient(api_url()).exchange_code(code.strip())
-        except ApiError as exc:
+            async with AsyncClient(api_url()) as client:
+                exchanged = await client.send(api.exchange_code(code.strip()))
+        except OpenBrainError as exc:
             self.signin_message = ""
-            self.signin_error = f"{SIGNIN_LINK_FAILED}: {exc.message}"
+            self.signin_error = f"{SIGNIN_LINK_FAILED}: {exc.detail}"
             return None
         finally:
             self.signing_in = False
-        token = str(exchanged.get("token") or "")
-        if not token:
+        if not exchanged.token:
             self.signin_error = f"{SIGNIN_LINK_FAILED}: the API answered without a token"
             return None
         self._redeemed_code = code
-        return self._signed_in(token, exchanged.get("clientId"), exchanged.get("role"))
+        return self._signed_in(exchanged.token, exchanged.client_id, exchanged.role)
 
     async def sign_in(self) -> Any:
         return await self._sign_in_with(self.token_input)

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, get_args
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
-from admin_ui.helpers import EVENT_TYPES, fmt_time
-from admin_ui.layout import empty, error_callout, loading, notice, shell
+from admin_ui.helpers import fmt_time
+from admin_ui.layout import empty, error_callout, handler, loading, notice, shell
+from openbrain.client import api
+from openbrain.domain.delivery import NewRoute
+from openbrain.domain.errors import OpenBrainError
+from openbrain.domain.tenant import EventType
+
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)  # the API's own list
 
 
 class EventsState(AuthState):
-    routes: list[dict[str, str]] = []
-    deliveries: list[dict[str, str]] = []
-    dead_letters: list[dict[str, str]] = []
-    route_url: str = ""
-    route_types: list[str] = ["lead.created", "lead.updated"]
-    new_secret: str = ""
-    message: str = ""
-    error: str = ""
-    loading: bool = False
+    routes: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    deliveries: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    dead_letters: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    route_url: rx.Field[str] = rx.field("")
+    route_types: rx.Field[list[str]] = rx.field(
+        default_factory=lambda: ["lead.created", "lead.updated"])
+    new_secret: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
 
     def set_route_url(self, value: str) -> None:
         self.route_url = value
@@ -38,63 +45,69 @@ class EventsState(AuthState):
 
     async def _refresh(self) -> Any:
         self.loading, self.error = True, ""
-        api = self.api()
         try:
-            routes = await api.routes()
-            deliveries = await api.deliveries()
-            dead = await api.dead_letters()
-        except ApiError as exc:
+            async with self.api() as client:
+                routes = await client.send(api.routes())
+                deliveries = await client.send(api.deliveries())
+                dead = await client.send(api.dead_letters())
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.routes = [
             {
-                "id": str(r.get("routeId", "")),
-                "kind": str(r.get("kind", "webhook")),
-                "url": str(r.get("url") or ""),
-                "types": ", ".join(r.get("eventTypes") or []),
-                "enabled": "yes" if r.get("enabled", True) else "no",
+                "id": r.route_id,
+                "kind": r.kind,
+                "url": r.url or "",
+                "types": ", ".join(r.event_types),
+                "enabled": "yes" if r.enabled else "no",
             }
             for r in routes
         ]
         self.deliveries = [
             {
-                "at": fmt_time(d.get("at")),
-                "event": str(d.get("eventId", "")),
-                "type": str(d.get("detailType", "")),
-                "route": str(d.get("routeId", "")),
-                "attempt": str(d.get("attempt", "")),
-                "outcome": str(d.get("outcome", "")),
-                "status": str(d.get("httpStatus") or ""),
-                "latency": f"{float(d.get('latencyMs') or 0):.0f} ms",
-                "error": str(d.get("error") or ""),
+                "at": fmt_time(d.at),
+                "event": d.event_id,
+                "type": d.detail_type,
+                "route": d.route_id,
+                "attempt": str(d.attempt),
+                "outcome": d.outcome,
+                "status": str(d.http_status or ""),
+                "latency": f"{d.latency_ms:.0f} ms",
+                "error": d.error or "",
             }
-            for d in deliveries
+            for d in deliveries.items
         ]
         self.dead_letters = [
             {
-                "id": str(d.get("deadLetterId", "")),
-                "event": str(d.get("eventId", "")),
-                "type": str(d.get("detailType", "")),
-                "route": str(d.get("routeId", "")),
-                "attempts": str(d.get("attempts", "")),
-                "error": str(d.get("lastError") or ""),
-                "state": str(d.get("state", "")),
-                "created": fmt_time(d.get("createdAt")),
+                "id": d.dead_letter_id,
+                "event": d.event_id,
+                "type": d.detail_type,
+                "route": d.route_id,
+                "attempts": str(d.attempts),
+                "error": d.last_error or "",
+                "state": d.state,
+                "created": fmt_time(d.created_at),
             }
-            for d in dead
+            for d in dead.items
         ]
         return None
+
+    def _new_route(self) -> NewRoute:
+        """The form as a request; the API checks the URL and says what is wrong with it."""
+        types: list[EventType] = [t for t in EVENT_TYPES if t in self.route_types]
+        return NewRoute(event_types=types, url=self.route_url.strip())
 
     async def add_route(self) -> Any:
         self.error, self.new_secret, self.message = "", "", ""
         try:
-            created = await self.api().add_route(self.route_url.strip(), list(self.route_types))
-        except ApiError as exc:
+            async with self.api() as client:
+                created = await client.send(api.add_route(self._new_route()))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
-        self.new_secret = str(created.get("secret", ""))
+        self.new_secret = created.secret
         self.message = "Webhook added. Copy its signing secret now: it is shown only once."
         self.route_url = ""
         return await self._refresh()
@@ -102,19 +115,21 @@ class EventsState(AuthState):
     async def rotate(self, route_id: str) -> Any:
         self.error, self.new_secret, self.message = "", "", ""
         try:
-            rotated = await self.api().rotate_route_secret(route_id)
-        except ApiError as exc:
+            async with self.api() as client:
+                rotated = await client.send(api.rotate_route_secret(route_id))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
-        self.new_secret = str(rotated.get("secret", ""))
+        self.new_secret = rotated.secret
         self.message = f"New signing secret for {route_id}: shown only once."
         return None
 
     async def redrive(self, dead_letter_id: str) -> Any:
         self.error, self.message = "", ""
         try:
-            await self.api().redrive(dead_letter_id)
-        except ApiError as exc:
+            async with self.api() as client:
+                await client.send(api.redrive(dead_letter_id))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         self.message = f"Redriven {dead_letter_id}."
@@ -123,19 +138,21 @@ class EventsState(AuthState):
     async def redrive_all(self) -> Any:
         self.error, self.message = "", ""
         try:
-            count = await self.api().redrive_all()
-        except ApiError as exc:
+            async with self.api() as client:
+                redriven = await client.send(api.redrive_all())
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
-        self.message = f"Redriven {count} dead letter(s)."
+        self.message = f"Redriven {redriven.redriven} dead letter(s)."
         return await self._refresh()
 
 
 def _toggle_type(event_type: str) -> Any:
-    return lambda v: EventsState.toggle_type(event_type, v)
+    return lambda v: handler(EventsState.toggle_type)(event_type, v)
 
 
-def _table(columns: tuple[str, ...], rows: Any, row: Any, test_id: str) -> rx.Component:
+def _table(columns: tuple[str, ...], rows: rx.Var[Any], row: Callable[[Any], rx.Component],
+           test_id: str) -> rx.Component:
     return rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns])),
         rx.table.body(rx.foreach(rows, row)),
@@ -187,7 +204,7 @@ def events_page() -> rx.Component:
                     rx.cond(
                         r["kind"] == "webhook",
                         rx.button("Rotate secret", size="1", variant="soft",
-                                  on_click=EventsState.rotate(r["id"])),
+                                  on_click=handler(EventsState.rotate)(r["id"])),
                     )
                 ),
             ),
@@ -217,7 +234,8 @@ def events_page() -> rx.Component:
                 rx.table.cell(
                     rx.cond(
                         d["state"] == "open",
-                        rx.button("Redrive", size="1", on_click=EventsState.redrive(d["id"])),
+                        rx.button("Redrive", size="1",
+                                  on_click=handler(EventsState.redrive)(d["id"])),
                     )
                 ),
             ),

@@ -9,11 +9,22 @@ import base64
 import json
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any, get_args
 
-from openbrain.domain.agent_config import OverridableField
+import msgspec
 
-# The editable AgentConfig fields (AgentSettings), in form order, with their input kind.
+from openbrain.domain.agent_config import (
+    AgentConfig,
+    AgentSettings,
+    AgentSettingsBase,
+    OverridableField,
+)
+from openbrain.domain.event import ToolAction, Usage
+from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
+from openbrain.domain.session import Message
+
+# The editable AgentConfig fields (AgentSettings, by wire name), in form order, by input kind.
 TEXT_FIELDS: tuple[str, ...] = ("systemMessage", "iceBreaker", "model")
 NUMBER_FIELDS: dict[str, type] = {
     "temperature": float,
@@ -25,7 +36,7 @@ NUMBER_FIELDS: dict[str, type] = {
 FLAG_FIELDS: tuple[str, ...] = ("recordToolActions", "widgetEnabled")
 LIST_FIELDS: tuple[str, ...] = ("tools", "overridable")
 SETTINGS_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *NUMBER_FIELDS, *LIST_FIELDS, *FLAG_FIELDS)
-OVERRIDABLE_FIELDS: tuple[str, ...] = get_args(OverridableField)  # the API's own list
+OVERRIDABLE_FIELDS: tuple[OverridableField, ...] = get_args(OverridableField)  # the API's list
 FIELD_LABELS: dict[str, str] = {
     "systemMessage": "System message",
     "iceBreaker": "Ice breaker",
@@ -40,47 +51,21 @@ FIELD_LABELS: dict[str, str] = {
     "recordToolActions": "Record tool actions",
     "widgetEnabled": "Widget enabled",
 }
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "systemMessage": "You are a helpful assistant.",
-    "iceBreaker": "Hello! How can I help you?",
-    "model": "offline",
-    "temperature": 0.0,
-    "maxTokens": 1024,
-    "maxIterations": 5,
-    "maxExecutionTime": 60.0,
-    "memoryWindow": 20,
-    "tools": [],
-    "overridable": [],
-    "recordToolActions": False,
-    "widgetEnabled": False,
-}
-LEAD_STATUSES: tuple[str, ...] = ("new", "contacted", "qualified", "converted", "closed")
-LEAD_EDIT_FIELDS: tuple[str, ...] = (
-    "fullName",
-    "firstName",
-    "middleName",
-    "lastName",
-    "email",
-    "phone",
-    "dateOfBirth",
-    "stateOfResidence",
-    "medications",
-    "status",
-    "notes",
-)
-EVENT_TYPES: tuple[str, ...] = (
-    "lead.created",
-    "lead.updated",
-    "handoff.requested",
-    "test.event",
-    "session.started",
+_SETTING_ATTRS = dict(
+    zip(AgentSettings.__struct_encode_fields__, AgentSettings.__struct_fields__, strict=True)
 )
 
 
-def form_from_config(config: dict[str, Any]) -> dict[str, str]:
+def _wire(record: msgspec.Struct) -> dict[str, Any]:
+    """A record as the API sends it (camelCase names), for field-by-name forms and diffs."""
+    values: dict[str, Any] = msgspec.to_builtins(record)
+    return values
+
+
+def form_from_config(config: AgentSettingsBase) -> dict[str, str]:
     """The text inputs of the profile form (text and number fields) as strings."""
-    merged = DEFAULT_SETTINGS | {k: v for k, v in config.items() if v is not None}
-    return {name: _text(merged[name]) for name in (*TEXT_FIELDS, *NUMBER_FIELDS)}
+    values = _wire(config)
+    return {name: _text(values[name]) for name in (*TEXT_FIELDS, *NUMBER_FIELDS)}
 
 
 def _text(value: Any) -> str:
@@ -94,33 +79,35 @@ def settings_from_form(
     tools: list[str],
     overridable: list[str],
     flags: dict[str, bool],
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The AgentSettings body to PUT, and field errors for inputs that are not numbers.
+) -> tuple[AgentSettings, dict[str, str]]:
+    """The AgentSettings to PUT, and field errors for inputs that are not numbers.
 
-    Range checks are the API's job (its problem details name the field); only what cannot
-    even be sent as JSON of the right type is caught here.
+    Range checks are the API's job (its problem details name the field), so the settings are
+    built without validating them; only what cannot even be sent as JSON of the right type is
+    caught here (and the settings are then not to be sent).
     """
-    settings: dict[str, Any] = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: form.get(name, "") for name in TEXT_FIELDS}
     errors: dict[str, str] = {}
     for name, kind in NUMBER_FIELDS.items():
         raw = form.get(name, "").strip()
         try:
-            settings[name] = kind(raw)
+            values[name] = kind(raw)
         except ValueError:
             noun = "a whole number" if kind is int else "a number"
             errors[name] = f"{FIELD_LABELS[name]} must be {noun}"
-    settings["tools"] = list(dict.fromkeys(tools))
-    settings["overridable"] = [f for f in OVERRIDABLE_FIELDS if f in set(overridable)]
+    values["tools"] = list(dict.fromkeys(tools))
+    values["overridable"] = [f for f in OVERRIDABLE_FIELDS if f in set(overridable)]
     for name in FLAG_FIELDS:
-        settings[name] = bool(flags.get(name, False))
-    return settings, errors
+        values[name] = bool(flags.get(name, False))
+    return AgentSettings(**{_SETTING_ATTRS[k]: v for k, v in values.items()}), errors
 
 
-def config_diff(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+def config_diff(old: AgentSettingsBase, new: AgentSettingsBase) -> list[dict[str, str]]:
     """The settings that differ between two versions: ``{field, label, before, after}``."""
+    before_values, after_values = _wire(old), _wire(new)
     rows = []
     for name in SETTINGS_FIELDS:
-        before, after = old.get(name), new.get(name)
+        before, after = before_values.get(name), after_values.get(name)
         if _norm(before) != _norm(after):
             rows.append(
                 {
@@ -147,9 +134,9 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def version_rows(versions: list[dict[str, Any]]) -> list[dict[str, str]]:
+def version_rows(versions: list[AgentConfig]) -> list[dict[str, str]]:
     """Version history rows, newest first, each with its diff against the version before."""
-    ordered = sorted(versions, key=lambda v: int(v.get("version", 0)), reverse=True)
+    ordered = sorted(versions, key=lambda v: v.version, reverse=True)
     rows = []
     for i, version in enumerate(ordered):
         previous = ordered[i + 1] if i + 1 < len(ordered) else None
@@ -157,39 +144,36 @@ def version_rows(versions: list[dict[str, Any]]) -> list[dict[str, str]]:
         summary = "; ".join(f"{c['label']}: {c['before']} → {c['after']}" for c in changes)
         rows.append(
             {
-                "version": str(version.get("version", "")),
-                "created": fmt_time(version.get("createdAt")),
+                "version": str(version.version),
+                "created": fmt_time(version.created_at),
                 "changes": summary if previous else "first version",
             }
         )
     return rows
 
 
-def fmt_time(value: Any) -> str:
-    """``2025-01-02T03:04:05.123+00:00`` → ``2025-01-02 03:04:05`` (UTC, as stored)."""
-    if not value:
+def fmt_time(value: datetime | None) -> str:
+    """A timestamp as ``2025-01-02 03:04:05`` (UTC, as stored); ``None`` is blank."""
+    if value is None:
         return ""
-    text = str(value).replace("T", " ")
-    return text[:19]
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def usage_by_day(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def usage_by_day(rows: list[Usage]) -> list[dict[str, Any]]:
     """Per-day totals for the charts, oldest day first: ``{day, turns, tokens}``."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"turns": 0, "tokens": 0})
     for row in rows:
-        day = str(row.get("day", ""))
-        totals[day]["turns"] += int(row.get("turns", 0))
-        totals[day]["tokens"] += int(row.get("inputTokens", 0)) + int(row.get("outputTokens", 0))
+        totals[row.day]["turns"] += row.turns
+        totals[row.day]["tokens"] += row.input_tokens + row.output_tokens
     return [{"day": day, **totals[day]} for day in sorted(totals)]
 
 
-def usage_by_profile(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def usage_by_profile(rows: list[Usage]) -> list[dict[str, Any]]:
     """Per-profile totals for the charts, busiest first: ``{profile, turns, tokens}``."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"turns": 0, "tokens": 0})
     for row in rows:
-        name = str(row.get("profileName", ""))
-        totals[name]["turns"] += int(row.get("turns", 0))
-        totals[name]["tokens"] += int(row.get("inputTokens", 0)) + int(row.get("outputTokens", 0))
+        totals[row.profile_name]["turns"] += row.turns
+        totals[row.profile_name]["tokens"] += row.input_tokens + row.output_tokens
     ordered = sorted(totals, key=lambda n: (-totals[n]["tokens"], n))
     return [{"profile": name, **totals[name]} for name in ordered]
 
@@ -216,70 +200,64 @@ def token_expired(token: str, now: float | None = None) -> bool:
     return (time.time() if now is None else now) >= exp
 
 
-def transcript_rows(
-    messages: list[dict[str, Any]], actions: list[dict[str, Any]]
-) -> list[dict[str, str]]:
+def transcript_rows(messages: list[Message], actions: list[ToolAction]) -> list[dict[str, str]]:
     """Messages (oldest first) as display rows; tool calls and recorded tool actions inline."""
     rows = []
-    for message in sorted(messages, key=lambda m: int(m.get("seq", 0))):
-        role = str(message.get("role", ""))
-        content = str(message.get("content") or "")
-        calls = message.get("toolCalls") or []
-        if calls:
+    for message in sorted(messages, key=lambda m: m.seq):
+        role: str = message.role
+        content = message.content
+        if message.tool_calls:
             names = ", ".join(
-                f"{c.get('name')}({json.dumps(c.get('args', {}), sort_keys=True)})" for c in calls
+                f"{c.name}({json.dumps(c.args, sort_keys=True)})" for c in message.tool_calls
             )
             content = (content + "\n" if content else "") + f"calls {names}"
-        if role == "tool" and message.get("name"):
-            role = f"tool {message['name']}"
-        rows.append({"role": role, "content": content, "time": fmt_time(message.get("createdAt"))})
+        if role == "tool" and message.name:
+            role = f"tool {message.name}"
+        rows.append({"role": role, "content": content, "time": fmt_time(message.created_at)})
     for action in actions:
-        outcome = action.get("error") or action.get("output") or ""
+        outcome = action.error or action.output or ""
         rows.append(
             {
-                "role": f"action {action.get('tool', '')}",
-                "content": f"{json.dumps(action.get('args', {}), sort_keys=True)} → {outcome}",
-                "time": fmt_time(action.get("createdAt")),
+                "role": f"action {action.tool}",
+                "content": f"{json.dumps(action.args, sort_keys=True)} → {outcome}",
+                "time": fmt_time(action.created_at),
             }
         )
     return rows
 
 
-def lead_name(lead: dict[str, Any]) -> str:
+def lead_name(lead: Lead) -> str:
     """The best name a lead has, for lists."""
-    full = lead.get("fullName")
-    if full:
-        return str(full)
-    parts = [lead.get(k) for k in ("firstName", "middleName", "lastName")]
-    return " ".join(str(p) for p in parts if p) or "(no name)"
+    if lead.full_name:
+        return lead.full_name
+    parts = (lead.first_name, lead.middle_name, lead.last_name)
+    return " ".join(p for p in parts if p) or "(no name)"
 
 
-def lead_form(lead: dict[str, Any]) -> dict[str, str]:
-    """A lead's editable fields as form strings (medications comma-separated)."""
+def lead_form(lead: Lead) -> dict[str, str]:
+    """A lead's editable fields as form strings, by wire name (lists comma-separated)."""
     form = {}
-    for name in LEAD_EDIT_FIELDS:
-        value = lead.get(name)
-        if name == "medications":
-            form[name] = ", ".join(value or [])
+    for field in LEAD_FIELDS:
+        value = getattr(lead, field.name)
+        if field.many:
+            form[field.wire] = ", ".join(value or [])
         else:
-            form[name] = "" if value is None else str(value)
+            form[field.wire] = "" if value is None else str(value)
     return form
 
 
-def lead_patch(form: dict[str, str], original: dict[str, Any]) -> dict[str, Any]:
+def lead_patch(form: dict[str, str], original: Lead) -> LeadFields:
     """The PATCH body: only the fields the admin changed (empty text is not sent, so it
-    cannot wipe a field by accident)."""
-    patch: dict[str, Any] = {}
+    cannot wipe a field by accident). Not validated here: the API's answer names a bad field."""
     before = lead_form(original)
-    for name in LEAD_EDIT_FIELDS:
-        value = form.get(name, "").strip()
-        if value == before.get(name, "").strip() or value == "":
+    changes: dict[str, Any] = {}
+    for field in LEAD_FIELDS:
+        value = form.get(field.wire, "").strip()
+        if value == before.get(field.wire, "").strip() or value == "":
             continue
-        if name == "medications":
-            patch[name] = [m.strip() for m in value.split(",") if m.strip()]
-        else:
-            patch[name] = value
-    return patch
+        changes[field.name] = [m.strip() for m in value.split(",") if m.strip()] if field.many \
+            else value
+    return LeadFields(**changes)
 
 
 def split_list(text: str) -> list[str]:

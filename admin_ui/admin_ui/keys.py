@@ -6,26 +6,29 @@ from typing import Any
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
-from admin_ui.layout import empty, error_callout, loading, shell
-from openbrain.domain.api_key import ALL_TENANT_SCOPES
+from admin_ui.layout import empty, error_callout, handler, loading, shell
+from openbrain.api.schemas import NewKey
+from openbrain.client import api
+from openbrain.domain.api_key import ALL_TENANT_SCOPES, KeyKind, TenantScope
+from openbrain.domain.errors import OpenBrainError
 
 TENANT_SCOPES = ALL_TENANT_SCOPES  # one list, the API's own
+KINDS: tuple[KeyKind, ...] = ("publishable", "secret")
 
 
 class KeysState(AuthState):
-    keys: list[dict[str, str]] = []
-    kind: str = "publishable"
-    key_name: str = ""
-    origins: str = ""
-    key_profiles: str = ""
-    scopes: list[str] = ["chat"]
-    new_secret: str = ""
-    error: str = ""
-    loading: bool = False
-    creating: bool = False
+    keys: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    kind: rx.Field[str] = rx.field("publishable")
+    key_name: rx.Field[str] = rx.field("")
+    origins: rx.Field[str] = rx.field("")
+    key_profiles: rx.Field[str] = rx.field("")
+    scopes: rx.Field[list[str]] = rx.field(default_factory=lambda: ["chat"])
+    new_secret: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
+    creating: rx.Field[bool] = rx.field(False)
 
     def set_kind(self, value: str) -> None:
         self.kind = value
@@ -55,62 +58,71 @@ class KeysState(AuthState):
     async def _refresh(self) -> Any:
         self.loading, self.error = True, ""
         try:
-            keys = await self.api().keys()
-        except ApiError as exc:
+            async with self.api() as client:
+                page = await client.send(api.keys())
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.keys = [
             {
-                "id": str(k.get("keyId", "")),
-                "kind": str(k.get("kind", "")),
-                "name": str(k.get("name") or ""),
-                "scopes": ", ".join(k.get("scopes") or []),
-                "origins": ", ".join(k.get("allowedOrigins") or []),
-                "profiles": ", ".join(k.get("profiles") or []),
-                "created": fmt_time(k.get("createdAt")),
-                "revoked": fmt_time(k.get("revokedAt")),
-                "lastUsed": fmt_time(k.get("lastUsedAt")),
+                "id": k.key_id,
+                "kind": k.kind,
+                "name": k.name,
+                "scopes": ", ".join(k.scopes),
+                "origins": ", ".join(k.allowed_origins),
+                "profiles": ", ".join(k.profiles),
+                "created": fmt_time(k.created_at),
+                "revoked": fmt_time(k.revoked_at),
+                "lastUsed": fmt_time(k.last_used_at),
             }
-            for k in keys
+            for k in page.items
         ]
         return None
 
+    def _new_key(self) -> NewKey:
+        """The form as a request; its values are checked by the API, which names a bad one."""
+        publishable = self.kind == "publishable"
+        scopes: list[TenantScope] = ["chat"] if publishable else [
+            s for s in TENANT_SCOPES if s in self.scopes]
+        return NewKey(
+            kind="publishable" if publishable else "secret",
+            name=self.key_name.strip(),
+            scopes=list(scopes),
+            allowed_origins=split_list(self.origins) if publishable else [],
+            profiles=split_list(self.key_profiles),
+        )
+
     async def create(self) -> Any:
         self.error, self.new_secret = "", ""
-        body = {
-            "kind": self.kind,
-            "name": self.key_name.strip(),
-            "scopes": ["chat"] if self.kind == "publishable" else list(self.scopes),
-            "allowedOrigins": split_list(self.origins) if self.kind == "publishable" else [],
-            "profiles": split_list(self.key_profiles),
-        }
         self.creating = True
         try:
-            created = await self.api().create_key(body)
-        except ApiError as exc:
+            async with self.api() as client:
+                created = await client.send(api.create_key(self._new_key()))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.creating = False
         # Shown once: the API keeps only a hash, and this page forgets it on the next load.
-        self.new_secret = str(created.get("secret", ""))
+        self.new_secret = created.secret
         self.key_name, self.origins, self.key_profiles = "", "", ""
         return await self._refresh()
 
     async def revoke(self, key_id: str) -> Any:
         self.error = ""
         try:
-            await self.api().revoke_key(key_id)
-        except ApiError as exc:
+            async with self.api() as client:
+                await client.send(api.revoke_key(key_id))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         return await self._refresh()
 
 
 def _toggle_scope(scope: str) -> Any:
-    return lambda v: KeysState.toggle_scope(scope, v)
+    return lambda v: handler(KeysState.toggle_scope)(scope, v)
 
 
 def keys_page() -> rx.Component:
@@ -120,7 +132,7 @@ def keys_page() -> rx.Component:
         rx.card(
             rx.heading("New key", size="4"),
             rx.hstack(
-                rx.select(["publishable", "secret"], value=KeysState.kind,
+                rx.select(list(KINDS), value=KeysState.kind,
                           on_change=KeysState.set_kind, id="key-kind"),
                 rx.input(placeholder="name", value=KeysState.key_name,
                          on_change=KeysState.set_key_name, id="key-name"),
@@ -193,7 +205,8 @@ def keys_page() -> rx.Component:
                                 rx.badge("revoked " + k["revoked"], color_scheme="gray",
                                          class_name="key-revoked"),
                                 rx.button("Revoke", size="1", color_scheme="red",
-                                          variant="soft", on_click=KeysState.revoke(k["id"]),
+                                          variant="soft",
+                                          on_click=handler(KeysState.revoke)(k["id"]),
                                           class_name="revoke-key"),
                             )
                         ),

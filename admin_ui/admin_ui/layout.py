@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Concatenate, ParamSpec, cast
 
 import reflex as rx
+from reflex_base.event import EventSpec
+from reflex_base.vars.sequence import ArrayVar
 
 from admin_ui.auth import AuthState
 
@@ -57,13 +60,27 @@ def shell(title: str, *children: rx.Component) -> rx.Component:
     )
 
 
-def field_error(message: rx.Var[str]) -> rx.Component:
+def field_error(message: rx.Var[str] | str) -> rx.Component:
+    """A field's message; ``str`` because an entry of a dict state var is typed as one."""
     return rx.cond(message != "", rx.text(message, color_scheme="red", size="1"))
 
 
-def empty(rows: Any, message: str, flag: rx.Var[bool]) -> rx.Component:
+def empty(rows: ArrayVar[Sequence[Any]], message: str, flag: rx.Var[bool]) -> rx.Component:
     """What an empty table says (once loading is over)."""
     return rx.cond(
         (rows.length() == 0) & ~flag,
         rx.text(message, size="2", color_scheme="gray", class_name="empty"),
     )
+
+
+P = ParamSpec("P")
+
+
+def handler(method: Callable[Concatenate[Any, P], object]) -> Callable[P, EventSpec]:
+    """``State.method`` called with its arguments on a page, as Reflex does it.
+
+    Reflex turns a state's methods into EventHandlers when it builds the class; mypy still
+    sees the plain function, which wants ``self``. The cast states what Reflex made of it,
+    and the parameters keep their types.
+    """
+    return cast(Callable[P, EventSpec], method)

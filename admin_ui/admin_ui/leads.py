@@ -6,27 +6,23 @@ from typing import Any
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
-from admin_ui.helpers import (
-    LEAD_EDIT_FIELDS,
-    LEAD_STATUSES,
-    fmt_time,
-    lead_form,
-    lead_name,
-    lead_patch,
-)
-from admin_ui.layout import empty, error_callout, field_error, loading, notice, shell
+from admin_ui.helpers import fmt_time, lead_form, lead_name, lead_patch
+from admin_ui.layout import empty, error_callout, field_error, handler, loading, notice, shell
+from openbrain.client import api
+from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
+from openbrain.domain.lead import LEAD_FIELDS, LEAD_STATUSES, Lead, LeadField, LeadFields
 
 ALL = "all"
+_NO_ERRORS = {f.wire: "" for f in LEAD_FIELDS}
 
 
 class LeadsState(AuthState):
-    leads: list[dict[str, str]] = []
-    query: str = ""
-    status: str = ALL
-    error: str = ""
-    loading: bool = False
+    leads: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    query: rx.Field[str] = rx.field("")
+    status: rx.Field[str] = rx.field(ALL)
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
 
     def set_query(self, value: str) -> None:
         self.query = value
@@ -43,49 +39,51 @@ class LeadsState(AuthState):
             return redirect
         self.loading, self.error = True, ""
         try:
-            rows = await self.api().leads(*self._filters())
-        except ApiError as exc:
+            async with self.api() as client:
+                page = await client.send(api.leads(*self._filters()))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.leads = [
             {
-                "id": str(lead.get("leadId", "")),
+                "id": lead.lead_id,
                 "name": lead_name(lead),
-                "email": str(lead.get("email") or ""),
-                "phone": str(lead.get("phone") or ""),
-                "status": str(lead.get("status", "")),
-                "session": str(lead.get("sessionId") or ""),
-                "updated": fmt_time(lead.get("updatedAt")),
+                "email": lead.email or "",
+                "phone": lead.phone or "",
+                "status": lead.status,
+                "session": lead.session_id or "",
+                "updated": fmt_time(lead.updated_at),
             }
-            for lead in rows
+            for lead in page.items
         ]
         return None
 
     async def export_csv(self) -> Any:
         self.error = ""
         try:
-            text = await self.api().leads_csv(*self._filters())
-        except ApiError as exc:
+            async with self.api() as client:
+                text = await client.send(api.leads_csv(*self._filters()))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         return rx.download(data=text, filename="leads.csv", mime_type="text/csv")
 
 
 class LeadState(AuthState):
-    lead_id: str = ""
+    lead_id: rx.Field[str] = rx.field("")
     lead: dict[str, str] = {}
     form: dict[str, str] = {}
-    original: dict[str, Any] = {}
-    field_errors: dict[str, str] = dict.fromkeys(LEAD_EDIT_FIELDS, "")
-    confirming: bool = False
-    error: str = ""
-    saved: str = ""
-    loading: bool = False
-    saving: bool = False
-    not_found: bool = False
-    erased: bool = False
+    field_errors: dict[str, str] = dict(_NO_ERRORS)
+    confirming: rx.Field[bool] = rx.field(False)
+    error: rx.Field[str] = rx.field("")
+    saved: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
+    saving: rx.Field[bool] = rx.field(False)
+    not_found: rx.Field[bool] = rx.field(False)
+    erased: rx.Field[bool] = rx.field(False)
+    _original: Lead | None = None  # backend only: the lead as loaded, to diff the form against
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -94,9 +92,10 @@ class LeadState(AuthState):
         self.loading, self.error, self.saved = True, "", ""
         self.not_found, self.erased, self.confirming = False, False, False
         try:
-            lead = await self.api().lead(self.lead_id)
-        except ApiError as exc:
-            self.not_found = exc.not_found
+            async with self.api() as client:
+                lead = await client.send(api.lead(self.lead_id))
+        except OpenBrainError as exc:
+            self.not_found = isinstance(exc, NotFoundError)
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
@@ -104,15 +103,15 @@ class LeadState(AuthState):
         self._show(lead)
         return None
 
-    def _show(self, lead: dict[str, Any]) -> None:
-        self.original = lead
+    def _show(self, lead: Lead) -> None:
+        self._original = lead
         self.form = lead_form(lead)
-        self.field_errors = dict.fromkeys(LEAD_EDIT_FIELDS, "")
+        self.field_errors = dict(_NO_ERRORS)
         self.lead = {
             "name": lead_name(lead),
-            "session": str(lead.get("sessionId") or ""),
-            "created": fmt_time(lead.get("createdAt")),
-            "updated": fmt_time(lead.get("updatedAt")),
+            "session": lead.session_id or "",
+            "created": fmt_time(lead.created_at),
+            "updated": fmt_time(lead.updated_at),
         }
 
     def set_field(self, name: str, value: str) -> None:
@@ -121,18 +120,19 @@ class LeadState(AuthState):
 
     async def save(self) -> Any:
         self.error, self.saved = "", ""
-        patch = lead_patch(self.form, self.original)
-        if not patch:
+        if self._original is None:
+            return None
+        patch = lead_patch(self.form, self._original)
+        if patch == LeadFields():
             self.saved = "Nothing changed."
             return None
         self.saving = True
         try:
-            lead = await self.api().update_lead(self.lead_id, patch)
-        except ApiError as exc:
-            blank = dict.fromkeys(LEAD_EDIT_FIELDS, "")
-            self.field_errors = blank | {
-                k: v for k, v in exc.field_errors.items() if k in blank
-            }
+            async with self.api() as client:
+                lead = await client.send(api.update_lead(self.lead_id, patch))
+        except OpenBrainError as exc:
+            fields = exc.fields if isinstance(exc, InvalidError) else {}
+            self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
@@ -150,12 +150,13 @@ class LeadState(AuthState):
     async def erase(self) -> Any:
         self.error = ""
         try:
-            await self.api().erase_lead(self.lead_id)
-        except ApiError as exc:
+            async with self.api() as client:
+                await client.send(api.erase_lead(self.lead_id))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         self.confirming, self.erased = False, True
-        self.form, self.lead, self.original = {}, {}, {}
+        self.form, self.lead, self._original = {}, {}, None
         return None
 
 
@@ -202,15 +203,17 @@ def leads_page() -> rx.Component:
     )
 
 
-def _lead_input(name: str) -> rx.Component:
+def _lead_input(field: LeadField) -> rx.Component:
+    name = field.wire
     control = (
         rx.select(list(LEAD_STATUSES), value=LeadState.form[name],
-                  on_change=lambda v: LeadState.set_field(name, v), id=f"lead-{name}")
+                  on_change=lambda v: handler(LeadState.set_field)(name, v), id=f"lead-{name}")
         if name == "status"
         else rx.input(value=LeadState.form[name],
-                      on_change=lambda v: LeadState.set_field(name, v), id=f"lead-{name}")
+                      on_change=lambda v: handler(LeadState.set_field)(name, v),
+                      id=f"lead-{name}")
     )
-    return rx.box(rx.text(name, size="2", weight="bold"), control,
+    return rx.box(rx.text(field.label, size="2", weight="bold"), control,
                   field_error(LeadState.field_errors[name]))
 
 
@@ -232,7 +235,7 @@ def lead_page() -> rx.Component:
                                                 href="/session?id=" + LeadState.lead["session"]),
                             " · created ", LeadState.lead["created"],
                             " · updated ", LeadState.lead["updated"], size="2"),
-                    rx.grid(*[_lead_input(n) for n in LEAD_EDIT_FIELDS], columns="3", gap="10px",
+                    rx.grid(*[_lead_input(f) for f in LEAD_FIELDS], columns="3", gap="10px",
                             width="100%"),
                     rx.hstack(
                         rx.button("Save", on_click=LeadState.save, loading=LeadState.saving,

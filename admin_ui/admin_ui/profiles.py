@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
 from admin_ui.helpers import (
-    DEFAULT_SETTINGS,
     FIELD_LABELS,
     FLAG_FIELDS,
-    LEAD_EDIT_FIELDS,
     NUMBER_FIELDS,
     OVERRIDABLE_FIELDS,
     SETTINGS_FIELDS,
@@ -22,7 +20,13 @@ from admin_ui.helpers import (
     settings_from_form,
     version_rows,
 )
-from admin_ui.layout import empty, error_callout, field_error, loading, notice, shell
+from admin_ui.layout import empty, error_callout, field_error, handler, loading, notice, shell
+from openbrain.api.schemas import SendMessage, StartSession
+from openbrain.client import Token, api
+from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.chat import ChatReply
+from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
+from openbrain.domain.lead import LEAD_FIELDS, Lead
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
 
@@ -30,10 +34,10 @@ _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
 class ProfilesState(AuthState):
     """The tenant's profiles (latest version of each)."""
 
-    profiles: list[dict[str, str]] = []
-    new_name: str = ""
-    error: str = ""
-    loading: bool = False
+    profiles: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    new_name: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
 
     def set_new_name(self, value: str) -> None:
         self.new_name = value
@@ -43,21 +47,22 @@ class ProfilesState(AuthState):
             return redirect
         self.loading, self.error = True, ""
         try:
-            configs = await self.api().configs()
-        except ApiError as exc:
+            async with self.api() as client:
+                page = await client.send(api.configs())
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.profiles = [
             {
-                "name": str(c.get("profileName", "")),
-                "version": str(c.get("version", "")),
-                "model": str(c.get("model", "")),
-                "tools": ", ".join(c.get("tools") or []),
-                "created": fmt_time(c.get("createdAt")),
+                "name": c.profile_name,
+                "version": str(c.version),
+                "model": c.model,
+                "tools": ", ".join(c.tools),
+                "created": fmt_time(c.created_at),
             }
-            for c in configs
+            for c in page.items
         ]
         return None
 
@@ -68,8 +73,9 @@ class ProfilesState(AuthState):
             return None
         self.loading, self.error = True, ""
         try:
-            await self.api().save_config(name, dict(DEFAULT_SETTINGS))
-        except ApiError as exc:
+            async with self.api() as client:
+                await client.send(api.save_config(name, AgentSettings()))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
@@ -81,20 +87,20 @@ class ProfilesState(AuthState):
 class EditorState(AuthState):
     """One profile in the tuner. The form keeps its values when a save fails."""
 
-    name: str = ""
-    version: int = 0
-    form: dict[str, str] = form_from_config({})
-    selected_tools: list[str] = []
-    overridable: list[str] = []
+    name: rx.Field[str] = rx.field("")
+    version: rx.Field[int] = rx.field(0)
+    form: dict[str, str] = form_from_config(AgentSettings())
+    selected_tools: rx.Field[list[str]] = rx.field(default_factory=list)
+    overridable: rx.Field[list[str]] = rx.field(default_factory=list)
     flags: dict[str, bool] = dict.fromkeys(FLAG_FIELDS, False)
     field_errors: dict[str, str] = dict(_NO_ERRORS)
-    available_tools: list[dict[str, str]] = []
-    versions: list[dict[str, str]] = []
-    error: str = ""
-    saved: str = ""
-    loading: bool = False
-    saving: bool = False
-    not_found: bool = False
+    available_tools: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    versions: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
+    saved: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
+    saving: rx.Field[bool] = rx.field(False)
+    not_found: rx.Field[bool] = rx.field(False)
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -102,31 +108,30 @@ class EditorState(AuthState):
         self.name = self.router.url.query_parameters.get("name", "")
         self.loading, self.error, self.saved, self.not_found = True, "", "", False
         self.field_errors = dict(_NO_ERRORS)
-        api = self.api()
         try:
-            config = await api.config(self.name)
-            tools = await api.tools()
-            versions = await api.versions(self.name)
-        except ApiError as exc:
-            self.not_found = exc.not_found
+            async with self.api() as client:
+                config = await client.send(api.config(self.name))
+                tools = await client.send(api.tools())
+                versions = await client.send(api.config_versions(self.name))
+        except OpenBrainError as exc:
+            self.not_found = isinstance(exc, NotFoundError)
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
-        self.available_tools = [
-            {"name": str(t.get("name", "")), "description": str(t.get("description", ""))}
-            for t in tools
-        ]
+        self.available_tools = [{"name": t.name, "description": t.description} for t in tools]
         self._show_config(config)
-        self.versions = version_rows(versions)
+        self.versions = version_rows(versions.items)
         return ChatState.reset_chat
 
-    def _show_config(self, config: dict[str, Any]) -> None:
-        self.version = int(config.get("version", 0))
+    def _show_config(self, config: AgentConfig) -> None:
+        self.version = config.version
         self.form = form_from_config(config)
-        self.selected_tools = list(config.get("tools") or [])
-        self.overridable = list(config.get("overridable") or [])
-        self.flags = {name: bool(config.get(name, False)) for name in FLAG_FIELDS}
+        self.selected_tools = list(config.tools)
+        self.overridable = list(config.overridable)
+        wire = {"recordToolActions": config.record_tool_actions,
+                "widgetEnabled": config.widget_enabled}
+        self.flags = {name: wire[name] for name in FLAG_FIELDS}
 
     def set_field(self, name: str, value: str) -> None:
         self.form = {**self.form, name: value}
@@ -153,39 +158,39 @@ class EditorState(AuthState):
             self.error = "Fix the fields marked below."
             return None
         self.saving = True
-        api = self.api()
         try:
-            config = await api.save_config(self.name, settings, if_match=self.version or None)
-            versions = await api.versions(self.name)
-        except ApiError as exc:
+            async with self.api() as client:
+                config = await client.send(
+                    api.save_config(self.name, settings, if_match=self.version or None))
+                versions = await client.send(api.config_versions(self.name))
+        except OpenBrainError as exc:
             # The form keeps what the admin typed; the API's message says what to fix.
-            self.field_errors = _NO_ERRORS | {
-                k: v for k, v in exc.field_errors.items() if k in _NO_ERRORS
-            }
+            fields = exc.fields if isinstance(exc, InvalidError) else {}
+            self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.saving = False
         self._show_config(config)
-        self.versions = version_rows(versions)
+        self.versions = version_rows(versions.items)
         self.saved = f"Saved as version {self.version}."
         return ChatState.reset_chat
 
     async def restore(self, version: str) -> Any:
         self.error, self.saved = "", ""
         self.saving = True
-        api = self.api()
         try:
-            config = await api.restore(self.name, int(version))
-            versions = await api.versions(self.name)
-        except ApiError as exc:
+            async with self.api() as client:
+                config = await client.send(api.restore_config(self.name, int(version)))
+                versions = await client.send(api.config_versions(self.name))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.saving = False
         self._show_config(config)
         self.field_errors = dict(_NO_ERRORS)
-        self.versions = version_rows(versions)
+        self.versions = version_rows(versions.items)
         self.saved = f"Restored version {version} as version {self.version}."
         return ChatState.reset_chat
 
@@ -193,14 +198,14 @@ class EditorState(AuthState):
 class ChatState(EditorState):
     """The live chat panel: a real session with the profile as currently saved."""
 
-    session_id: str = ""
-    chat: list[dict[str, str]] = []
-    draft: str = ""
-    partial: str = ""
-    streaming: bool = False
-    chat_error: str = ""
-    lead: list[dict[str, str]] = []
-    chat_events: list[dict[str, str]] = []
+    session_id: rx.Field[str] = rx.field("")
+    chat: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    draft: rx.Field[str] = rx.field("")
+    partial: rx.Field[str] = rx.field("")
+    streaming: rx.Field[bool] = rx.field(False)
+    chat_error: rx.Field[str] = rx.field("")
+    lead: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    chat_events: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
 
     def set_draft(self, value: str) -> None:
         self.draft = value
@@ -212,12 +217,13 @@ class ChatState(EditorState):
         if not self.name or self.not_found:
             return None
         try:
-            reply = await self.api().start_session(self.name)
-        except ApiError as exc:
+            async with self.api() as client:
+                reply = await client.send(api.start_session(StartSession(profile=self.name)))
+        except OpenBrainError as exc:
             self.chat_error, redirect = self._failed(exc)
             return redirect
-        self.session_id = str(reply.get("sessionId", ""))
-        self.chat = [{"role": "assistant", "text": str(reply.get("message", ""))}]
+        self.session_id = reply.session_id
+        self.chat = [{"role": "assistant", "text": reply.message}]
         return None
 
     def send_on_enter(self, key: str) -> Any:
@@ -226,7 +232,7 @@ class ChatState(EditorState):
             return ChatState.send
         return None
 
-    async def send(self) -> Any:
+    async def send(self) -> AsyncIterator[Any]:
         """Send the draft and stream the answer into the panel token by token (SSE)."""
         text = self.draft.strip()
         if not text or self.streaming:
@@ -239,44 +245,49 @@ class ChatState(EditorState):
         self.chat = [*self.chat, {"role": "user", "text": text}]
         self.streaming = True
         yield
-        reply: dict[str, Any] | None = None
-        api = self.api()
+        reply: ChatReply | None = None
+        turn = api.send_message(self.session_id, SendMessage(message=text), stream=True)
         try:
-            async for event, data in api.stream_message(self.session_id, text):
-                if event == "token" and isinstance(data, dict):
-                    self.partial += str(data.get("text", ""))
-                    yield
-                elif event == "done" and isinstance(data, dict):
-                    reply = data
-            events = await api.events(self.session_id)
-        except ApiError as exc:
+            async with self.api() as client:
+                async for event in client.stream(turn):
+                    if isinstance(event, Token):
+                        self.partial += event.text
+                        yield
+                    else:
+                        reply = event
+                events = await client.send(api.events(self.session_id))
+        except OpenBrainError as exc:
             self.streaming = False
             self.chat_error, redirect = self._failed(exc)
             if redirect is not None:
                 yield redirect
             return
         self.streaming = False
-        answer = str((reply or {}).get("message", self.partial))
+        answer = reply.message if reply else self.partial
         self.partial = ""
         self.chat = [*self.chat, {"role": "assistant", "text": answer}]
-        lead = (reply or {}).get("lead") or {}
-        self.lead = [
-            {"field": FIELD_LABELS.get(k, k), "name": k, "value": _value(lead.get(k))}
-            for k in ("leadId", *LEAD_EDIT_FIELDS)
-            if lead.get(k)
-        ]
+        self.lead = _lead_rows(reply.lead if reply else None)
         self.chat_events = [
             {
-                "type": str(e.get("detailType", "")),
-                "object": f"{e.get('objectType', '')} {e.get('objectId', '')}",
-                "time": fmt_time(e.get("occurredAt")),
+                "type": e.detail_type,
+                "object": f"{e.object_type} {e.object_id}",
+                "time": fmt_time(e.occurred_at),
             }
-            for e in events
+            for e in events.items
         ]
 
 
-def _value(value: Any) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+def _lead_rows(lead: Lead | None) -> list[dict[str, str]]:
+    """The lead's id and filled-in fields, for the panel."""
+    if lead is None:
+        return []
+    rows = [{"field": "Lead id", "name": "leadId", "value": lead.lead_id}]
+    for field in LEAD_FIELDS:
+        value = getattr(lead, field.name)
+        if value:
+            shown = ", ".join(value) if field.many else str(value)
+            rows.append({"field": field.label, "name": field.wire, "value": shown})
+    return rows
 
 
 # --- pages ------------------------------------------------------------------------------
@@ -326,14 +337,14 @@ def _text_input(name: str) -> rx.Component:
     control = (
         rx.text_area(
             value=EditorState.form[name],
-            on_change=lambda v: EditorState.set_field(name, v),
+            on_change=lambda v: handler(EditorState.set_field)(name, v),
             rows="4",
             id=f"field-{name}",
         )
         if name in ("systemMessage", "iceBreaker")
         else rx.input(
             value=EditorState.form[name],
-            on_change=lambda v: EditorState.set_field(name, v),
+            on_change=lambda v: handler(EditorState.set_field)(name, v),
             id=f"field-{name}",
             type="text",
         )
@@ -351,7 +362,7 @@ def _flag(name: str) -> rx.Component:
         rx.checkbox(
             FIELD_LABELS[name],
             checked=EditorState.flags[name],
-            on_change=lambda v: EditorState.set_flag(name, v),
+            on_change=lambda v: handler(EditorState.set_flag)(name, v),
             id=f"field-{name}",
         ),
         field_error(EditorState.field_errors[name]),
@@ -366,7 +377,7 @@ def _tools_picker() -> rx.Component:
             lambda t: rx.hstack(
                 rx.checkbox(
                     checked=EditorState.selected_tools.contains(t["name"]),
-                    on_change=lambda v: EditorState.toggle_tool(t["name"], v),
+                    on_change=lambda v: handler(EditorState.toggle_tool)(t["name"], v),
                     id="tool-" + t["name"],
                 ),
                 rx.vstack(
@@ -382,7 +393,7 @@ def _tools_picker() -> rx.Component:
 
 
 def _toggle_overridable(name: str) -> Any:
-    return lambda v: EditorState.toggle_overridable(name, v)
+    return lambda v: handler(EditorState.toggle_overridable)(name, v)
 
 
 def _overridable_picker() -> rx.Component:
@@ -443,7 +454,7 @@ def _versions() -> rx.Component:
                         rx.table.cell(v["changes"]),
                         rx.table.cell(
                             rx.button("Restore", size="1", variant="soft",
-                                      on_click=EditorState.restore(v["version"]),
+                                      on_click=handler(EditorState.restore)(v["version"]),
                                       id="restore-" + v["version"])
                         ),
                         class_name="version-row",
@@ -497,7 +508,7 @@ def _chat_panel() -> rx.Component:
                 rx.foreach(
                     ChatState.lead,
                     lambda f: rx.data_list.item(
-                        rx.data_list.label(f["name"]), rx.data_list.value(f["value"])
+                        rx.data_list.label(f["field"]), rx.data_list.value(f["value"])
                     ),
                 ),
                 id="chat-lead",

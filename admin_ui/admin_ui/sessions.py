@@ -6,19 +6,20 @@ from typing import Any
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
 from admin_ui.helpers import day_bounds, fmt_time, transcript_rows
 from admin_ui.layout import empty, error_callout, loading, shell
+from openbrain.client import api
+from openbrain.domain.errors import NotFoundError, OpenBrainError
 
 
 class SessionsState(AuthState):
-    sessions: list[dict[str, str]] = []
-    profile_filter: str = ""
-    since: str = ""
-    until: str = ""
-    error: str = ""
-    loading: bool = False
+    sessions: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    profile_filter: rx.Field[str] = rx.field("")
+    since: rx.Field[str] = rx.field("")
+    until: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
 
     def set_profile_filter(self, value: str) -> None:
         self.profile_filter = value
@@ -35,35 +36,36 @@ class SessionsState(AuthState):
         self.loading, self.error = True, ""
         try:
             since, until = day_bounds(self.since, self.until)
-            rows = await self.api().sessions(self.profile_filter.strip(), since, until)
-        except ApiError as exc:
+            async with self.api() as client:
+                page = await client.send(api.sessions(self.profile_filter.strip(), since, until))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.sessions = [
             {
-                "id": str(s.get("sessionId", "")),
-                "profile": str(s.get("profileName", "")),
-                "version": str((s.get("config") or {}).get("version", "")),
-                "turns": str(s.get("turnCount", 0)),
-                "lead": str(s.get("leadId") or ""),
-                "created": fmt_time(s.get("createdAt")),
-                "updated": fmt_time(s.get("updatedAt")),
+                "id": s.session_id,
+                "profile": s.profile_name,
+                "version": str(s.config.version),
+                "turns": str(s.turn_count),
+                "lead": s.lead_id or "",
+                "created": fmt_time(s.created_at),
+                "updated": fmt_time(s.updated_at),
             }
-            for s in rows
+            for s in page.items
         ]
         return None
 
 
 class TranscriptState(AuthState):
-    session_id: str = ""
+    session_id: rx.Field[str] = rx.field("")
     summary: dict[str, str] = {}
-    rows: list[dict[str, str]] = []
-    events: list[dict[str, str]] = []
-    error: str = ""
-    loading: bool = False
-    not_found: bool = False
+    rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    events: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
+    not_found: rx.Field[bool] = rx.field(False)
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -71,35 +73,35 @@ class TranscriptState(AuthState):
         self.session_id = self.router.url.query_parameters.get("id", "")
         self.loading, self.error, self.not_found = True, "", False
         self.rows, self.events, self.summary = [], [], {}
-        api = self.api()
         try:
-            session = await api.session(self.session_id)
-            messages = await api.messages(self.session_id)
-            actions = await api.tool_actions(self.session_id)
-            events = await api.events(self.session_id)
-        except ApiError as exc:
-            self.not_found = exc.not_found
+            async with self.api() as client:
+                session = await client.send(api.session(self.session_id))
+                messages = await client.send(api.messages(self.session_id))
+                actions = await client.send(api.tool_actions(self.session_id))
+                events = await client.send(api.events(self.session_id))
+        except OpenBrainError as exc:
+            self.not_found = isinstance(exc, NotFoundError)
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
         self.summary = {
-            "profile": str(session.get("profileName", "")),
-            "version": str((session.get("config") or {}).get("version", "")),
-            "lead": str(session.get("leadId") or ""),
-            "turns": str(session.get("turnCount", 0)),
-            "tokens": str(int(session.get("inputTokens", 0)) + int(session.get("outputTokens", 0))),
-            "created": fmt_time(session.get("createdAt")),
+            "profile": session.profile_name,
+            "version": str(session.config.version),
+            "lead": session.lead_id or "",
+            "turns": str(session.turn_count),
+            "tokens": str(session.input_tokens + session.output_tokens),
+            "created": fmt_time(session.created_at),
         }
-        self.rows = transcript_rows(messages, actions)
+        self.rows = transcript_rows(messages.items, actions)
         self.events = [
             {
-                "type": str(e.get("detailType", "")),
-                "object": f"{e.get('objectType', '')} {e.get('objectId', '')}",
-                "time": fmt_time(e.get("occurredAt")),
-                "published": fmt_time(e.get("publishedAt")) or "pending",
+                "type": e.detail_type,
+                "object": f"{e.object_type} {e.object_id}",
+                "time": fmt_time(e.occurred_at),
+                "published": fmt_time(e.published_at) or "pending",
             }
-            for e in events
+            for e in events.items
         ]
         return None
 

@@ -6,19 +6,20 @@ from typing import Any
 
 import reflex as rx
 
-from admin_ui.api_client import ApiError
 from admin_ui.auth import AuthState
 from admin_ui.helpers import usage_by_day, usage_by_profile
 from admin_ui.layout import error_callout, loading, shell
+from openbrain.client import api
+from openbrain.domain.errors import OpenBrainError
 
 
 class UsageState(AuthState):
-    by_day: list[dict[str, Any]] = []
-    by_profile: list[dict[str, Any]] = []
-    since: str = ""
-    until: str = ""
-    error: str = ""
-    loading: bool = False
+    by_day: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    by_profile: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    since: rx.Field[str] = rx.field("")
+    until: rx.Field[str] = rx.field("")
+    error: rx.Field[str] = rx.field("")
+    loading: rx.Field[bool] = rx.field(False)
 
     def set_since(self, value: str) -> None:
         self.since = value
@@ -31,18 +32,19 @@ class UsageState(AuthState):
             return redirect
         self.loading, self.error = True, ""
         try:
-            rows = await self.api().usage(self.since, self.until)
-        except ApiError as exc:
+            async with self.api() as client:
+                page = await client.send(api.usage(self.since, self.until))
+        except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.loading = False
-        self.by_day = usage_by_day(rows)
-        self.by_profile = usage_by_profile(rows)
+        self.by_day = usage_by_day(page.items)
+        self.by_profile = usage_by_profile(page.items)
         return None
 
 
-def _chart(data: Any, x: str, test_id: str) -> rx.Component:
+def _chart(data: rx.Var[Any], x: str, test_id: str) -> rx.Component:
     return rx.hstack(
         rx.recharts.bar_chart(
             rx.recharts.bar(data_key="tokens", fill="var(--accent-9)", name="tokens"),

@@ -35,7 +35,8 @@ def state_tree() -> Any:
     """A fresh root state, as Reflex builds one per browser tab."""
     import reflex as rx
 
-    return rx.State(_reflex_internal_init=True)
+    # Reflex's own flag for building a root state outside an app; its stubs do not declare it.
+    return rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]
 
 
 def run(coro: Any) -> Any:
@@ -48,7 +49,7 @@ def run(coro: Any) -> Any:
         return pool.submit(asyncio.run, coro).result()
 
 
-def substate(root: Any, cls: type) -> Any:
+def substate(root: Any, cls: Any) -> Any:
     return root.get_substate(cls.get_full_name().split("."))
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
 
 from admin_ui.helpers import (
-    DEFAULT_SETTINGS,
     config_diff,
     day_bounds,
     form_from_config,
@@ -21,15 +24,22 @@ from admin_ui.helpers import (
     usage_by_profile,
     version_rows,
 )
+from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.event import ToolAction, Usage
+from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
+from openbrain.domain.session import Message, ToolCall
+
+DEFAULT_SETTINGS: dict[str, Any] = msgspec.to_builtins(AgentSettings())
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def _jwt(claims: dict) -> str:
+def _jwt(claims: dict[str, Any]) -> str:
     body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
     return f"eyJhbGciOiJIUzI1NiJ9.{body}.sig"
 
 
 def test_form_round_trips_every_setting() -> None:
-    config = DEFAULT_SETTINGS | {"maxTokens": 300, "temperature": 0.7, "model": "gpt-4o-mini"}
+    config = AgentSettings(max_tokens=300, temperature=0.7, model="gpt-4o-mini")
     form = form_from_config(config)
     assert form["maxTokens"] == "300"
     assert form["temperature"] == "0.7"
@@ -37,17 +47,17 @@ def test_form_round_trips_every_setting() -> None:
         form, ["capture_lead", "capture_lead"], ["model", "tools"], {"widgetEnabled": True}
     )
     assert errors == {}
-    assert settings["maxTokens"] == 300
-    assert settings["temperature"] == 0.7
-    assert settings["tools"] == ["capture_lead"]
-    assert settings["overridable"] == ["model", "tools"]
-    assert settings["widgetEnabled"] is True
-    assert settings["recordToolActions"] is False
-    assert set(settings) == set(DEFAULT_SETTINGS)
+    assert settings.max_tokens == 300
+    assert settings.temperature == 0.7
+    assert settings.tools == ["capture_lead"]
+    assert settings.overridable == ["model", "tools"]
+    assert settings.widget_enabled is True
+    assert settings.record_tool_actions is False
+    assert set(msgspec.to_builtins(settings)) == set(DEFAULT_SETTINGS)
 
 
 def test_non_numbers_are_field_errors() -> None:
-    form = form_from_config({}) | {"maxTokens": "lots", "temperature": "warm"}
+    form = form_from_config(AgentSettings()) | {"maxTokens": "lots", "temperature": "warm"}
     _, errors = settings_from_form(form, [], [], {})
     assert errors == {
         "maxTokens": "Max tokens must be a whole number",
@@ -56,9 +66,8 @@ def test_non_numbers_are_field_errors() -> None:
 
 
 def test_diff_names_changed_fields_only() -> None:
-    old = DEFAULT_SETTINGS | {"version": 1}
-    new = DEFAULT_SETTINGS | {"version": 2, "maxTokens": 512, "tools": ["calculator"],
-                              "temperature": 0}
+    old = AgentSettings()
+    new = AgentSettings(max_tokens=512, tools=["calculator"], temperature=0)
     rows = config_diff(old, new)
     assert [r["field"] for r in rows] == ["maxTokens", "tools"]
     assert rows[0] == {"field": "maxTokens", "label": "Max tokens", "before": "1024",
@@ -67,8 +76,9 @@ def test_diff_names_changed_fields_only() -> None:
 
 
 def test_version_rows_are_newest_first_with_diffs() -> None:
-    v1 = DEFAULT_SETTINGS | {"version": 1, "createdAt": "2025-01-01T10:00:00+00:00"}
-    v2 = v1 | {"version": 2, "iceBreaker": "Hi"}
+    v1 = AgentConfig(client_id="acme", profile_name="p", version=1,
+                     created_at=datetime(2025, 1, 1, 10, tzinfo=UTC))
+    v2 = msgspec.structs.replace(v1, version=2, ice_breaker="Hi")
     rows = version_rows([v1, v2])
     assert [r["version"] for r in rows] == ["2", "1"]
     assert "Ice breaker" in rows[0]["changes"]
@@ -78,12 +88,12 @@ def test_version_rows_are_newest_first_with_diffs() -> None:
 
 def test_usage_series() -> None:
     rows = [
-        {"day": "2025-01-02", "profileName": "a", "turns": 2, "inputTokens": 10,
-         "outputTokens": 5},
-        {"day": "2025-01-01", "profileName": "b", "turns": 1, "inputTokens": 100,
-         "outputTokens": 0},
-        {"day": "2025-01-02", "profileName": "b", "turns": 1, "inputTokens": 1,
-         "outputTokens": 1},
+        Usage(client_id="acme", day="2025-01-02", profile_name="a", turns=2, input_tokens=10,
+              output_tokens=5),
+        Usage(client_id="acme", day="2025-01-01", profile_name="b", turns=1, input_tokens=100,
+              output_tokens=0),
+        Usage(client_id="acme", day="2025-01-02", profile_name="b", turns=1, input_tokens=1,
+              output_tokens=1),
     ]
     assert usage_by_day(rows) == [
         {"day": "2025-01-01", "turns": 1, "tokens": 100},
@@ -106,14 +116,20 @@ def test_token_claims_and_expiry() -> None:
 
 
 def test_transcript_shows_tool_calls_and_actions() -> None:
+    def message(seq: int, role: str, content: str, **more: object) -> Message:
+        return msgspec.convert({"clientId": "acme", "sessionId": "S1", "seq": seq,
+                                "role": role, "content": content, "createdAt": T0, **more},
+                               Message)
+
     messages = [
-        {"seq": 1, "role": "assistant", "content": "",
-         "toolCalls": [{"id": "1", "name": "capture_lead", "args": {"email": "a@b.co"}}],
-         "createdAt": "2025-01-01T00:00:01Z"},
-        {"seq": 0, "role": "user", "content": "I am a@b.co", "createdAt": "2025-01-01T00:00:00Z"},
-        {"seq": 2, "role": "tool", "name": "capture_lead", "content": "saved"},
+        message(1, "assistant", "", toolCalls=[ToolCall(id="1", name="capture_lead",
+                                                         args={"email": "a@b.co"})]),
+        message(0, "user", "I am a@b.co"),
+        message(2, "tool", "saved", name="capture_lead"),
     ]
-    actions = [{"tool": "capture_lead", "args": {"email": "a@b.co"}, "output": "ok"}]
+    actions = [ToolAction(client_id="acme", session_id="S1", action_id="A1",
+                          tool="capture_lead", args={"email": "a@b.co"}, output="ok",
+                          created_at=T0)]
     rows = transcript_rows(messages, actions)
     assert [r["role"] for r in rows] == ["user", "assistant", "tool capture_lead",
                                         "action capture_lead"]
@@ -122,13 +138,19 @@ def test_transcript_shows_tool_calls_and_actions() -> None:
 
 
 def test_lead_patch_sends_only_changes() -> None:
-    lead = {"leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "medications": ["a"],
-            "status": "new"}
+    lead = Lead(client_id="acme", lead_id="L1", full_name="Ann Lee", email="ann@x.io",
+                medications=["a"], status="new", created_at=T0, updated_at=T0)
     form = lead_form(lead)
     assert form["medications"] == "a"
     form |= {"status": "qualified", "medications": "a, b", "email": "", "phone": " "}
-    assert lead_patch(form, lead) == {"status": "qualified", "medications": ["a", "b"]}
-    assert lead_patch(lead_form(lead), lead) == {}
+    assert lead_patch(form, lead) == LeadFields(status="qualified", medications=["a", "b"])
+    assert lead_patch(lead_form(lead), lead) == LeadFields()
+
+
+def test_lead_form_has_every_editable_field() -> None:
+    form = lead_form(Lead(client_id="acme", lead_id="L1", created_at=T0, updated_at=T0))
+    assert list(form) == [f.wire for f in LEAD_FIELDS]
+    assert form["status"] == "new"
 
 
 def test_split_list() -> None:

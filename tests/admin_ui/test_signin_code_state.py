@@ -9,7 +9,7 @@ from typing import Any
 from admin_ui.auth import SIGNIN_LINK_FAILED, AuthState
 from tests.admin_ui.conftest import run, substate
 from tests.admin_ui.stub_api import StubApi
-from tests.admin_ui.test_states import PROBLEM, at, jwt, redirect_path
+from tests.admin_ui.test_states import ME, PROBLEM, at, jwt, redirect_path
 
 CODE = "obc_acme_" + "A" * 43
 
@@ -63,7 +63,7 @@ def test_an_unreachable_api_is_said_so(monkeypatch: Any, state_tree: Any) -> Non
 
 
 def test_a_token_link_still_signs_in(stub_api: StubApi, state_tree: Any) -> None:
-    stub_api.answer("GET", "/v1/me", 200, {"clientId": "acme", "kind": "jwt", "role": "admin"})
+    stub_api.answer("GET", "/v1/me", 200, ME)
     token = jwt()
     at(state_tree, f"http://127.0.0.1:3000/?token={token}")
     auth = substate(state_tree, AuthState)

@@ -7,19 +7,23 @@ import json
 import time
 from typing import Any
 
+import msgspec
 import pytest
 from reflex.istate.data import ReflexURL, RouterData
 
 from admin_ui.auth import EXPIRED_MESSAGE, AuthState
 from admin_ui.events import EventsState
-from admin_ui.helpers import DEFAULT_SETTINGS
 from admin_ui.keys import KeysState
 from admin_ui.leads import LeadsState, LeadState
 from admin_ui.profiles import ChatState, EditorState
+from openbrain.domain.agent_config import AgentSettings
 from tests.admin_ui.conftest import run, substate
 from tests.admin_ui.stub_api import StubApi
 
 PROBLEM = "application/problem+json"
+DEFAULT_SETTINGS: dict[str, Any] = msgspec.to_builtins(AgentSettings())
+AT = "2025-01-01T00:00:00Z"
+ME = {"clientId": "acme", "kind": "jwt", "role": "admin", "scopes": []}
 
 
 def jwt(exp_in: float = 3600, tenant: str = "acme") -> str:
@@ -31,7 +35,8 @@ def jwt(exp_in: float = 3600, tenant: str = "acme") -> str:
 def redirect_path(spec: Any) -> str | None:
     for name, value in getattr(spec, "args", ()):
         if str(name) == "path":
-            return json.loads(str(value))
+            path: str = json.loads(str(value))
+            return path
     return None
 
 
@@ -49,8 +54,13 @@ def config(version: int, **changes: Any) -> dict[str, Any]:
                                "createdAt": "2025-01-01T00:00:00Z"} | changes
 
 
+def lead_record() -> dict[str, Any]:
+    return {"clientId": "acme", "leadId": "L1", "fullName": "Ann", "status": "new",
+            "createdAt": AT, "updatedAt": AT}
+
+
 def test_sign_in_checks_the_token_with_the_api(stub_api: StubApi, state_tree: Any) -> None:
-    stub_api.answer("GET", "/v1/me", 200, {"clientId": "acme", "kind": "jwt", "role": "admin"})
+    stub_api.answer("GET", "/v1/me", 200, ME)
     auth = substate(state_tree, AuthState)
     token = jwt()
     auth.token_input = token
@@ -73,7 +83,7 @@ def test_refused_token_shows_the_api_message(stub_api: StubApi, state_tree: Any)
 
 
 def test_sign_in_link_signs_in(stub_api: StubApi, state_tree: Any) -> None:
-    stub_api.answer("GET", "/v1/me", 200, {"clientId": "acme", "kind": "jwt", "role": "admin"})
+    stub_api.answer("GET", "/v1/me", 200, ME)
     token = jwt()
     at(state_tree, f"http://127.0.0.1:3000/?token={token}")
     auth = substate(state_tree, AuthState)
@@ -115,7 +125,8 @@ def test_other_tenants_profile_is_not_found(stub_api: StubApi, state_tree: Any) 
 
 def _loaded_editor(stub_api: StubApi, state_tree: Any) -> Any:
     stub_api.answer("GET", "/v1/configs/sales", 200, config(1))
-    stub_api.answer("GET", "/v1/tools", 200, [{"name": "capture_lead", "description": "Save"}])
+    stub_api.answer("GET", "/v1/tools", 200, [{"name": "capture_lead", "description": "Save",
+                                               "parameters": {}}])
     stub_api.answer("GET", "/v1/configs/sales/versions", 200,
                     {"items": [config(1)], "cursor": None})
     at(state_tree, "http://127.0.0.1:3000/profile?name=sales")
@@ -182,17 +193,19 @@ def test_save_shows_the_new_version(stub_api: StubApi, state_tree: Any) -> None:
 
 
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
-    stub_api.answer("POST", "/v1/sessions", 201, {"sessionId": "S1", "message": "Hello!"})
-    reply = {"sessionId": "S1", "message": "Thanks Ann", "lead": {
-        "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "medications": []}}
+    opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
+    stub_api.answer("POST", "/v1/sessions", 201, opened)
+    reply = opened | {"message": "Thanks Ann", "lead": {
+        "clientId": "acme", "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io",
+        "medications": [], "createdAt": AT, "updatedAt": AT}}
     stream = ('event: token\ndata: {"text": "Thanks "}\n\n'
               'event: token\ndata: {"text": "Ann"}\n\n'
               f"event: done\ndata: {json.dumps(reply)}\n\n").encode()
     stub_api.answer("POST", "/v1/sessions/S1/messages", 200, raw=stream,
                     content_type="text/event-stream")
     stub_api.answer("GET", "/v1/events", 200, {"items": [
-        {"detailType": "lead.created", "objectType": "lead", "objectId": "L1",
-         "occurredAt": "2025-01-01T00:00:00Z"}], "cursor": None})
+        {"eventId": "E1", "clientId": "acme", "detailType": "lead.created",
+         "objectType": "lead", "objectId": "L1", "occurredAt": AT}], "cursor": None})
     chat = substate(state_tree, ChatState)
     chat.token = jwt()
     chat.name = "sales"
@@ -208,15 +221,16 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
     run(send())
     assert "Thanks Ann" in partials
     assert chat.chat[-1] == {"role": "assistant", "text": "Thanks Ann"}
+    # Every filled-in field (a lead always has a status; empty medications are left out).
     assert {f["name"]: f["value"] for f in chat.lead} == {
-        "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io"}
+        "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "status": "new"}
     assert chat.chat_events[0]["type"] == "lead.created"
     assert not chat.streaming
 
 
 def test_key_secret_is_shown_once(stub_api: StubApi, state_tree: Any) -> None:
-    key = {"keyId": "K1", "kind": "publishable", "name": "site", "scopes": ["chat"],
-           "allowedOrigins": ["https://shop.example"], "profiles": [],
+    key = {"clientId": "acme", "keyId": "K1", "kind": "publishable", "name": "site",
+           "scopes": ["chat"], "allowedOrigins": ["https://shop.example"], "profiles": [],
            "createdAt": "2025-01-01T00:00:00Z"}
     stub_api.answer("POST", "/v1/keys", 201, {"key": key, "secret": "ob_pk_secret"})
     stub_api.answer("GET", "/v1/keys", 200, {"items": [key], "cursor": None})
@@ -235,8 +249,7 @@ def test_key_secret_is_shown_once(stub_api: StubApi, state_tree: Any) -> None:
 
 
 def test_lead_erase_needs_confirmation(stub_api: StubApi, state_tree: Any) -> None:
-    stub_api.answer("GET", "/v1/leads/L1", 200, {"leadId": "L1", "fullName": "Ann",
-                                                 "status": "new"})
+    stub_api.answer("GET", "/v1/leads/L1", 200, lead_record())
     stub_api.answer("DELETE", "/v1/leads/L1", 204, raw=b"")
     at(state_tree, "http://127.0.0.1:3000/lead?id=L1")
     lead = substate(state_tree, LeadState)
@@ -252,8 +265,7 @@ def test_lead_erase_needs_confirmation(stub_api: StubApi, state_tree: Any) -> No
 
 @pytest.mark.parametrize("status", [403, 409, 500])
 def test_failed_lead_save_keeps_edits(stub_api: StubApi, state_tree: Any, status: int) -> None:
-    stub_api.answer("GET", "/v1/leads/L1", 200, {"leadId": "L1", "fullName": "Ann",
-                                                 "status": "new"})
+    stub_api.answer("GET", "/v1/leads/L1", 200, lead_record())
     stub_api.answer("PATCH", "/v1/leads/L1", status,
                     {"title": "x", "status": status, "detail": f"refused {status}"},
                     content_type=PROBLEM)
@@ -268,17 +280,17 @@ def test_failed_lead_save_keeps_edits(stub_api: StubApi, state_tree: Any, status
 
 
 def test_dead_letter_redrive_and_route_secret(stub_api: StubApi, state_tree: Any) -> None:
-    dead = {"deadLetterId": "D1", "eventId": "E1", "detailType": "lead.created",
+    dead = {"clientId": "acme", "deadLetterId": "D1", "eventId": "E1", "detailType": "lead.created",
             "routeId": "crm", "attempts": 5, "lastError": "HTTP 500", "state": "open",
             "createdAt": "2025-01-01T00:00:00Z"}
-    stub_api.answer("GET", "/v1/routes", 200, [{"routeId": "crm", "kind": "webhook",
-                                                 "url": "https://crm.example/hook",
-                                                 "eventTypes": ["lead.created"]}])
+    route = {"clientId": "acme", "routeId": "crm", "kind": "webhook", "source": "added",
+             "url": "https://crm.example/hook", "eventTypes": ["lead.created"]}
+    stub_api.answer("GET", "/v1/routes", 200, [route])
     stub_api.answer("GET", "/v1/deliveries", 200, {"items": [], "cursor": None})
     stub_api.answer("GET", "/v1/dead-letters", 200, {"items": [dead], "cursor": None})
     stub_api.answer("POST", "/v1/dead-letters/D1/redrive", 200, dead | {"state": "redriven"})
     stub_api.answer("POST", "/v1/routes/crm/rotate-secret", 200,
-                    {"route": {"routeId": "crm"}, "secret": "whsec_new"})
+                    {"route": route, "secret": "whsec_new"})
     events = substate(state_tree, EventsState)
     events.token = jwt()
     run(events.load())

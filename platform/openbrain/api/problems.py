@@ -1,6 +1,7 @@
 """The one exception mapper: every error becomes an RFC 9457 problem detail.
 
-Registered once on the app. Domain errors map by class, Litestar's own errors (unknown route,
+Registered once on the app. Domain errors carry their own status (``domain/errors.py``, the one
+table the API client reads back too), Litestar's own errors (unknown route,
 wrong method, bad JSON, validation, body too large) keep their 4xx status, and anything else
 is a 500 whose detail says nothing about internals (the traceback goes to the redacted log).
 """
@@ -14,34 +15,11 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from openbrain.domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidError,
-    NotFoundError,
-    OpenBrainError,
-    RateLimitedError,
-    StoredRecordError,
-    UnauthorizedError,
-    UpstreamError,
-    UpstreamTimeoutError,
-)
+from openbrain.domain.errors import OpenBrainError, RateLimitedError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("openbrain.api")
 
-# Most specific first: UpstreamTimeoutError is an UpstreamError.
-_STATUS: tuple[tuple[type[OpenBrainError], int, str], ...] = (
-    (InvalidError, 422, "invalid"),
-    (NotFoundError, 404, "not-found"),
-    (ConflictError, 409, "conflict"),
-    (ForbiddenError, 403, "forbidden"),
-    (UnauthorizedError, 401, "unauthorized"),
-    (RateLimitedError, 429, "rate-limited"),
-    (UpstreamTimeoutError, 504, "upstream-timeout"),
-    (UpstreamError, 502, "upstream"),
-    (StoredRecordError, 500, "stored-record"),
-)
 _HTTP_TITLES = {
     400: ("Bad request", "bad-request"),
     401: ("Unauthorized", "unauthorized"),
@@ -69,11 +47,9 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
 def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None) -> Problem:
     """The problem detail an exception stands for (also used for SSE ``error`` events)."""
     if isinstance(exc, OpenBrainError):
-        for cls, status, slug in _STATUS:
-            if isinstance(exc, cls):
-                return Problem(type=f"urn:openbrain:problem:{slug}", title=exc.title,
-                               status=status, detail=exc.detail, instance=path,
-                               request_id=request_id)
+        return Problem(type=f"urn:openbrain:problem:{exc.slug}", title=exc.title,
+                       status=exc.status, detail=exc.detail, instance=path,
+                       request_id=request_id)
     if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
         return Problem(type="urn:openbrain:problem:bad-request", title="Bad request", status=400,
                        detail=str(exc), instance=path, request_id=request_id)
@@ -118,9 +94,10 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
         headers["WWW-Authenticate"] = 'Bearer realm="openbrain"'
     if problem.status >= 500 and not isinstance(exc, OpenBrainError):
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
-    elif problem.status >= 500:
-        log.warning("upstream_error", path=request.url.path, status=problem.status,
-                    error=type(exc).__name__)
+    elif problem.status >= 500 and isinstance(exc, OpenBrainError):
+        # A dependency (the LLM, the table) or a stored record failed: no trace, its kind.
+        log.warning("server_error", path=request.url.path, status=problem.status,
+                    problem=exc.slug, error=type(exc).__name__)
     if isinstance(exc, HTTPException) and exc.headers:
         headers = {**exc.headers, **headers}
     return Response(problem, status_code=problem.status, media_type=PROBLEM_MEDIA_TYPE,

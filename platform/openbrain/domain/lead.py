@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 import msgspec
 
@@ -29,6 +29,38 @@ class LeadFields(Request, kw_only=True, frozen=True):
     medications: Medications | None = None
     status: LeadStatus | None = None
     notes: Notes | None = None
+
+
+class LeadField(NamedTuple):
+    """One editable lead field, as every consumer (tools, dashboard, CSV) derives it."""
+
+    name: str
+    """The attribute (snake_case: what tools and models use)."""
+    wire: str
+    """The camelCase name in JSON, forms and CSV headers."""
+    label: str
+    """What a person reads: ``date_of_birth`` is "Date of birth"."""
+    type: Any
+    """The constrained type, ``None`` allowed ("leave as it is")."""
+    many: bool
+    """A list (medications), edited as comma-separated text."""
+
+
+def _is_list(tp: Any) -> bool:
+    """Whether ``tp`` is a list once ``None`` and constraints are stripped."""
+    return get_origin(tp) is list or any(_is_list(arg) for arg in get_args(tp))
+
+
+def _describe(info: msgspec.structs.FieldInfo) -> LeadField:
+    label = info.name.replace("_", " ").capitalize()
+    return LeadField(info.name, info.encode_name, label, info.type, _is_list(info.type))
+
+
+LEAD_FIELDS: tuple[LeadField, ...] = tuple(map(_describe, msgspec.structs.fields(LeadFields)))
+"""Every field of :class:`LeadFields`, in its order: the one list of editable lead fields."""
+PERSON_FIELDS: tuple[LeadField, ...] = tuple(f for f in LEAD_FIELDS if f.name != "status")
+"""What a person tells about themselves: every editable field but the admin's ``status``."""
+LEAD_STATUSES: tuple[LeadStatus, ...] = get_args(LeadStatus)
 
 
 class Lead(Record, kw_only=True, frozen=True):

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
 from openbrain.agent.tools.events import make_event
 from openbrain.agent.tools.registry import Tool, ToolArgs, ToolContext, ToolError, ToolResult
-from openbrain.domain.base import Email, Phone, ShortText, new_id
-from openbrain.domain.lead import DateOfBirth, Lead, LeadFields, Medications, Notes, StateCode
+from openbrain.domain.base import new_id
+from openbrain.domain.lead import PERSON_FIELDS, Lead, LeadFields
 
-_WIRE = dict(zip(LeadFields.__struct_fields__, LeadFields.__struct_encode_fields__, strict=True))
+_WIRE = {f.name: f.wire for f in PERSON_FIELDS}
 _CONTEXT_FACTS = ("email", "phone")  # caller facts a tool may fill in when the user omits them
 
-
-class LeadArgs(ToolArgs, kw_only=True):
-    """Details of the person; give only what the user actually said."""
-
-    full_name: ShortText | None = None
-    first_name: ShortText | None = None
-    middle_name: ShortText | None = None
-    last_name: ShortText | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    date_of_birth: DateOfBirth | None = None
-    state_of_residence: StateCode | None = None
-    medications: Medications | None = None
-    notes: Notes | None = None
+# The domain's person fields, with their constraints, under the snake_case names models use.
+# Built (not written out) so a field added to LeadFields reaches the tools' schema too; the
+# cast because defstruct is typed as returning a plain Struct type.
+LeadArgs = cast(type[ToolArgs], msgspec.defstruct(
+    "LeadArgs",
+    [(f.name, f.type, None) for f in PERSON_FIELDS],
+    bases=(ToolArgs,),
+    kw_only=True,
+    module=__name__,
+    namespace={"__doc__": "Details of the person; give only what the user actually said."},
+))
 
 
-def _given(args: LeadArgs) -> dict[str, Any]:
-    return {k: v for k in LeadArgs.__struct_fields__ if (v := getattr(args, k)) is not None}
+def _given(args: ToolArgs) -> dict[str, Any]:
+    return {k: v for k in _WIRE if (v := getattr(args, k)) is not None}
 
 
 def _complete_names(given: dict[str, Any]) -> None:
@@ -60,7 +57,7 @@ def _from_context(given: dict[str, Any], ctx: ToolContext) -> None:
         given[fact] = value
 
 
-def _lead_fields(args: LeadArgs, ctx: ToolContext) -> tuple[LeadFields, list[str]]:
+def _lead_fields(args: ToolArgs, ctx: ToolContext) -> tuple[LeadFields, list[str]]:
     given = _given(args)
     _complete_names(given)
     _from_context(given, ctx)
@@ -93,7 +90,7 @@ def _update(lead: Lead, fields: LeadFields, names: list[str], ctx: ToolContext) 
     )
 
 
-def capture_lead(args: LeadArgs, ctx: ToolContext) -> ToolResult:
+def capture_lead(args: ToolArgs, ctx: ToolContext) -> ToolResult:
     fields, names = _lead_fields(args, ctx)
     if ctx.lead is not None:  # one lead per session: a second capture completes the first
         return _update(ctx.lead, fields, names, ctx)
@@ -113,7 +110,7 @@ def capture_lead(args: LeadArgs, ctx: ToolContext) -> ToolResult:
     )
 
 
-def update_lead(args: LeadArgs, ctx: ToolContext) -> ToolResult:
+def update_lead(args: ToolArgs, ctx: ToolContext) -> ToolResult:
     if ctx.lead is None:
         raise ToolError("no lead has been captured in this session yet; use capture_lead first")
     fields, names = _lead_fields(args, ctx)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch
@@ -15,13 +16,15 @@ from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
 from openbrain.api.deps import StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import LeadPage
-from openbrain.domain.lead import Lead, LeadFields, LeadStatus
+from openbrain.domain.lead import PERSON_FIELDS, Lead, LeadFields, LeadStatus
 
 StatusParam = Annotated[LeadStatus | None, Parameter(required=False)]
 QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200)]
-CSV_COLUMNS = ("leadId", "sessionId", "status", "fullName", "firstName", "middleName",
-               "lastName", "email", "phone", "dateOfBirth", "stateOfResidence", "medications",
-               "notes", "createdAt", "updatedAt")
+_WIRE = dict(zip(Lead.__struct_fields__, Lead.__struct_encode_fields__, strict=True))
+# Identity and status first, then what the person told (the domain's list), then timestamps.
+CSV_FIELDS = ("lead_id", "session_id", "status", *(f.name for f in PERSON_FIELDS),
+              "created_at", "updated_at")
+CSV_COLUMNS = tuple(_WIRE[name] for name in CSV_FIELDS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -40,6 +43,8 @@ def _matches(status: str | None, q: str | None):  # type: ignore[no-untyped-def]
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        value = value.isoformat()
     text = "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
     # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
     return f"'{text}" if text.startswith(_FORMULA_START) else text
@@ -54,11 +59,7 @@ def _csv_rows(store: StoreDep, status: str | None, q: str | None) -> Iterator[st
     while True:
         leads, cursor = store.leads.list(limit=200, cursor=cursor, where=where)
         for lead in leads:
-            writer.writerow([_cell(v) for v in (
-                lead.lead_id, lead.session_id, lead.status, lead.full_name, lead.first_name,
-                lead.middle_name, lead.last_name, lead.email, lead.phone, lead.date_of_birth,
-                lead.state_of_residence, lead.medications, lead.notes,
-                lead.created_at.isoformat(), lead.updated_at.isoformat())])
+            writer.writerow([_cell(getattr(lead, name)) for name in CSV_FIELDS])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
