@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import msgspec
-from event_targets.targets import default_targets
 
 from openbrain.domain import Event, Plan, Route, Tenant, new_id
 from openbrain.events import EventDeliverer, RouteResolver
 from openbrain.events.backoff import Backoff
+from openbrain.events.targets import default_targets
 from openbrain.store import TableDriver
 from openbrain.store.outbox import OutboxRepository
 from openbrain.tenancy import RoutingPlan
