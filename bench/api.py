@@ -63,11 +63,12 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
     from openbrain.agent.offline import OfflineChatModel
     from openbrain.api.app import create_app
     from openbrain.api.guards import public
-    from openbrain.api.logs import configure_logging
     from openbrain.api.services import services_of
     from openbrain.auth.api_keys import mint_key
     from openbrain.domain.api_key import ALL_TENANT_SCOPES, ApiKey
     from openbrain.domain.base import utcnow
+    from openbrain.logs import LogSetup
+    from openbrain.runtime import EMBEDDED, Runtime
     from openbrain.settings import Settings
     from openbrain.store import TenantStore
 
@@ -86,10 +87,9 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
 
     OfflineChatModel.invoke = timed_invoke  # type: ignore[method-assign]
 
-    configure_logging(log_level)
     settings = Settings(store=f"sqlite:///{data_dir}/bench.db", openai_api_key=None,
                         openai_base_url=None, host=HOST, port=port)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED, logs=LogSetup(level=log_level)))
 
     @get("/bare", guards=[public], sync_to_thread=False, include_in_schema=False)
     def bare() -> dict[str, str]:

@@ -24,8 +24,8 @@ BIN = Path(sys.executable).parent
 CASES: list[tuple[str, list[str]]] = [
     ("python -c pass (interpreter floor)", [sys.executable, "-c", "pass"]),
     ("import openbrain.api.app", [sys.executable, "-c", "import openbrain.api.app"]),
-    ("create_app() (SQLite, temp dir)", [sys.executable, "-c",
-     "from openbrain.api.app import create_app; create_app()"]),
+    ("app_from_environment() (SQLite, temp dir)", [sys.executable, "-c",
+     "from openbrain.api.app import app_from_environment; app_from_environment()"]),
     ("ob --help", [str(BIN / "ob"), "--help"]),
     ("ob-admin --help", [str(BIN / "ob-admin"), "--help"]),
 ]

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import structlog
-from event_targets.targets import default_targets
 
 from openbrain.domain import Event, Route, Tenant, new_id
 from openbrain.events import EventDeliverer, LocalDispatcher, RouteResolver
+from openbrain.events.targets import default_targets
 from openbrain.store.sqlite import SQLiteDriver
 from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan

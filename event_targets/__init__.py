@@ -1,1 +1,2 @@
-"""Event consumers: SQS-batch handlers that deliver tenant events to their routes."""
+"""Lambda adapters over :mod:`openbrain.runtime`: the SQS event-target handler and the
+outbox sweeper. The targets themselves live in :mod:`openbrain.events.targets`."""

@@ -15,9 +15,6 @@ MIN_AGE_SECONDS = 60.0
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     runtime = lambda_runtime()
     published = sweep(
-        runtime.driver,
-        runtime.deliverer.resolver.client_ids(),
-        runtime.publisher,
-        min_age=MIN_AGE_SECONDS,
+        runtime.driver, runtime.resolver.client_ids(), runtime.publisher, min_age=MIN_AGE_SECONDS
     )
     return {"published": published}

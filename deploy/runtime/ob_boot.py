@@ -3,7 +3,9 @@
 The functions' environment names the secrets, never their values: ``OB_SECRET_ARNS`` maps an
 environment variable (``OPENAI_API_KEY``, ``OB_JWT_SECRET``) to a
 Secrets Manager ARN. They are read once per cold start, before ``openbrain`` reads its settings,
-so the runtime sees ordinary environment variables in AWS just as it does locally.
+so the runtime sees ordinary environment variables in AWS just as it does locally. Every
+function then builds from :mod:`openbrain.runtime` (JSON logs included): the API through
+uvicorn's factory, the others through their ``event_targets`` handler.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 SECRET_ARNS_ENV = "OB_SECRET_ARNS"  # noqa: S105 (a variable name, not a secret)
-API_APP = "openbrain.api.app:create_app"
+API_APP = "openbrain.api.app:app_from_environment"  # builds the runtime from the environment
 
 _loaded = False
 

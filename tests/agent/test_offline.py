@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from langchain_core.messages import HumanMessage
 
-from openbrain.agent.executor import TurnExecutor, ensure_default_profile
+from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.offline import OfflineChatModel, extract_contact
 from openbrain.agent.tools import default_registry
 from openbrain.domain import ChatMessage
 from openbrain.store import TenantStore
+from openbrain.tenancy.onboarding import ensure_default_profile
 from tests.agent.conftest import RecordingPublisher, save_profile
 
 

@@ -20,6 +20,7 @@ from openbrain.auth.jwt_tokens import mint_token
 from openbrain.domain.agent_config import AgentSettings
 from openbrain.domain.api_key import ALL_TENANT_SCOPES, ApiKey
 from openbrain.domain.base import utcnow
+from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.settings import Settings
 from openbrain.store import TenantStore
 
@@ -147,7 +148,7 @@ def populate(world: World, tenant: Tenant) -> None:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("api")
     settings = make_settings(tmp)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED))
     with TestClient(app, raise_server_exceptions=False) as client:
         w = World(app=app, client=client, services=services_of(app.state), settings=settings,
                   db_path=tmp / "openbrain.db", alpha=Tenant("alpha", ALPHA_ORIGIN),

@@ -21,6 +21,7 @@ from openbrain.domain.errors import (
     UpstreamError,
     UpstreamTimeoutError,
 )
+from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.store import TenantStore
 from tests.api.conftest import World
 from tests.api.live import free_port
@@ -97,7 +98,7 @@ def tight(tmp_path: Path) -> Iterator[tuple[TestClient[Any], str, str]]:
     spec = (write_specs(tmp_path / "tenants") / "alpha.toml")
     spec.write_text(spec.read_text().replace("keyRequestsPerMinute = 100000",
                                              "keyRequestsPerMinute = 3"))
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED))
     with TestClient(app) as client:
         w = World(app=app, client=client, services=services_of(app.state), settings=settings,
                   db_path=tmp_path / "openbrain.db", alpha=None, beta=None)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from litestar.testing import TestClient
 
 from openbrain.api.app import create_app
+from openbrain.runtime import EMBEDDED, Runtime
 from tests.api.conftest import make_settings
 from tests.api.test_authz_matrix import MATRIX, PROTECTED, fill
 
@@ -59,7 +60,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, jwks_url: str) -> Iterator[
     settings = make_settings(tmp, jwt_secret=None, jwt_algorithms=("RS256",),
                              jwt_jwks_url=jwks_url, jwt_issuer="https://issuer.example",
                              jwt_audience="openbrain-api")
-    with TestClient(create_app(settings, embedded=True)) as c:
+    with TestClient(create_app(Runtime(settings, profile=EMBEDDED))) as c:
         yield c
 
 

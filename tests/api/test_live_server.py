@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from openbrain.api.app import create_app
-from openbrain.api.logs import configure_logging
 from openbrain.api.services import services_of
+from openbrain.logs import LogSetup
+from openbrain.runtime import EMBEDDED, Runtime
 from tests.api.conftest import ALPHA_ORIGIN, make_settings
 from tests.api.live import free_port, serve_in_thread
 
@@ -31,11 +32,11 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     logs = io.StringIO()
-    configure_logging("INFO", json=True, stream=logs)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the test client, not the server
     port = free_port()
     settings = make_settings(tmp_path_factory.mktemp("live"), port=port)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED,
+                             logs=LogSetup(level="INFO", json=True, stream=logs)))
     from openbrain.auth.api_keys import mint_key
     from openbrain.domain.api_key import ALL_TENANT_SCOPES, ApiKey
     from openbrain.domain.base import utcnow

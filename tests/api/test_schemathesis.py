@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +20,17 @@ from schemathesis.specs.openapi.checks import (
 from openbrain.api.app import create_app
 from openbrain.api.services import services_of
 from openbrain.auth.jwt_tokens import mint_token
-from openbrain.events.factory import make_publisher
-from openbrain.store import open_driver
+from openbrain.runtime import EMBEDDED, SERVICE, Parts, Runtime
 from tests.api.conftest import make_settings
 
 _TMP = Path(tempfile.mkdtemp(prefix="ob-schemathesis-"))
 _SETTINGS = make_settings(_TMP)
-_DRIVER = open_driver(_SETTINGS)
-_DRIVER.setup()
-# Schemathesis runs the ASGI lifespan around every call: the dispatcher is owned here instead.
-_PUBLISHER = make_publisher(_SETTINGS, _DRIVER, start=True, sweep_interval=None)
-APP = create_app(_SETTINGS, driver=_DRIVER, publisher=_PUBLISHER, embedded=True)
+# Schemathesis runs the ASGI lifespan around every call: the store and the dispatcher are
+# owned here instead, and handed to the app's runtime (which leaves them running).
+_OWNER = Runtime(_SETTINGS, profile=replace(SERVICE, sweep_interval=None))
+_OWNER.start()
+APP = create_app(Runtime(_SETTINGS, profile=EMBEDDED,
+                         parts=Parts(driver=_OWNER.driver, publisher=_OWNER.publisher)))
 TOKEN = mint_token(_SETTINGS, client_id="alpha", role="platform-admin")
 schema = schemathesis.openapi.from_asgi("/schema/openapi.json", APP)
 EXAMPLES = int(os.environ.get("OB_SCHEMATHESIS_EXAMPLES", "8"))

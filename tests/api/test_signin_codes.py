@@ -25,12 +25,13 @@ from litestar.testing import TestClient
 
 from openbrain.api.app import create_app
 from openbrain.api.controllers.auth import EXCHANGES_PER_MINUTE
-from openbrain.api.logs import configure_logging, scrub
 from openbrain.api.services import Services, services_of
 from openbrain.auth.signin_codes import code_tenant, hash_code, issue_signin_code
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import InvalidError, UnauthorizedError
 from openbrain.domain.signin import SIGNIN_CODE_TTL_SECONDS, SigninCode
+from openbrain.logs import LogSetup, scrub
+from openbrain.runtime import EMBEDDED, Parts, Runtime
 from openbrain.settings import Settings
 from openbrain.store import keys, open_driver
 from openbrain.store.codec import decode, encode
@@ -54,6 +55,12 @@ class Live:
     http: httpx.Client
     secrets_seen: list[str]
 
+    def runtime(self, settings: Settings) -> Runtime:
+        """A second runtime over this server's store, executor and publisher (and logs)."""
+        services = self.services
+        return Runtime(settings, logs=LogSetup(stream=self.logs), parts=Parts(
+            driver=services.driver, executor=services.executor, publisher=services.publisher))
+
     def issue(self, client_id: str = "alpha", role: str = "admin", ttl: int = 900) -> str:
         code = issue_signin_code(self.services.driver, client_id=client_id, role=role,
                                  token_ttl_seconds=ttl, subject="test")
@@ -76,12 +83,12 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     logs = io.StringIO()
-    configure_logging("INFO", json=True, stream=logs)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the test's client, not the server
     tmp = tmp_path_factory.mktemp("signin")
     port = free_port()
     settings = make_settings(tmp, port=port)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED,
+                             logs=LogSetup(level="INFO", json=True, stream=logs)))
     with serve_in_thread(app, port) as url, httpx.Client(base_url=url, timeout=30) as http:
         yield Live(url, app, services_of(app.state), settings, tmp / "openbrain.db", logs, http,
                    [])
@@ -302,7 +309,7 @@ def test_a_disabled_tenants_code_is_403_and_not_burned(live: Live) -> None:
 def test_a_server_without_a_jwt_secret_refuses_and_keeps_the_code(live: Live) -> None:
     code = live.issue("alpha")
     settings = replace(live.settings, jwt_secret=None)
-    app = create_app(settings, driver=live.services.driver, executor=live.services.executor)
+    app = create_app(live.runtime(settings))
     with TestClient(app, raise_server_exceptions=False) as client:
         r = client.post(EXCHANGE, json={"code": code})
     assert r.status_code == 401, r.text
@@ -311,7 +318,7 @@ def test_a_server_without_a_jwt_secret_refuses_and_keeps_the_code(live: Live) ->
 
 
 def test_exchanges_are_rate_limited_per_address(live: Live) -> None:
-    app = create_app(live.settings, driver=live.services.driver, executor=live.services.executor)
+    app = create_app(live.runtime(live.settings))
     with TestClient(app, raise_server_exceptions=False) as client:
         for _ in range(EXCHANGES_PER_MINUTE):
             r = client.post(EXCHANGE, json={"code": "obc_alpha_guess"})

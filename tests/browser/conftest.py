@@ -28,6 +28,7 @@ from openbrain.domain.agent_config import AgentSettings
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
 from openbrain.domain.tenant import Tenant
+from openbrain.runtime import Parts, Runtime
 from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantRepository, TenantStore, open_driver
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -200,7 +201,7 @@ def widget_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WidgetEnv]:
     api_sock, allowed_sock, foreign_sock, other_sock = (_listening_socket() for _ in range(4))
     api_url = _origin(api_sock)
     key = _seed(driver, allowed=_origin(allowed_sock), other=_origin(other_sock))
-    app = create_app(settings, driver=driver)
+    app = create_app(Runtime(settings, parts=Parts(driver=driver)))
     with (
         _ApiServer(app, api_sock),
         _PageServer(allowed_sock, {

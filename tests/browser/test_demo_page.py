@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from openbrain.api.app import create_app
+from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.settings import Settings
 from openbrain.store import TenantStore, open_driver
 from tests.api.live import free_port, serve_in_thread
@@ -35,7 +36,7 @@ def fx_local_server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
         Settings(), stage="local", data_dir=tmp_path / "data", tenants_dir=tenants,
         store=f"sqlite:///{tmp_path / 'data' / 'ob.db'}",
     )
-    with serve_in_thread(create_app(settings, embedded=True), port) as url:
+    with serve_in_thread(create_app(Runtime(settings, profile=EMBEDDED)), port) as url:
         yield url, settings
 
 
@@ -92,7 +93,7 @@ def test_front_page_is_not_found_outside_the_local_stage(
     port = free_port()
     settings = replace(Settings(), stage="dev", data_dir=tmp_path,
                        store=f"sqlite:///{tmp_path / 'ob.db'}")
-    with serve_in_thread(create_app(settings, embedded=True), port) as url:
+    with serve_in_thread(create_app(Runtime(settings, profile=EMBEDDED)), port) as url:
         response = page.goto(url + "/")
         assert response is not None
         assert response.status == 404
@@ -111,7 +112,7 @@ def test_front_page_picks_the_demo_tenant_not_the_first_file(tmp_path: Path) -> 
         'clientId = "demo"\nname = "Demo tenant"\nwidgetOrigins = ["http://127.0.0.1:8000"]\n')
     settings = replace(Settings(), stage="local", data_dir=tmp_path / "data", tenants_dir=tenants,
                        store=f"sqlite:///{tmp_path / 'ob.db'}")
-    with TestClient(create_app(settings, embedded=True)) as client:
+    with TestClient(create_app(Runtime(settings, profile=EMBEDDED))) as client:
         page = client.get("/")
     assert page.status_code == 200
     assert "Demo tenant" in page.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 
 from tests.cli.conftest import Cli, Receiver
 
@@ -106,3 +107,13 @@ def test_ob_refuses_what_the_api_refuses(cli: Cli) -> None:
     assert long.stderr.strip() == (
         "error: invalid value: Expected `str` of length <= 16000 - at `$.message`"
     )
+
+
+def test_a_missing_tenants_folder_is_one_clear_line(cli: Cli, tmp_path: Path) -> None:
+    """An OB_TENANTS_DIR that does not exist stops the command at start (no silent tenants)."""
+    missing = tmp_path / "nowhere"
+    result = Cli(env=cli.env | {"OB_TENANTS_DIR": str(missing)}, data_dir=cli.data_dir).run(
+        "ob", "hello"
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: tenant spec directory {str(missing)!r} does not exist"

@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from openbrain.api.app import create_app
+from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.settings import Settings
 from tests.cli.conftest import Cli
 
@@ -43,7 +44,7 @@ def test_link_carries_a_one_time_code(cli: Cli, monkeypatch: pytest.MonkeyPatch)
     assert code not in stored[0][0]
     assert code.encode() not in stored[0][1]
 
-    app = create_app(server_settings(cli, monkeypatch), embedded=True)
+    app = create_app(Runtime(server_settings(cli, monkeypatch), profile=EMBEDDED))
     with TestClient(app, raise_server_exceptions=False) as client:
         first = client.post("/v1/auth/exchange", json={"code": code})
         assert first.status_code == 200, first.text

@@ -19,6 +19,7 @@ from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.delivery import NewRoute
 from openbrain.domain.errors import InvalidError, NotFoundError, UnauthorizedError
 from openbrain.domain.lead import LeadFields
+from openbrain.runtime import EMBEDDED, Runtime
 from tests.api.conftest import make_settings
 from tests.api.live import free_port, serve_in_thread
 
@@ -29,7 +30,7 @@ EMAIL = "kim.client@example.com"
 def fx_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     port = free_port()
     settings = make_settings(tmp_path_factory.mktemp("client"), port=port)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED))
     token = mint_token(services_of(app.state).settings, client_id="alpha", role="admin",
                        ttl_seconds=3600)
     with serve_in_thread(app, port) as url, Client(url, token) as client:

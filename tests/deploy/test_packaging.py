@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 import stat
@@ -12,8 +13,10 @@ from pathlib import Path
 import boto3
 import pytest
 from deploy.packaging import build_code_archive
-from deploy.runtime.ob_boot import SecretLoadError, load_secrets
+from deploy.runtime.ob_boot import API_APP, SecretLoadError, load_secrets
 from moto.server import ThreadedMotoServer
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_archive_holds_the_runtime_with_an_executable_start_script(tmp_path: Path) -> None:
@@ -23,7 +26,11 @@ def test_archive_holds_the_runtime_with_an_executable_start_script(tmp_path: Pat
     for name in (
         "openbrain/__init__.py",
         "openbrain/tenancy/routing.py",
+        "openbrain/runtime/__init__.py",
+        "openbrain/events/targets/webhook.py",
         "event_targets/__init__.py",
+        "event_targets/handler.py",
+        "event_targets/sweeper.py",
         "tenants/demo.toml",
         "tenants/acme.toml",
         "ob_boot.py",
@@ -86,3 +93,30 @@ def test_malformed_secret_map_is_refused() -> None:
     with pytest.raises(SecretLoadError, match="not a JSON object"):
         load_secrets({"OB_SECRET_ARNS": "{nope"}, client=object())
     assert load_secrets({}, client=object()) == []
+
+
+def test_the_api_factory_builds_the_runtime_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What uvicorn ``--factory`` runs in the API function: the app over a runtime built
+    from the function's environment, with the table set up and JSON logs."""
+    from litestar.testing import TestClient
+
+    from openbrain.settings import get_settings
+
+    for name, value in {"OB_STORE": f"sqlite:///{tmp_path / 'ob.db'}", "OB_STAGE": "dev",
+                        "OB_TENANTS_DIR": str(REPO / "tenants"), "OB_LOG_JSON": "1",
+                        "OB_LOG_LEVEL": "INFO", "OB_JWT_SECRET": "x" * 40}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OB_EVENT_BUS", raising=False)
+    get_settings.cache_clear()
+    module, _, name = API_APP.partition(":")
+    try:
+        app = getattr(importlib.import_module(module), name)()
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+    finally:
+        get_settings.cache_clear()
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines, "the request was logged"
+    assert all(json.loads(line)["event"] for line in lines)

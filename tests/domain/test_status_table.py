@@ -3,6 +3,7 @@ and the client reads that status back as the same class."""
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from openbrain.api.problems import problem_for
@@ -14,6 +15,7 @@ from openbrain.domain.errors import (
     NotFoundError,
     OpenBrainError,
     RateLimitedError,
+    StoredRecordError,
     UnauthorizedError,
     UpstreamError,
     UpstreamTimeoutError,
@@ -22,7 +24,7 @@ from openbrain.domain.errors import (
 
 EXPECTED = {InvalidError: 422, NotFoundError: 404, ConflictError: 409, ForbiddenError: 403,
             UnauthorizedError: 401, RateLimitedError: 429, UpstreamError: 502,
-            UpstreamTimeoutError: 504}
+            UpstreamTimeoutError: 504, StoredRecordError: 500}
 
 
 def _raise(cls: type[OpenBrainError]) -> OpenBrainError:
@@ -34,8 +36,9 @@ def test_server_and_client_agree(cls: type[OpenBrainError]) -> None:
     problem = problem_for(_raise(cls), "/v1/x")
     assert problem.status == EXPECTED[cls]
     assert problem.type == f"urn:openbrain:problem:{cls.slug}"
-    assert error_type(problem.status) is cls
-    back = error_from_body(problem.status, b'{"detail": "boom"}', retry_after="3")
+    assert error_type(problem.status, problem.type) is cls
+    body = msgspec.json.encode({"type": problem.type, "detail": "boom"})
+    back = error_from_body(problem.status, body, retry_after="3")
     assert type(back) is cls
     assert back.detail == "boom"
 
@@ -53,3 +56,11 @@ def test_a_later_subclass_joins_the_table() -> None:
         status = 418
 
     assert error_type(418) is TeapotError
+
+
+def test_a_bare_500_is_the_apis_failure_not_a_stored_record() -> None:
+    """Only the problem type makes a 500 more specific (a proxy's 500 is not our store's)."""
+    assert error_type(500) is UpstreamError
+    assert error_type(500, "urn:openbrain:problem:internal") is UpstreamError
+    assert error_type(500, "urn:openbrain:problem:stored-record") is StoredRecordError
+    assert error_type(502, "urn:openbrain:problem:stored-record") is UpstreamError

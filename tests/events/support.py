@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import msgspec
-from event_targets.targets import default_targets
 
 from openbrain.domain import Event, Plan, Route, Tenant, new_id
 from openbrain.events import EventDeliverer, RouteResolver
 from openbrain.events.backoff import Backoff
+from openbrain.events.targets import default_targets
 from openbrain.store import TableDriver
 from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import RoutingPlan

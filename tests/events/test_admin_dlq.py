@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from openbrain.cli.admin_dlq import app
-from openbrain.events import LocalDispatcher, routing_plan
+from openbrain.events import LocalDispatcher
+from openbrain.runtime import ADMIN, Runtime
 from openbrain.settings import get_settings
 from openbrain.store.sqlite import SQLiteDriver
 from openbrain.store.tenant_store import TenantStore
@@ -47,7 +48,7 @@ def fx_store(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
     receiver.stop()
     driver = SQLiteDriver.from_path(store)
-    dispatcher = LocalDispatcher(driver, deliverer_for(driver, routing_plan(get_settings())),
+    dispatcher = LocalDispatcher(driver, deliverer_for(driver, Runtime(profile=ADMIN).plan),
                                  backoff=FAST, sweep_interval=None).start()
     events = [make_event("acme") for _ in range(2)]
     commit_events(driver, *events)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from event_targets.webhook import WebhookTarget
 
 from openbrain.domain import Route
 from openbrain.events.signing import new_secret
 from openbrain.events.ssrf import UnsafeTargetError, check_target_url
+from openbrain.events.targets import WebhookTarget
 from tests.events.support import Receiver, make_event
 
 REFUSED = [

@@ -2,7 +2,7 @@
 the tool registry.
 
 Names are re-exported lazily: LangChain costs about a second to import, and commands that only
-need a light part (``ensure_default_profile`` for ``ob-admin``) should not pay for it.
+need a light part (the tool registry) should not pay for it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from openbrain.agent.executor import TurnExecutor
     from openbrain.agent.models import ModelChoice, ModelFactory
     from openbrain.agent.offline import OFFLINE_MODEL, OfflineChatModel
-    from openbrain.agent.profiles import DEFAULT_MODEL, ensure_default_profile
     from openbrain.agent.tools import Tool, ToolContext, ToolError, ToolRegistry, default_registry
 
 _HOMES = {
@@ -23,8 +22,6 @@ _HOMES = {
     "ModelFactory": "models",
     "OFFLINE_MODEL": "offline",
     "OfflineChatModel": "offline",
-    "DEFAULT_MODEL": "profiles",
-    "ensure_default_profile": "profiles",
     "Tool": "tools",
     "ToolContext": "tools",
     "ToolError": "tools",
@@ -33,7 +30,6 @@ _HOMES = {
 }
 
 __all__ = (
-    "DEFAULT_MODEL",
     "OFFLINE_MODEL",
     "ModelChoice",
     "ModelFactory",
@@ -44,7 +40,6 @@ __all__ = (
     "ToolRegistry",
     "TurnExecutor",
     "default_registry",
-    "ensure_default_profile",
 )
 
 

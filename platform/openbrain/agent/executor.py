@@ -20,7 +20,6 @@ from langchain_core.language_models import BaseChatModel
 from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
 from openbrain.agent.messages import prompt
 from openbrain.agent.models import ModelFactory
-from openbrain.agent.profiles import ensure_default_profile
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tools import Tool, ToolContext, ToolRegistry, default_registry
 from openbrain.agent.upstream import Model
@@ -37,7 +36,7 @@ from openbrain.store.driver import MAX_TRANSACT_ITEMS
 from openbrain.store.sessions import TurnCommit
 from openbrain.store.tenant_store import TenantStore
 
-__all__ = ("TurnExecutor", "ensure_default_profile")
+__all__ = ("TurnExecutor",)
 
 log = structlog.get_logger("openbrain.agent.executor")
 

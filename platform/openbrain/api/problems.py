@@ -15,7 +15,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from openbrain.domain.errors import OpenBrainError, RateLimitedError
+from openbrain.domain.errors import PROBLEM_TYPE_PREFIX, OpenBrainError, RateLimitedError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("openbrain.api")
@@ -47,7 +47,7 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
 def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None) -> Problem:
     """The problem detail an exception stands for (also used for SSE ``error`` events)."""
     if isinstance(exc, OpenBrainError):
-        return Problem(type=f"urn:openbrain:problem:{exc.slug}", title=exc.title,
+        return Problem(type=f"{PROBLEM_TYPE_PREFIX}{exc.slug}", title=exc.title,
                        status=exc.status, detail=exc.detail, instance=path,
                        request_id=request_id)
     if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):

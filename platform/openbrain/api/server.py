@@ -6,15 +6,14 @@ from __future__ import annotations
 import uvicorn
 
 from openbrain.api.app import create_app
-from openbrain.api.logs import configure_logging
+from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.settings import Settings, get_settings
 
 
 def serve(settings: Settings | None = None) -> None:
     """Run until interrupted. Prints the URL; logs go to stderr as JSON (redacted)."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level, json=settings.log_json)
-    app = create_app(settings, embedded=True)
+    app = create_app(Runtime(settings, profile=EMBEDDED))
     url = f"http://{settings.host}:{settings.port}"
     print(f"OpenBrain API on {url}  (OpenAPI: {url}/schema, widget: {url}/widget.js)", flush=True)
     if settings.stage == "local":

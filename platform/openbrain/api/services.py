@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from litestar.datastructures import State
 
 from openbrain.agent.executor import TurnExecutor
+from openbrain.agent.tools import ToolRegistry
 from openbrain.api.authn import Authenticator
 from openbrain.api.limits import RateLimiter, TokenBudget
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.widget_tokens import WidgetTokens
+from openbrain.events.factory import ManagedPublisher
 from openbrain.events.routes import RouteResolver
 from openbrain.settings import Settings
 from openbrain.store import TableDriver
@@ -28,10 +29,10 @@ class Services:
     limiter: RateLimiter
     budget: TokenBudget
     executor: TurnExecutor
-    publisher: Any
-    tools: Any
+    publisher: ManagedPublisher
+    tools: ToolRegistry
     route_resolver: Callable[[], RouteResolver]
-    """Built on first use (it reads the tenant specs)."""
+    """The runtime's resolver over this stage's routing plan."""
 
 
 STATE_KEY = "openbrain"

@@ -9,17 +9,15 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
-from openbrain.agent.bootstrap import sync_tenants
 from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
-from openbrain.cli.common import configure_cli_logging, err_console, fail, one_line_errors
+from openbrain.cli.common import admin_runtime, err_console, fail
 from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.domain.tenant import Tenant
-from openbrain.settings import get_settings
-from openbrain.store import TenantRepository, TenantStore, open_driver
+from openbrain.store import TenantRepository
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 tenants_app = typer.Typer(help="Tenants (declared in tenants/*.toml).", no_args_is_help=True)
@@ -40,24 +38,16 @@ def _require_tenant(tenants: TenantRepository, client_id: str) -> Tenant:
 @tenants_app.command("sync")
 def tenants_sync() -> None:
     """Write every spec in tenants/ into the store (and give each a default profile)."""
-    with one_line_errors():
-        driver = open_driver(get_settings())
-        try:
-            ids = sync_tenants(driver, get_settings())
-        finally:
-            driver.close()
+    with admin_runtime() as runtime:
+        ids = runtime.sync_tenants()
     console.print(f"synced {len(ids)} tenant(s): {', '.join(ids)}")
 
 
 @tenants_app.command("list")
 def tenants_list() -> None:
     """List the tenants in the store."""
-    with one_line_errors():
-        driver = open_driver(get_settings())
-        try:
-            tenants, _ = TenantRepository(driver).list(limit=1000)
-        finally:
-            driver.close()
+    with admin_runtime() as runtime:
+        tenants, _ = TenantRepository(runtime.driver).list(limit=1000)
     table = Table("clientId", "name", "plan", "disabled", "routes")
     for tenant in tenants:
         table.add_row(tenant.client_id, tenant.name, tenant.plan.name, str(tenant.disabled),
@@ -77,7 +67,7 @@ def keys_create(
     profile: list[str] = typer.Option([], "--profile", help="Allowed profile (publishable)."),  # noqa: B008
 ) -> None:
     """Create a key and print its token once: it is not stored and cannot be shown again."""
-    with one_line_errors():
+    with admin_runtime() as runtime:
         if kind not in ("secret", "publishable"):
             raise fail("--kind must be secret or publishable")
         key_kind: KeyKind = "secret" if kind == "secret" else "publishable"
@@ -85,15 +75,10 @@ def keys_create(
             scope or (list(ALL_TENANT_SCOPES) if key_kind == "secret" else ["chat"]),
             list[Scope],
         )
-        driver = open_driver(get_settings())
-        try:
-            key, token = issue_key(
-                TenantStore(driver, tenant), _require_tenant(TenantRepository(driver), tenant),
-                kind=key_kind, name=name, scopes=scopes,
-                allowed_origins=origin, profiles=profile,
-            )
-        finally:
-            driver.close()
+        key, token = issue_key(
+            runtime.store(tenant), _require_tenant(TenantRepository(runtime.driver), tenant),
+            kind=key_kind, name=name, scopes=scopes, allowed_origins=origin, profiles=profile,
+        )
     console.print(f"key {key.key_id} created; its token (shown once):", style="dim")
     sys.stdout.write(token + "\n")
 
@@ -104,12 +89,8 @@ def keys_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """List a tenant's keys (never their secrets)."""
-    with one_line_errors():
-        driver = open_driver(get_settings())
-        try:
-            keys = TenantStore(driver, tenant).api_keys.list()
-        finally:
-            driver.close()
+    with admin_runtime() as runtime:
+        keys = runtime.store(tenant).api_keys.list()
     if as_json:
         rows = [key.view() for key in keys]
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
@@ -129,12 +110,8 @@ def keys_revoke(
     tenant: str = typer.Option(..., "--tenant", "-t"),
 ) -> None:
     """Revoke a key: it stops working at once."""
-    with one_line_errors():
-        driver = open_driver(get_settings())
-        try:
-            TenantStore(driver, tenant).api_keys.revoke(key_id)
-        finally:
-            driver.close()
+    with admin_runtime() as runtime:
+        runtime.store(tenant).api_keys.revoke(key_id)
     console.print(f"key {key_id} revoked")
 
 
@@ -153,32 +130,23 @@ def token(
     redeemable once) that the dashboard exchanges with the API for a JWT of this role and
     lifetime. The code is stored (hashed) in the tenant's partition of the configured store.
     """
-    with one_line_errors():
+    with admin_runtime() as runtime:
         if link is None:
             if tenant is not None:
-                driver = open_driver(get_settings())
-                try:
-                    _require_tenant(TenantRepository(driver), tenant)
-                finally:
-                    driver.close()
-            jwt = mint_token(get_settings(), client_id=tenant, role=role, ttl_seconds=ttl)
+                _require_tenant(TenantRepository(runtime.driver), tenant)
+            jwt = mint_token(runtime.settings, client_id=tenant, role=role, ttl_seconds=ttl)
             sys.stdout.write(jwt + "\n")
             return
         if tenant is None:
             raise fail("a sign-in link needs --tenant")
         if not link.startswith(("http://", "https://")):
             raise fail("--link must be the dashboard's http(s) URL")
-        driver = open_driver(get_settings())
-        try:
-            _require_tenant(TenantRepository(driver), tenant)
-            code = issue_signin_code(driver, client_id=tenant, role=role,
-                                     token_ttl_seconds=ttl, subject="ob-admin")
-        finally:
-            driver.close()
+        _require_tenant(TenantRepository(runtime.driver), tenant)
+        code = issue_signin_code(runtime.driver, client_id=tenant, role=role,
+                                 token_ttl_seconds=ttl, subject="ob-admin")
     err_console.print("one-time sign-in link (valid 10 minutes, works once):", style="dim")
     sys.stdout.write(f"{link.rstrip('/')}/?code={code}\n")
 
 
 def main() -> None:
-    configure_cli_logging(get_settings())
     app(prog_name="ob-admin")

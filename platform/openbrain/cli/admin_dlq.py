@@ -12,31 +12,31 @@ from rich.table import Column, Table
 
 from openbrain.cli.common import fail, one_line_errors
 from openbrain.domain.delivery import DeadLetter
-from openbrain.events.factory import RunningPublisher, make_publisher, routing_plan
-from openbrain.events.routes import RouteResolver
 from openbrain.events.service import EventsService
+from openbrain.runtime import ADMIN, Runtime
 from openbrain.settings import get_settings
-from openbrain.store import TableDriver, TenantStore, open_driver
+from openbrain.store import TenantStore
 
 app = typer.Typer(help="Dead letters: events a route could not take.", no_args_is_help=True)
 console = Console(highlight=False)
 
 TenantOpt = typer.Option(None, "--tenant", "-t", help="Tenant id (default: every tenant).")
+REDRIVE_TIMEOUT = 30.0  # seconds the embedded dispatcher has to deliver before the exit
 
 
 class _Context:
-    def __init__(self, driver: TableDriver, resolver: RouteResolver,
-                 publisher: RunningPublisher | None) -> None:
-        self.driver = driver
-        self.resolver = resolver
-        self.publisher = publisher
+    def __init__(self, runtime: Runtime, *, deliver: bool) -> None:
+        self.runtime = runtime
+        self.deliver = deliver
 
     def service(self, client_id: str) -> EventsService:
-        return EventsService(TenantStore(self.driver, client_id), resolver=self.resolver,
-                             publisher=self.publisher, aws_mode=get_settings().aws_mode)
+        runtime = self.runtime
+        return EventsService(TenantStore(runtime.driver, client_id), resolver=runtime.resolver,
+                             publisher=runtime.publisher if self.deliver else None,
+                             aws_mode=runtime.settings.aws_mode)
 
     def tenants(self, tenant: str | None) -> list[str]:
-        ids = self.resolver.client_ids()
+        ids = self.runtime.resolver.client_ids()
         if tenant is None:
             return ids
         if tenant not in ids:
@@ -46,21 +46,16 @@ class _Context:
 
 @contextmanager
 def _opened(*, deliver: bool) -> Iterator[_Context]:
-    """The store and, to redrive, a publisher (the embedded dispatcher delivers before exit)."""
-    settings = get_settings()
+    """The runtime and, to redrive, its started publisher (the embedded dispatcher delivers
+    before the command exits)."""
     with one_line_errors():
-        driver = open_driver(settings)
-        publisher: RunningPublisher | None = None
+        runtime = Runtime(get_settings(), profile=ADMIN)
         try:
-            resolver = RouteResolver(driver, routing_plan(settings))
             if deliver:
-                publisher = make_publisher(settings, driver, plan=resolver.plan,
-                                           sweep_interval=None)
-            yield _Context(driver, resolver, publisher)
+                runtime.start()
+            yield _Context(runtime, deliver=deliver)
         finally:
-            if publisher is not None:
-                publisher.stop(timeout=30.0)
-            driver.close()
+            runtime.close(timeout=REDRIVE_TIMEOUT)
 
 
 @app.command("list")

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Protocol
 
 from openbrain.api.schemas import SendMessage
-from openbrain.cli.runtime import LocalRuntime
 from openbrain.client import Client, Token, api
 from openbrain.domain import ChatMessage, ChatReply, Lead
 from openbrain.domain.errors import NotFoundError, UnauthorizedError, UpstreamError
+from openbrain.runtime import Runtime
 
 TokenSink = Callable[[str], None]
 
@@ -23,12 +23,13 @@ class ChatBackend(Protocol):
 
 
 class LocalBackend:
-    """Runs turns in this process, for one tenant of the embedded store."""
+    """Runs turns in this process, for one tenant of the embedded store; owns ``runtime``."""
 
-    def __init__(self, runtime: LocalRuntime, client_id: str) -> None:
-        if client_id not in runtime.tenant_ids:
-            known = ", ".join(runtime.tenant_ids) or "none"
-            raise NotFoundError(f"tenant {client_id!r} is not in tenants/ (known: {known})")
+    def __init__(self, runtime: Runtime, client_id: str) -> None:
+        known = [tenant.client_id for tenant in runtime.tenants]
+        if client_id not in known:
+            listed = ", ".join(known) or "none"
+            raise NotFoundError(f"tenant {client_id!r} is not in tenants/ (known: {listed})")
         self._runtime = runtime
         self._store = runtime.store(client_id)
 

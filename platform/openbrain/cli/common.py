@@ -1,4 +1,4 @@
-"""What every CLI command shares: choosing a backend, and turning errors into one line."""
+"""What every CLI command shares: the runtime, choosing a backend, errors as one line."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import msgspec
 import typer
 from rich.console import Console
 
-from openbrain.api.logs import configure_logging
 from openbrain.cli.backends import ChatBackend, LocalBackend, RemoteBackend
-from openbrain.cli.runtime import LocalRuntime
 from openbrain.domain import OpenBrainError
-from openbrain.settings import Settings, get_settings
+from openbrain.runtime import ADMIN, LOCAL_CHAT, Runtime
+from openbrain.settings import get_settings
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
@@ -30,26 +29,20 @@ def open_backend(api_url: str | None, api_key: str | None, tenant: str) -> ChatB
     """Remote when an API URL is given, else embedded on the local store."""
     if api_url:
         return RemoteBackend(api_url, api_key or "")
-    runtime = LocalRuntime(_quiet_settings())
+    runtime = Runtime(get_settings(), profile=LOCAL_CHAT)
     try:
+        runtime.start()
         return LocalBackend(runtime, tenant)
     except BaseException:
         runtime.close()
         raise
 
 
-def _quiet_settings() -> Settings:
-    settings = get_settings()
-    configure_cli_logging(settings)
-    return settings
-
-
-def configure_cli_logging(settings: Settings) -> None:
-    """Commands keep stdout for answers and the terminal for people: logs go to stderr,
-    readable, and only errors unless ``OB_LOG_LEVEL`` asks for more (the offline notice is
-    already part of the agent's reply)."""
-    level = "ERROR" if settings.log_level == "INFO" else settings.log_level
-    configure_logging(level, json=False)
+@contextmanager
+def admin_runtime() -> Iterator[Runtime]:
+    """An operator command's runtime, closed on exit; known errors become one line."""
+    with one_line_errors(), Runtime(get_settings(), profile=ADMIN) as runtime:
+        yield runtime
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

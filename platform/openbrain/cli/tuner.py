@@ -157,16 +157,14 @@ def signin_link(settings: Settings, dashboard_url: str, tenant: str) -> str:
     """A one-time sign-in link for an admin of ``tenant``: a code stored in the same store the
     embedded API serves (it inherits ``OB_STORE``), which the dashboard exchanges for a JWT."""
     from openbrain.auth.signin_codes import issue_signin_code
-    from openbrain.store import TenantRepository, open_driver
+    from openbrain.runtime import ADMIN, Runtime
+    from openbrain.store import TenantRepository
 
-    driver = open_driver(settings)
-    try:
-        if TenantRepository(driver).get(tenant) is None:
+    with Runtime(settings, profile=ADMIN) as runtime:
+        if TenantRepository(runtime.driver).get(tenant) is None:
             raise fail(f"tenant {tenant!r} does not exist (add tenants/{tenant}.toml)")
-        code = issue_signin_code(driver, client_id=tenant, role="admin", subject="ob-tuner",
-                                 token_ttl_seconds=_SIGNIN_TTL_SECONDS)
-    finally:
-        driver.close()
+        code = issue_signin_code(runtime.driver, client_id=tenant, role="admin",
+                                 subject="ob-tuner", token_ttl_seconds=_SIGNIN_TTL_SECONDS)
     return f"{dashboard_url}/?code={code}"
 
 

@@ -33,7 +33,8 @@ def error_from_problem(status: int, problem: Mapping[str, Any],
                        retry_after: str | None = None) -> OpenBrainError:
     """The domain error of a decoded problem detail (also an SSE ``error`` event's data)."""
     detail = str(problem.get("detail") or problem.get("title") or _phrase(status))
-    cls = error_type(status)
+    problem_type = problem.get("type")
+    cls = error_type(status, problem_type if isinstance(problem_type, str) else None)
     if issubclass(cls, RateLimitedError):
         return cls(detail, _seconds(retry_after))
     if issubclass(cls, InvalidError):

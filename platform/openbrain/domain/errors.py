@@ -111,15 +111,25 @@ class StoredRecordError(OpenBrainError):
     slug = "stored-record"
 
 
-def error_type(status: int) -> type[OpenBrainError]:
-    """The error class a problem detail's ``status`` stands for.
+PROBLEM_TYPE_PREFIX = "urn:openbrain:problem:"
 
-    The class declaring that status; any other 4xx (Litestar's own 400 for a malformed body,
+
+def error_type(status: int, problem_type: str | None = None) -> type[OpenBrainError]:
+    """The error class a problem detail stands for.
+
+    Its ``type`` (``urn:openbrain:problem:{slug}``) names the class when it is one of ours;
+    otherwise the class declaring that ``status``, except 500, which only a type can make more
+    specific than a failure of the API; any other 4xx (Litestar's own 400 for a malformed body,
     413 for a body too large) is :class:`InvalidError`; anything else, the API having failed
     from the caller's point of view, is :class:`UpstreamError`.
     """
+    if problem_type and problem_type.startswith(PROBLEM_TYPE_PREFIX):
+        slug = problem_type.removeprefix(PROBLEM_TYPE_PREFIX)
+        for cls in _declared(OpenBrainError):
+            if cls.__dict__.get("slug") == slug and cls.status == status:
+                return cls
     for cls in _declared(OpenBrainError):
-        if cls.__dict__.get("status") == status:
+        if status != 500 and cls.__dict__.get("status") == status:
             return cls
     return InvalidError if 400 <= status < 500 else UpstreamError
 

@@ -4,12 +4,7 @@ and the per-tenant service over routes, the delivery log and dead letters."""
 from openbrain.events.delivery import DeliveryOutcome, EventDeliverer, Target, TargetResult
 from openbrain.events.dispatcher import LocalDispatcher
 from openbrain.events.eventbridge import EventBridgePublisher
-from openbrain.events.factory import (
-    RunningPublisher,
-    make_deliverer,
-    make_publisher,
-    routing_plan,
-)
+from openbrain.events.factory import ManagedPublisher, SynchronousPublisher, bus_publisher
 from openbrain.events.publisher import EventPublisher
 from openbrain.events.routes import RouteResolver, TenantRoutes, known_client_ids
 from openbrain.events.service import EventsService
@@ -22,14 +17,13 @@ __all__ = (
     "EventPublisher",
     "EventsService",
     "LocalDispatcher",
+    "ManagedPublisher",
     "RouteResolver",
-    "RunningPublisher",
+    "SynchronousPublisher",
     "Target",
     "TargetResult",
     "TenantRoutes",
+    "bus_publisher",
     "known_client_ids",
-    "make_deliverer",
-    "make_publisher",
-    "routing_plan",
     "sweep",
 )

@@ -1,65 +1,58 @@
-"""Choose the publisher from settings: EventBridge when a bus is configured, otherwise the
-embedded dispatcher (which needs no AWS at all)."""
+"""Publishers with a lifecycle: the embedded dispatcher runs threads, EventBridge runs nothing
+in the background; :class:`ManagedPublisher` lets the composition root start, drain and stop
+either one alike."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from openbrain.events.backoff import Backoff
-from openbrain.events.delivery import EventDeliverer
-from openbrain.events.dispatcher import LocalDispatcher
+from openbrain.domain.event import Event
 from openbrain.events.eventbridge import EventBridgePublisher
 from openbrain.events.publisher import EventPublisher
-from openbrain.events.routes import RouteResolver
-from openbrain.settings import Settings
 from openbrain.store.driver import TableDriver
-from openbrain.tenancy import RoutingPlan, build_routing_plan, load_tenants
 
 
-class RunningPublisher(EventPublisher, Protocol):
-    """A publisher with a lifecycle: ``stop`` delivers what it can within ``timeout``."""
+class ManagedPublisher(EventPublisher, Protocol):
+    """A publisher with a lifecycle. ``start`` may return the publisher itself (the
+    dispatcher does, for chaining); callers ignore the value."""
 
-    def stop(self, timeout: float = 10.0) -> None: ...
+    def start(self) -> object: ...
 
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until what was published has been handed on; ``False`` on timeout."""
+        ...
 
-def routing_plan(settings: Settings) -> RoutingPlan:
-    """The routing plan of this stage, from the tenant specs in ``settings.tenants_dir``."""
-    return build_routing_plan(load_tenants(settings.tenants_dir), stage=settings.stage)
-
-
-def make_deliverer(
-    settings: Settings, driver: TableDriver, plan: RoutingPlan | None = None
-) -> EventDeliverer:
-    """The deliverer with the ``event_targets`` targets (the code the Lambda runs)."""
-    from event_targets.targets import default_targets
-
-    resolver = RouteResolver(driver, plan or routing_plan(settings))
-    return EventDeliverer(driver, resolver, default_targets(aws_mode=settings.aws_mode))
+    def stop(self, timeout: float = 10.0) -> None:
+        """Hand on what it can within ``timeout``, then stop."""
+        ...
 
 
-def make_publisher(
-    settings: Settings,
-    driver: TableDriver,
-    *,
-    plan: RoutingPlan | None = None,
-    start: bool = True,
-    backoff: Backoff | None = None,
-    sweep_interval: float | None = 30.0,
-) -> RunningPublisher:
-    """EventBridge (``settings.event_bus_name``, endpoint ``settings.events_endpoint``) or,
-    when no bus is set, a started :class:`LocalDispatcher` that sweeps every
-    ``sweep_interval`` seconds. Call ``stop()`` when done."""
-    if settings.event_bus_name:
-        import boto3
+class SynchronousPublisher:
+    """The lifecycle of a publisher whose ``publish`` is done when it returns (EventBridge):
+    there is nothing to start, wait for or stop."""
 
-        client = boto3.client(
-            "events", region_name=settings.aws_region, endpoint_url=settings.events_endpoint
-        )
-        return EventBridgePublisher(client, settings.event_bus_name, driver)
-    dispatcher = LocalDispatcher(
-        driver,
-        make_deliverer(settings, driver, plan),
-        backoff=backoff or Backoff(base=1.0, cap=300.0),
-        sweep_interval=sweep_interval,
-    )
-    return dispatcher.start() if start else dispatcher
+    def __init__(self, publisher: EventPublisher) -> None:
+        self.publisher = publisher
+
+    def publish(self, events: Sequence[Event]) -> list[str]:
+        return self.publisher.publish(events)
+
+    def start(self) -> SynchronousPublisher:
+        return self
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        return None
+
+
+def bus_publisher(
+    bus_name: str, driver: TableDriver, *, region: str, endpoint: str | None = None
+) -> SynchronousPublisher:
+    """EventBridge on ``bus_name`` (``endpoint``: moto or another compatible one)."""
+    import boto3  # only deployed stages pay for it
+
+    client = boto3.client("events", region_name=region, endpoint_url=endpoint)
+    return SynchronousPublisher(EventBridgePublisher(client, bus_name, driver))

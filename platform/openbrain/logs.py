@@ -4,6 +4,9 @@ The redaction processor runs last before rendering, on every event (including ex
 text and records from the standard ``logging`` module): it blanks values under sensitive
 names and replaces anything shaped like a key, sign-in code, token, webhook secret, JWT or
 e-mail address.
+
+The composition root (:mod:`openbrain.runtime`) applies a :class:`LogSetup` in every entry
+point: JSON for services and Lambda functions, readable errors-only lines for the CLI.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import structlog
@@ -113,3 +117,28 @@ def configure_logging(
     root.setLevel(level.upper())
     # Access logs of the server would print query strings (``?q=<an e-mail>``): we log our own.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogSetup:
+    """One call of :func:`configure_logging`, as a value an entry point can be handed."""
+
+    level: str = "INFO"
+    json: bool = True
+    stream: TextIO | None = None
+    """Where lines go; ``None`` is standard error."""
+
+    @classmethod
+    def service(cls, level: str, *, json: bool) -> LogSetup:
+        """Servers and Lambda functions: the configured level and format."""
+        return cls(level=level, json=json)
+
+    @classmethod
+    def console(cls, level: str) -> LogSetup:
+        """Commands keep stdout for answers and the terminal for people: readable lines on
+        stderr, and only errors unless the level was raised above the default ``INFO`` (the
+        offline notice is already part of the agent's reply)."""
+        return cls(level="ERROR" if level == "INFO" else level, json=False)
+
+    def apply(self) -> None:
+        configure_logging(self.level, json=self.json, stream=self.stream)

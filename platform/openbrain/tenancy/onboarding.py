@@ -1,10 +1,17 @@
-"""The profile every tenant starts with, created on first use (CLI, embedded server)."""
+"""Tenant onboarding: specs written into the table, each tenant with a default profile.
+
+The tenant spec files are the source of truth; the embedded runtime (``ob serve``, ``ob``,
+``ob-chat``) and ``ob-admin tenants sync`` call :func:`sync_tenants` at start.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSettings
 from openbrain.domain.errors import ConflictError
-from openbrain.store.tenant_store import TenantStore
+from openbrain.domain.tenant import Tenant
+from openbrain.store import TableDriver, TenantRepository, TenantStore
 
 # Runs on the configured endpoint when there is one, offline otherwise (with a notice).
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -34,3 +41,16 @@ def ensure_default_profile(store: TenantStore) -> AgentConfig:
         return store.configs.save(DEFAULT_PROFILE, DEFAULT_SETTINGS, expected_version=0)
     except ConflictError:  # created concurrently by another process: use theirs
         return store.configs.require(DEFAULT_PROFILE)
+
+
+def sync_tenants(driver: TableDriver, tenants: Iterable[Tenant]) -> list[str]:
+    """Write each spec into the table (unless the stored record already equals it) and make
+    sure the tenant has a default profile to chat with. Returns the tenant ids."""
+    repo = TenantRepository(driver)
+    ids = []
+    for tenant in tenants:
+        if repo.get(tenant.client_id) != tenant:
+            repo.save(tenant)
+        ensure_default_profile(TenantStore(driver, tenant.client_id))
+        ids.append(tenant.client_id)
+    return ids
