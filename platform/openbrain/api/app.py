@@ -13,6 +13,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from openbrain.agent.bootstrap import sync_tenants
 from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.tools import default_registry
+from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
@@ -94,7 +95,7 @@ def create_app(
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware],
+        middleware=[RequestContextMiddleware, AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(services),
         on_startup=[start_publisher],
