@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
@@ -66,7 +67,7 @@ def create_app(runtime: Runtime) -> Litestar:
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware],
+        middleware=[RequestContextMiddleware, AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(services),
         on_startup=[start_runtime],

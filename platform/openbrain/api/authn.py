@@ -6,6 +6,9 @@
 * Widget session tokens (minted by ``POST /v1/widget/session``): signature, expiry, and the
   publishable key they came from must still be active.
 * JWTs: see :mod:`openbrain.auth.jwt_tokens`.
+
+Every credential bound to a tenant is refused when that tenant is missing (401) or disabled
+(403); the tenant record checked comes back with the principal (its plan sets the limits).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import NamedTuple
 
 from openbrain.api.principal import Principal, PrincipalKind
 from openbrain.api.tenant_cache import TenantCache
@@ -45,6 +49,12 @@ def extract_token(authorization: str | None, api_key: str | None) -> str:
     return token
 
 
+class Authenticated(NamedTuple):
+    principal: Principal
+    tenant: Tenant | None
+    """The principal's tenant, found and enabled; ``None`` for a credential of no tenant."""
+
+
 class Authenticator:
     def __init__(
         self,
@@ -60,25 +70,30 @@ class Authenticator:
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def authenticate(self, token: str) -> Principal:
+    def authenticate(self, token: str) -> Authenticated:
+        """The caller behind ``token`` (blocking: reads the store).
+
+        Raises:
+            UnauthorizedError: the credential is not valid, or its tenant does not exist.
+            ForbiddenError: its tenant is disabled.
+        """
         if is_key_shaped(token):
             return self._key(token)
         if self._widget.is_widget_token(token):
             return self._widget_session(token)
         if looks_like_jwt(token):
             claims = self._jwt.verify(token)
-            if claims.client_id is not None:
-                self._check_tenant(claims.client_id)
-            return Principal(
+            tenant = self._check_tenant(claims.client_id) if claims.client_id is not None else None
+            return Authenticated(Principal(
                 kind="jwt",
                 client_id=claims.client_id,
                 role=claims.role,
                 scopes=frozenset(claims.scopes),
                 subject=f"jwt:{claims.subject}",
-            )
+            ), tenant)
         raise UnauthorizedError("the credential is malformed")
 
-    def _key(self, token: str) -> Principal:
+    def _key(self, token: str) -> Authenticated:
         parsed = parse_key(token)
         if parsed is None:
             raise UnauthorizedError("the API key is malformed")
@@ -91,7 +106,7 @@ class Authenticator:
         tenant = self._check_tenant(key.client_id)
         self._touch(key)
         kind: PrincipalKind = "secret" if key.kind == "secret" else "publishable"
-        return Principal(
+        return Authenticated(Principal(
             kind=kind,
             client_id=key.client_id,
             role="key",
@@ -100,15 +115,15 @@ class Authenticator:
             key_id=key.key_id,
             allowed_origins=tuple(key.allowed_origins or tenant.widget_origins),
             profiles=tuple(key.profiles),
-        )
+        ), tenant)
 
-    def _widget_session(self, token: str) -> Principal:
+    def _widget_session(self, token: str) -> Authenticated:
         grant = self._widget.verify(token)
         key = TenantStore(self._driver, grant.client_id).api_keys.get(grant.key_id)
         if key is None or not key.active:
             raise UnauthorizedError("the widget's key has been revoked")
-        self._check_tenant(grant.client_id)
-        return Principal(
+        tenant = self._check_tenant(grant.client_id)
+        return Authenticated(Principal(
             kind="publishable-session",
             client_id=grant.client_id,
             role="widget",
@@ -118,7 +133,7 @@ class Authenticator:
             allowed_origins=(grant.origin,),
             profiles=(grant.profile,),
             grant=grant,
-        )
+        ), tenant)
 
     def _check_tenant(self, client_id: str) -> Tenant:
         tenant = self._tenants.get(client_id)

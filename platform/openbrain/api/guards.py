@@ -1,37 +1,38 @@
 """Authorization guards. Deny by default: every route carries exactly one of these.
 
-``requires_scope(...)`` authenticates the caller, checks its scopes, the widget rules (Origin
-must match the token's; only routes that allow widget sessions) and the tenant's rate limits.
-``public`` marks the few routes that need no credential. :func:`check_guarded` refuses to
-build an app with a route that has neither.
+The caller is already authenticated when a guard runs (:mod:`openbrain.api.auth_middleware`
+put the :class:`Principal` in ``request.user``). ``requires_scope(...)`` checks that principal
+against the route's :class:`AccessRule` (kinds of credential, the widget's origin, scopes),
+then runs the rate-limit step. ``public`` marks the few routes that need no credential (the
+authentication middleware skips them). :func:`check_guarded` refuses to build an app with a
+route that has neither.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from litestar import Litestar
-from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
-from openbrain.api.authn import extract_token
-from openbrain.api.limits import check_limits
 from openbrain.api.principal import Principal
-from openbrain.api.services import services_of
+from openbrain.api.rate_limit import limit_rate
 from openbrain.domain.api_key import Scope
 from openbrain.domain.errors import ForbiddenError, UnauthorizedError
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Coroutine[Any, Any, None]]
-PRINCIPAL = "principal"
 CORS_ORIGIN = "cors_origin"
+SCHEMA_PATH = "/schema"
+"""Where the OpenAPI documents are served: no guard, no credential."""
+_MARKER = "openbrain_guard"
 
 
 def _mark(guard: Any, marker: str) -> Any:
-    guard.openbrain_guard = marker
+    setattr(guard, _MARKER, marker)
     return guard
 
 
@@ -42,55 +43,60 @@ async def _public(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
 public: Guard = _mark(_public, "public")
 
 
-def requires_scope(*scopes: Scope, widget: bool = False, publishable: bool = False) -> Guard:
-    """A guard admitting credentials that hold every scope in ``scopes``.
+@dataclass(frozen=True, slots=True)
+class AccessRule:
+    """Which principals a route admits. A plain check: no I/O, no request state."""
 
-    ``widget``: widget session tokens may use the route too (their Origin must match; the
-    handler limits them to their own session and profile).
-    ``publishable``: the route takes a raw publishable key (only ``/v1/widget/session``),
-    and nothing else.
-    """
-    needed = frozenset(scopes)
+    scopes: frozenset[str]
+    widget: bool = False
+    """Widget session tokens may use the route too (their Origin must match; the handler
+    limits them to their own session and profile)."""
+    publishable: bool = False
+    """The route takes a raw publishable key (only ``/v1/widget/session``), and nothing else."""
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        services = services_of(connection.app.state)
-        token = extract_token(connection.headers.get("authorization"),
-                              connection.headers.get("x-api-key"))
-        # The key lookup blocks (a store read): a worker thread, the same pool as sync handlers
-        # (``run_in_executor`` with the request's context: lighter than anyio's task group).
-        principal = await sync_to_thread(services.authenticator.authenticate, token)
-        origin = connection.headers.get("origin")
-        if publishable:
+    def check(self, principal: Principal, origin: str | None) -> str | None:
+        """Admit ``principal`` calling from ``origin``, or raise.
+
+        Returns:
+            The origin accepted for a widget credential (CORS answers it), else ``None``.
+
+        Raises:
+            ForbiddenError: the credential may not use this route.
+        """
+        if self.publishable:
             if principal.kind != "publishable":
                 raise ForbiddenError("this route takes a publishable key (ob_pk_…)")
         elif principal.kind == "publishable":
             raise ForbiddenError("a publishable key can only open a widget session")
         elif principal.kind == "publishable-session":
-            if not widget:
+            if not self.widget:
                 raise ForbiddenError("a widget session may only chat")
             if origin != principal.allowed_origins[0]:
                 raise ForbiddenError("the widget session belongs to another origin")
         # A widget session's reach is the route's widget rule (its own session, chat only),
         # enforced by the handler; every other credential needs the scopes.
-        missing = needed - principal.scopes if principal.kind != "publishable-session" else ()
+        missing = self.scopes - principal.scopes if principal.kind != "publishable-session" else ()
         if missing:
             raise ForbiddenError(f"the credential lacks the scope(s): {', '.join(sorted(missing))}")
         if principal.kind in ("publishable", "publishable-session"):
             if origin is None or origin not in principal.allowed_origins:
                 raise ForbiddenError("this origin is not allowed for the key")
-            connection.scope["state"][CORS_ORIGIN] = origin
-        connection.scope["state"][PRINCIPAL] = principal
-        if principal.client_id is not None:
-            connection.scope["state"]["client_id"] = principal.client_id
-            structlog.contextvars.bind_contextvars(client_id=principal.client_id)
-            tenant = services.tenants.get(principal.client_id)
-            if tenant is not None:
-                subject, visitor = principal.subject, principal.kind == "publishable-session"
-                if principal.kind == "publishable":  # one key, many visitors: count per address
-                    host = connection.client.host if connection.client else "-"
-                    subject, visitor = f"ip:{host}", True
-                check_limits(services.limiter, tenant.plan, principal.client_id, subject,
-                             visitor=visitor)
+            return origin
+        return None
+
+
+def requires_scope(*scopes: Scope, widget: bool = False, publishable: bool = False) -> Guard:
+    """A guard admitting credentials that hold every scope in ``scopes`` (see
+    :class:`AccessRule` for ``widget`` and ``publishable``)."""
+    rule = AccessRule(frozenset(scopes), widget=widget, publishable=publishable)
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any],
+                    handler: BaseRouteHandler) -> None:
+        accepted = rule.check(principal_of(connection), connection.headers.get("origin"))
+        if accepted is not None:
+            connection.scope["state"][CORS_ORIGIN] = accepted
+        # Last, so that only admitted requests count (and a 429 still carries CORS headers).
+        await limit_rate(connection, handler)
 
     guard.__qualname__ = f"requires_scope({', '.join(scopes)})"
     marked: Guard = _mark(guard, "scoped")
@@ -98,15 +104,33 @@ def requires_scope(*scopes: Scope, widget: bool = False, publishable: bool = Fal
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope["state"].get(PRINCIPAL)
+    """The authenticated caller (``request.user``).
+
+    Raises:
+        UnauthorizedError: the request was not authenticated (a public route).
+    """
+    principal = connection.scope.get("user")
     if not isinstance(principal, Principal):
         raise UnauthorizedError("a credential is required")
     return principal
 
 
+def _marker(handler: BaseRouteHandler) -> str | None:
+    for guard in handler.resolve_guards():
+        marker = getattr(guard, _MARKER, None)
+        if marker is not None:
+            return str(marker)
+    return None
+
+
+def is_public(handler: BaseRouteHandler) -> bool:
+    """Whether the handler is marked ``public`` (served without a credential)."""
+    return _marker(handler) == "public"
+
+
 def is_guarded(handler: HTTPRouteHandler) -> bool:
     """Whether the handler carries an explicit OpenBrain guard (scoped or public)."""
-    return any(getattr(g, "openbrain_guard", None) for g in handler.resolve_guards())
+    return _marker(handler) is not None
 
 
 def check_guarded(app: Litestar) -> None:
@@ -115,7 +139,7 @@ def check_guarded(app: Litestar) -> None:
         for handler in getattr(route, "route_handlers", ()):
             if not isinstance(handler, HTTPRouteHandler):
                 continue
-            if handler.http_methods == {"OPTIONS"} or route.path.startswith("/schema"):
+            if handler.http_methods == {"OPTIONS"} or route.path.startswith(SCHEMA_PATH):
                 continue  # automatic preflight handlers and the OpenAPI documents
             if not is_guarded(handler):
                 raise RuntimeError(f"route {route.path} has no guard: add requires_scope or public")

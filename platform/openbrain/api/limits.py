@@ -1,7 +1,9 @@
 """Rate limits (token buckets per tenant, per key and per widget visitor) and token budgets.
 
-Buckets live in the process: on one server they are exact; behind several instances each
-instance enforces the plan on its share, which bounds abuse without a write per request.
+:class:`RateLimiter` keeps its buckets in the process: on one server they are exact; behind
+several instances each instance enforces the plan on its share, which bounds abuse without a
+write per request. Callers depend on the :class:`Limiter` protocol, so a counter shared by
+every instance can take its place.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from openbrain.domain.errors import RateLimitedError
 from openbrain.domain.tenant import Plan
@@ -19,7 +22,19 @@ _MAX_BUCKETS = 100_000
 BUDGET_CACHE_SECONDS = 5.0
 
 
+class Limiter(Protocol):
+    def hit(self, name: str, per_minute: int, what: str) -> None:
+        """Count one request against bucket ``name`` (``per_minute`` capacity).
+
+        Raises:
+            RateLimitedError: the bucket is empty (``what`` names it in the message).
+        """
+        ...
+
+
 class RateLimiter:
+    """The in-process :class:`Limiter`."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -48,7 +63,7 @@ class RateLimiter:
 
 
 def check_limits(
-    limiter: RateLimiter, plan: Plan, client_id: str, subject: str, *, visitor: bool
+    limiter: Limiter, plan: Plan, client_id: str, subject: str, *, visitor: bool
 ) -> None:
     """Apply the tenant's plan to one request from ``subject`` (a key, user or visitor)."""
     limiter.hit(f"t:{client_id}", plan.requests_per_minute, "tenant")

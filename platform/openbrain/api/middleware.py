@@ -1,5 +1,9 @@
 """Per-request context: request id, the access log line, and CORS for the widget's routes.
 
+The outermost middleware of every route: an error raised by the middleware inside it (a
+refused credential) is answered here with its problem detail, so that answer carries the
+request id and is logged with its status, like the handlers' errors.
+
 CORS is answered here rather than by a static allow-list: a preflight carries no credential,
 so it is allowed for any origin some tenant lets its widget run on; the actual response gets
 ``Access-Control-Allow-Origin`` only when the guard accepted that origin for the credential.
@@ -14,6 +18,7 @@ from typing import Any
 
 import anyio.to_thread
 import structlog
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import (
@@ -28,6 +33,7 @@ from litestar.types import (
 )
 
 from openbrain.api.guards import CORS_ORIGIN
+from openbrain.api.problems import problem_response
 from openbrain.api.services import services_of
 from openbrain.domain.base import new_id
 
@@ -66,7 +72,7 @@ class RequestContextMiddleware:
             await self._preflight(http, send, origin, request_id)
             return
         started = time.perf_counter()
-        status = 500
+        status: int | None = None
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -83,12 +89,18 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if status is not None:
+                raise  # too late for a problem detail: the server drops the connection
+            request: Request[Any, Any, Any] = Request(scope, receive)
+            answer = problem_response(request, exc).to_asgi_response(app=None, request=request)
+            await answer(scope, receive, send_with_headers)
         finally:
             log.info(
                 "request",
                 method=http["method"],
                 path=scope["path"],
-                status=status,
+                status=500 if status is None else status,
                 ms=round((time.perf_counter() - started) * 1000, 2),
                 client_id=state.get("client_id"),
             )

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.tools import ToolRegistry
 from openbrain.api.authn import Authenticator
-from openbrain.api.limits import RateLimiter, TokenBudget
+from openbrain.api.limits import Limiter, TokenBudget
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.events.factory import ManagedPublisher
@@ -26,7 +26,7 @@ class Services:
     tenants: TenantCache
     authenticator: Authenticator
     widget_tokens: WidgetTokens
-    limiter: RateLimiter
+    limiter: Limiter
     budget: TokenBudget
     executor: TurnExecutor
     publisher: ManagedPublisher
