@@ -15,8 +15,9 @@ Notes = Annotated[str, msgspec.Meta(max_length=5_000)]
 Medications = Annotated[list[ShortText], msgspec.Meta(max_length=50)]
 
 
-class LeadFields(Request, kw_only=True, frozen=True):
-    """The fields a tool or an admin may set; ``None`` means "leave as it is"."""
+class _Person(Record, kw_only=True, frozen=True):
+    """What a person tells about themselves: declared once for the stored lead and the edits.
+    ``None`` is "not known" on a lead and "leave as it is" in an edit."""
 
     full_name: ShortText | None = None
     first_name: ShortText | None = None
@@ -26,6 +27,11 @@ class LeadFields(Request, kw_only=True, frozen=True):
     phone: Phone | None = None
     date_of_birth: DateOfBirth | None = None
     state_of_residence: StateCode | None = None
+
+
+class LeadFields(_Person, Request, kw_only=True, frozen=True):
+    """The fields a tool or an admin may set; ``None`` means "leave as it is"."""
+
     medications: Medications | None = None
     status: LeadStatus | None = None
     notes: Notes | None = None
@@ -63,23 +69,15 @@ PERSON_FIELDS: tuple[LeadField, ...] = tuple(f for f in LEAD_FIELDS if f.name !=
 LEAD_STATUSES: tuple[LeadStatus, ...] = get_args(LeadStatus)
 
 
-class Lead(Record, kw_only=True, frozen=True):
+class Lead(_Person, kw_only=True, frozen=True):
     """A captured lead, owned by a tenant and (usually) tied to the session that made it."""
 
     client_id: ClientId
     lead_id: str
     session_id: str | None = None
-    full_name: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    date_of_birth: str | None = None
-    state_of_residence: str | None = None
-    medications: list[str] = msgspec.field(default_factory=list)
+    medications: Medications = msgspec.field(default_factory=list)
     status: LeadStatus = "new"
-    notes: str | None = None
+    notes: Notes | None = None
     created_at: Timestamp
     updated_at: Timestamp
 

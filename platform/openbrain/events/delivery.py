@@ -1,5 +1,5 @@
 """Delivering one event to each of its tenant's routes: the logic the SQS Lambda handler and
-the embedded dispatcher share. Targets (webhook, log) live in ``event_targets``.
+the embedded dispatcher share. Targets (webhook, log) live in :mod:`openbrain.events.targets`.
 
 Each route is settled at most once per event (``delivered`` or ``dead``), so an event seen
 again (SQS redelivery, sweeper, redrive) only goes to the routes that still need it.
