@@ -14,7 +14,7 @@ from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
 from openbrain.api.guards import check_guarded
-from openbrain.api.limits import RateLimiter, TokenBudget
+from openbrain.api.limits import SharedLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware
 from openbrain.api.openapi import document_problems
 from openbrain.api.problems import EXCEPTION_HANDLERS
@@ -48,7 +48,7 @@ def create_app(runtime: Runtime) -> Litestar:
         tenants=tenants,
         authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens),
         widget_tokens=widget_tokens,
-        limiter=RateLimiter(),
+        limiter=SharedLimiter(),
         budget=TokenBudget(),
         executor=runtime.executor,
         publisher=runtime.publisher,
