@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
@@ -14,6 +15,7 @@ from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
 from openbrain.api.guards import check_guarded
+from openbrain.api.json_depth import JsonDepthMiddleware
 from openbrain.api.limits import SharedLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware
 from openbrain.api.openapi import document_problems
@@ -67,7 +69,9 @@ def create_app(runtime: Runtime) -> Litestar:
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware, AuthenticationMiddleware],
+        middleware=[RequestContextMiddleware,
+                    DefineMiddleware(JsonDepthMiddleware, max_body_bytes=MAX_BODY_BYTES),
+                    AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(services),
         on_startup=[start_runtime],
