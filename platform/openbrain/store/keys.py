@@ -14,6 +14,8 @@ from openbrain.domain.ids import CLIENT_ID
 
 TENANTS_INDEX = "TENANTS"
 TENANT_SK = "TENANT"
+TENANT_DISABLED_SK = "TENANT#DISABLED"
+"""Present while a platform admin has disabled the tenant through the API (spec syncs keep it)."""
 SESSION_SK = "SESSION"
 MESSAGE_PREFIX = "M#"
 ACTION_PREFIX = "A#"
