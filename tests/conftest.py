@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -19,6 +20,15 @@ _DATA = tempfile.mkdtemp(prefix="ob-test-")
 os.environ.setdefault("OB_DATA_DIR", _DATA)
 os.environ.setdefault("OB_STORE", f"sqlite:///{_DATA}/openbrain.db")
 os.environ.setdefault("OB_LOG_JSON", "1")
+
+
+@pytest.fixture
+def fresh_window() -> None:
+    """Start a test that counts up to a per-minute limit at least 5 s before the minute ends:
+    rate-limit windows are whole UTC minutes, and a count split by a boundary starts afresh."""
+    into = time.time() % 60
+    if into > 55:
+        time.sleep(60.05 - into)
 
 
 

@@ -114,10 +114,12 @@ class World:
         return token
 
     def snapshot(self) -> list[tuple[Any, ...]]:
-        """Every row of the table, minus last-use stamps of keys (the only allowed change)."""
+        """Every row of the table, minus last-use stamps of keys and the shared rate-limit
+        counters (the only allowed changes)."""
         with sqlite3.connect(self.db_path) as conn:
             return conn.execute(
-                "SELECT pk, sk, data, counters FROM items WHERE sk NOT LIKE 'KEY#%' ORDER BY pk, sk"
+                "SELECT pk, sk, data, counters FROM items WHERE sk NOT LIKE 'KEY#%' "
+                "AND pk NOT LIKE '%#COUNTERS#%' ORDER BY pk, sk"
             ).fetchall()
 
 

@@ -134,6 +134,7 @@ def test_authentication_names_the_tenant_in_the_log_even_when_the_route_refuses(
     assert access_line(logs, r.headers["x-request-id"])["client_id"] == "beta"
 
 
+@pytest.mark.usefixtures("fresh_window")
 def test_refused_requests_do_not_count_against_the_limits(
     steps: tuple[World, io.StringIO],
 ) -> None:
@@ -145,6 +146,7 @@ def test_refused_requests_do_not_count_against_the_limits(
     assert statuses == [200, 200, 200, 429]
 
 
+@pytest.mark.usefixtures("fresh_window")
 def test_a_widget_visitor_over_its_limit_still_gets_the_cors_grant(
     steps: tuple[World, io.StringIO],
 ) -> None:

@@ -123,6 +123,7 @@ def test_llm_failure_is_502_and_the_session_is_unchanged(
     assert (store.sessions.get(session_id), store.sessions.transcript(session_id)) == before
 
 
+@pytest.mark.usefixtures("fresh_window")
 def test_rate_limit_is_429_with_retry_after(tight: tuple[TestClient[Any], str, str]) -> None:
     client, key, _ = tight
     statuses = [client.get("/v1/me", headers={"Authorization": f"Bearer {key}"})

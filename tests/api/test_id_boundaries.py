@@ -36,6 +36,16 @@ def test_path_ids_are_whole(world: World) -> None:
         assert r.status_code == 400, (client_id, r.text)
 
 
+def test_a_profile_named_with_a_trailing_newline_is_never_written(world: World) -> None:
+    """The probe's case: ``PUT /v1/configs/victimprof%0a`` stored ``"victimprof\n"``."""
+    headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
+    before = world.snapshot()
+    r = world.client.put("/v1/configs/victimprof%0a", json={}, headers=headers)
+    assert r.status_code == 400, r.text
+    assert world.snapshot() == before
+    assert world.store("alpha").configs.get("victimprof\n") is None
+
+
 def test_query_ids_are_whole(world: World) -> None:
     headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
     session = world.alpha.ids["session"]

@@ -317,8 +317,10 @@ def test_a_server_without_a_jwt_secret_refuses_and_keeps_the_code(live: Live) ->
     assert live.exchange(code).status_code == 200
 
 
-def test_exchanges_are_rate_limited_per_address(live: Live) -> None:
-    app = create_app(live.runtime(live.settings))
+@pytest.mark.usefixtures("fresh_window")
+def test_exchanges_are_rate_limited_per_address(tmp_path: Path) -> None:
+    """A store of its own: the count is shared by every instance on a store."""
+    app = create_app(Runtime(make_settings(tmp_path), profile=EMBEDDED))
     with TestClient(app, raise_server_exceptions=False) as client:
         for _ in range(EXCHANGES_PER_MINUTE):
             r = client.post(EXCHANGE, json={"code": "obc_alpha_guess"})

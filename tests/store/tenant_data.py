@@ -109,6 +109,13 @@ def _signin_code(store: TenantStore, code_hash: str) -> None:
             store.signin_codes.redeem(code_hash, T0)
 
 
+def _counter(store: TenantStore, bucket: str) -> None:
+    store.counters.take(bucket, "w1", 3, at_most=1_000, expires_at=2_000_000_000)
+
+
+COUNTER_BUCKETS = ("t", "k:k1")
+
+
 Action = Callable[[TenantStore, str], None]
 
 # Per repository: its writes, over the same small id space tenant B uses, so ids collide.
@@ -123,6 +130,7 @@ ACTIONS: dict[str, list[tuple[Action, tuple[str, ...]]]] = {
     "deliveries": [(_delivery, EVENT_IDS)],
     "dead_letters": [(_dead_letter, DEAD_LETTER_IDS)],
     "signin_codes": [(_signin_code, CODE_HASHES)],
+    "counters": [(_counter, COUNTER_BUCKETS)],
 }
 
 # Per repository: every read it offers, over every id either tenant may use.
@@ -167,6 +175,7 @@ READS: dict[str, Callable[[TenantStore], list[Any]]] = {
         *[s.dead_letters.get(d) for d in DEAD_LETTER_IDS],
     ],
     "signin_codes": lambda s: [s.signin_codes.get(h) for h in CODE_HASHES],
+    "counters": lambda s: [s.counters.count(b, "w1") for b in COUNTER_BUCKETS],
 }
 
 

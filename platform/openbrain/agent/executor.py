@@ -17,6 +17,7 @@ import msgspec
 import structlog
 from langchain_core.language_models import BaseChatModel
 
+from openbrain.agent.budget import TurnBudget, worst_case
 from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
 from openbrain.agent.messages import prompt
 from openbrain.agent.models import ModelFactory
@@ -87,17 +88,20 @@ class TurnExecutor:
         origin: str | None = None,
         on_token: TokenSink | None = None,
         session: ChatSession | None = None,
+        budget: TurnBudget | None = None,
     ) -> ChatReply:
         """Answer one ChatMessage. ``reply.events`` lists the types of the events it emitted.
 
         ``session``: the session ``request.session_id`` names, when the caller has just read
         it (the API's checks do); the turn then skips its own read. The version check at
-        commit still catches a turn that committed in between (409).
+        commit still catches a turn that committed in between (409). ``budget``: the
+        tenant's token budget; a turn that calls the model reserves its worst case first.
 
         Raises:
             NotFoundError: unknown profile or session (or an expired session).
             InvalidError: refused overrides, no message to continue with, unknown tools.
             ForbiddenError: ``clientId`` names another tenant than the store's.
+            RateLimitedError: the token budget is used up; nothing written.
             ConflictError: another turn on this session committed first; nothing written.
             UpstreamError, UpstreamTimeoutError: the LLM failed; nothing written.
         """
@@ -112,7 +116,7 @@ class TurnExecutor:
         else:
             turn = self._resume(store, request, now, session)
         assert request.message is not None
-        return self._answer(store, turn, request, now, on_token, started)
+        return self._answer(store, turn, request, now, on_token, started, budget)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -181,7 +185,7 @@ class TurnExecutor:
 
     def _answer(
         self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
-        on_token: TokenSink | None, started: float,
+        on_token: TokenSink | None, started: float, token_budget: TurnBudget | None = None,
     ) -> ChatReply:
         assert request.message is not None
         session, config = turn.session, turn.session.config
@@ -208,7 +212,9 @@ class TurnExecutor:
         model = self._bind(choice.model, tools)
         if turn.notice and on_token is not None:
             on_token(turn.notice)
-        result = ToolLoop(model, tools, limits, ctx).run(messages, on_token)
+        loop = ToolLoop(model, tools, limits, ctx)
+        result = _within_budget(token_budget, worst_case(config, messages),
+                                lambda: loop.run(messages, on_token))
 
         new_messages = [
             *turn.opening,
@@ -321,6 +327,22 @@ class TurnExecutor:
             input_tokens=result.input_tokens if result else 0,
             output_tokens=result.output_tokens if result else 0,
         )
+
+
+def _within_budget(budget: TurnBudget | None, estimate: int,
+                   run: Callable[[], LoopResult]) -> LoopResult:
+    """Run the loop on ``estimate`` tokens reserved from ``budget``, settled with the real
+    count (nothing when the model failed: a failed turn records no usage either)."""
+    if budget is None:
+        return run()
+    settle = budget.reserve(estimate)
+    used = 0
+    try:
+        result = run()
+        used = result.input_tokens + result.output_tokens
+    finally:
+        settle(used)
+    return result
 
 
 def _ms(started: float) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Litestar
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
@@ -14,7 +15,8 @@ from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
 from openbrain.api.guards import check_guarded
-from openbrain.api.limits import RateLimiter, TokenBudget
+from openbrain.api.json_depth import JsonDepthMiddleware
+from openbrain.api.limits import SharedLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware
 from openbrain.api.openapi import document_problems
 from openbrain.api.problems import EXCEPTION_HANDLERS
@@ -48,7 +50,7 @@ def create_app(runtime: Runtime) -> Litestar:
         tenants=tenants,
         authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens),
         widget_tokens=widget_tokens,
-        limiter=RateLimiter(),
+        limiter=SharedLimiter(),
         budget=TokenBudget(),
         executor=runtime.executor,
         publisher=runtime.publisher,
@@ -67,7 +69,9 @@ def create_app(runtime: Runtime) -> Litestar:
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware, AuthenticationMiddleware],
+        middleware=[RequestContextMiddleware,
+                    DefineMiddleware(JsonDepthMiddleware, max_body_bytes=MAX_BODY_BYTES),
+                    AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
         state=_state(services),
         on_startup=[start_runtime],

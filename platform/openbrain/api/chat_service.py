@@ -23,6 +23,7 @@ from openbrain.api.services import Services
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.domain.session import ChatSession
+from openbrain.domain.tenant import Plan
 from openbrain.store import TenantStore
 
 log = structlog.get_logger("openbrain.api.chat")
@@ -67,11 +68,13 @@ def restrict_widget(principal: Principal, request: ChatMessage) -> ChatMessage:
 
 
 class Prepared(msgspec.Struct, frozen=True):
-    """A checked turn: the request, and the session it continues as read by the checks (the
-    executor takes it as is instead of reading it a second time)."""
+    """A checked turn: the request, the session it continues as read by the checks (the
+    executor takes it as is instead of reading it a second time), and the tenant's plan (its
+    token budget)."""
 
     request: ChatMessage
     session: ChatSession | None = None
+    plan: Plan | None = None
 
 
 def prepare(services: Services, store: TenantStore, principal: Principal,
@@ -83,18 +86,21 @@ def prepare(services: Services, store: TenantStore, principal: Principal,
     if request.session_id is not None and not request.reset:
         session = visible_session(store, principal, request.session_id)
     tenant = services.tenants.get(store.client_id)
-    if tenant is not None:
-        services.budget.check(store, tenant.plan)
-    return Prepared(msgspec.structs.replace(request, client_id=store.client_id), session)
+    plan = tenant.plan if tenant is not None else None
+    if plan is not None:
+        services.budget.check(store, plan)
+    return Prepared(msgspec.structs.replace(request, client_id=store.client_id), session, plan)
 
 
 def run_turn(services: Services, store: TenantStore, principal: Principal,
              turn: Prepared, on_token: TokenSink | None = None) -> ChatReply:
-    """One turn; the executor logs it (one ``turn.committed`` or ``turn.started_session``
-    line per turn, with the session, profile and token counts)."""
+    """One turn within the tenant's token budget; the executor logs it (one
+    ``turn.committed`` or ``turn.started_session`` line per turn, with the session, profile
+    and token counts)."""
     origin = principal.grant.origin if principal.grant else None
+    budget = services.budget.for_tenant(store, turn.plan) if turn.plan is not None else None
     return services.executor.chat(store, turn.request, origin=origin, on_token=on_token,
-                                  session=turn.session)
+                                  session=turn.session, budget=budget)
 
 
 def _sse_json(value: Any) -> str:

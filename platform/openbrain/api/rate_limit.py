@@ -3,13 +3,15 @@
 It runs after authentication (which found the tenant, ``request.auth``) and after the route's
 access check, as the last part of the ``requires_scope`` guard: a refused request never
 counts, and a 429 to a widget still carries the CORS grant. Public routes and credentials of
-no tenant are not limited here.
+no tenant are not limited here. The counters live in the store, so the count runs in a worker
+thread, off the event loop.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
@@ -17,6 +19,7 @@ from openbrain.api.limits import check_limits
 from openbrain.api.principal import Principal
 from openbrain.api.services import services_of
 from openbrain.domain.tenant import Tenant
+from openbrain.store import TenantStore
 
 
 async def limit_rate(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
@@ -32,5 +35,7 @@ async def limit_rate(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
     if principal.kind == "publishable":  # one key, many visitors: count per address
         host = connection.client.host if connection.client else "-"
         subject, visitor = f"ip:{host}", True
-    check_limits(services_of(connection.app.state).limiter, tenant.plan, tenant.client_id,
-                 subject, visitor=visitor)
+    services = services_of(connection.app.state)
+    store = TenantStore(services.driver, tenant.client_id)
+    await anyio.to_thread.run_sync(lambda: check_limits(services.limiter, store, tenant.plan,
+                                                        subject, visitor=visitor))

@@ -118,18 +118,18 @@ class EventsService:
     def redrive(self, dead_letter_id: str) -> DeadLetter:
         """Deliver a dead letter's event to its route again, with a fresh attempt count.
 
-        The event is first put back among the outbox's pending events, so a crash before it
-        is delivered again loses nothing (the sweeper picks it up).
+        The dead letter is claimed, and its event put back among the outbox's pending ones,
+        in one conditional transaction: of concurrent redrives exactly one publishes (the
+        others are 409), and a crash before delivery loses nothing (the sweeper picks it up).
         """
         letter = self._require(dead_letter_id)
         if letter.state != "open":
             raise ConflictError(f"dead letter {dead_letter_id!r} was already redriven")
         event = self._store.outbox.get(letter.event_id)
-        pending = self._store.outbox.mark_pending(event) if event is not None else None
-        if pending is None:
+        done = self._store.dead_letters.redrive(letter, event) if event is not None else None
+        if done is None:
             raise NotFoundError(f"event {letter.event_id!r} was erased; nothing to redrive")
-        self._store.deliveries.clear_state(letter.event_id, letter.route_id)
-        redriven = self._store.dead_letters.mark_redriven(letter)
+        redriven, pending = done
         if self._publisher is not None:
             self._publisher.publish([pending])
         return redriven

@@ -4,6 +4,7 @@ Tenant-scoped data is reached only through :class:`TenantStore`; its repositorie
 to this package. :class:`TenantRepository` (the tenants themselves) is the one public one.
 """
 
+from openbrain.store.counters import Counters, platform_counters
 from openbrain.store.driver import (
     Check,
     Condition,
@@ -26,6 +27,7 @@ __all__ = (
     "Check",
     "Condition",
     "ConditionFailedError",
+    "Counters",
     "Delete",
     "Item",
     "MustExist",
@@ -38,4 +40,5 @@ __all__ = (
     "TurnCommit",
     "VersionIs",
     "open_driver",
+    "platform_counters",
 )

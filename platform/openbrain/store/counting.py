@@ -96,3 +96,10 @@ class CountingDriver(TableDriver):
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
         self._count("increment", written=1)
         return self.inner.increment(pk, sk, counters)
+
+    def add_capped(
+        self, pk: str, sk: str, name: str, amount: int, *, at_most: int, expires_at: int
+    ) -> int | None:
+        self._count("add_capped", written=1)
+        return self.inner.add_capped(pk, sk, name, amount, at_most=at_most,
+                                     expires_at=expires_at)

@@ -9,9 +9,20 @@ import msgspec
 
 from openbrain.domain.base import utcnow
 from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
+from openbrain.domain.errors import ConflictError
+from openbrain.domain.event import Event
 from openbrain.store import keys
 from openbrain.store.codec import encode
-from openbrain.store.driver import Item, MustExist, TableDriver
+from openbrain.store.driver import (
+    ConditionFailedError,
+    Delete,
+    Item,
+    MustExist,
+    Put,
+    TableDriver,
+    VersionIs,
+)
+from openbrain.store.outbox import event_item
 from openbrain.store.scoped import ScopedRepository
 
 RouteState = Literal["delivered", "dead"]
@@ -84,12 +95,18 @@ class DeliveryRepository(ScopedRepository):
         self._driver.delete(self._pk, keys.delivery_state_sk(event_id, route_id))
 
 
+_OPEN_VERSION = 0
+"""A dead letter is written once open (version 0); redriving it rewrites it as version 1 on
+the condition that it is still version 0, so of concurrent redrives exactly one wins."""
+
+
 def _dead_letter_item(letter: DeadLetter) -> Item:
     is_open = letter.state == "open"
     return Item(
         pk=keys.dead_letters_pk(letter.client_id),
         sk=keys.dead_letter_sk(letter.dead_letter_id),
         data=encode(letter),
+        version=_OPEN_VERSION if is_open else _OPEN_VERSION + 1,
         gsi1pk=keys.open_dead_letters_index(letter.client_id) if is_open else None,
         gsi1sk=letter.dead_letter_id if is_open else None,
     )
@@ -134,8 +151,40 @@ class DeadLetterRepository(ScopedRepository):
                 return
 
     def mark_redriven(self, letter: DeadLetter) -> DeadLetter:
+        """Mark an open dead letter redriven. Raises :class:`ConflictError` if it no longer is
+        open (another redrive won)."""
         self._check_tenant(letter)
         redriven = msgspec.structs.replace(letter, state="redriven", redriven_at=utcnow())
-        self._driver.put(_dead_letter_item(redriven), MustExist())
+        try:
+            self._driver.put(_dead_letter_item(redriven), VersionIs(_OPEN_VERSION))
+        except ConditionFailedError as exc:
+            raise _already_redriven(letter) from exc
         return redriven
+
+    def redrive(self, letter: DeadLetter, event: Event) -> tuple[DeadLetter, Event] | None:
+        """In one transaction: the dead letter marked redriven (only while it is open), its
+        event put back among the pending ones (so a crash before delivery loses nothing: the
+        sweeper picks it up) and the route's delivery state cleared. ``None`` if the event was
+        erased; raises :class:`ConflictError` if another redrive won, having written nothing."""
+        self._check_tenant(letter)
+        self._check_tenant(event)
+        redriven = msgspec.structs.replace(letter, state="redriven", redriven_at=utcnow())
+        pending = msgspec.structs.replace(event, published_at=None)
+        try:
+            self._driver.transact([
+                Put(_dead_letter_item(redriven), VersionIs(_OPEN_VERSION)),
+                Put(event_item(pending), MustExist()),
+                Delete(keys.deliveries_pk(self._client_id),
+                       keys.delivery_state_sk(letter.event_id, letter.route_id)),
+            ])
+        except ConditionFailedError as exc:
+            stored = self.get(letter.dead_letter_id)
+            if stored is None or stored.state != "open":
+                raise _already_redriven(letter) from exc
+            return None
+        return redriven, pending
+
+
+def _already_redriven(letter: DeadLetter) -> ConflictError:
+    return ConflictError(f"dead letter {letter.dead_letter_id!r} was already redriven")
 

@@ -186,6 +186,16 @@ class TableDriver(ABC):
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
         """Add to named counters of an item (created if missing); the new totals."""
 
+    @abstractmethod
+    def add_capped(
+        self, pk: str, sk: str, name: str, amount: int, *, at_most: int, expires_at: int
+    ) -> int | None:
+        """Add ``amount`` to counter ``name`` only if it now holds at most ``at_most`` (a
+        missing item or counter holds 0), in one atomic step; the item (created if missing)
+        expires at ``expires_at`` (epoch seconds). The new total, or ``None`` when refused
+        (nothing written). Shared limits and budgets are built on this.
+        """
+
     def put_many(self, items: Sequence[Item]) -> None:
         """Write many items unconditionally, in batches (bulk loads: imports, benchmarks).
 
@@ -222,6 +232,13 @@ def check_counters(counters: dict[str, int]) -> None:
     for name in counters:
         if not name or len(name) > 64:
             raise InvalidError("a counter name has 1 to 64 characters")
+
+
+def check_capped(pk: str, sk: str, name: str, amount: int) -> None:
+    check_key(pk, sk)
+    check_counters({name: amount})
+    if amount < 1:
+        raise InvalidError("a capped addition adds at least 1")
 
 
 def check_transaction(ops: Sequence[WriteOp]) -> None:

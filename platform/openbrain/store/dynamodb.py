@@ -36,6 +36,7 @@ from openbrain.store.driver import (
     TableDriver,
     VersionIs,
     WriteOp,
+    check_capped,
     check_counters,
     check_cursor,
     check_item,
@@ -314,6 +315,33 @@ class DynamoDBDriver(TableDriver):
                 ReturnValues="ALL_NEW",
             )
         return _counters(response.get("Attributes", {}))
+
+    def add_capped(
+        self, pk: str, sk: str, name: str, amount: int, *, at_most: int, expires_at: int
+    ) -> int | None:
+        """One ``UpdateItem ... ADD`` with a condition on the counter's current value."""
+        check_capped(pk, sk, name, amount)
+        if at_most < 0:
+            return None
+        try:
+            with self._errors():
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=_key(pk, sk),
+                    UpdateExpression="SET #version = if_not_exists(#version, :zero), "
+                                     "#ttl = :ttl ADD #c :amount",
+                    ConditionExpression="attribute_not_exists(#c) OR #c <= :at_most",
+                    ExpressionAttributeNames={"#version": "version", "#ttl": TTL_ATTRIBUTE,
+                                              "#c": COUNTER_PREFIX + name},
+                    ExpressionAttributeValues={
+                        ":zero": {"N": "0"}, ":ttl": {"N": str(expires_at)},
+                        ":amount": {"N": str(amount)}, ":at_most": {"N": str(at_most)},
+                    },
+                    ReturnValues="UPDATED_NEW",
+                )
+        except ConditionFailedError:
+            return None
+        return int(response["Attributes"][COUNTER_PREFIX + name]["N"])
 
     # -- errors ---------------------------------------------------------------------------
 

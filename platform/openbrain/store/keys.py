@@ -14,6 +14,8 @@ from openbrain.domain.ids import CLIENT_ID
 
 TENANTS_INDEX = "TENANTS"
 TENANT_SK = "TENANT"
+TENANT_DISABLED_SK = "TENANT#DISABLED"
+"""Present while a platform admin has disabled the tenant through the API (spec syncs keep it)."""
 SESSION_SK = "SESSION"
 MESSAGE_PREFIX = "M#"
 ACTION_PREFIX = "A#"
@@ -92,9 +94,24 @@ def usage_sk(day: str, profile_name: str) -> str:
     return f"D#{day}#P#{profile_name}"
 
 
-def counter_pk(client_id: str) -> str:
-    """Short-lived counters (rate-limit windows) of a tenant."""
+def counters_prefix(client_id: str) -> str:
+    """Shared counters of a tenant (rate-limit windows, token leases): each bucket is its own
+    partition under this prefix, so no counter item is shared by all of a tenant's traffic."""
     return f"{tenant_pk(client_id)}#COUNTERS"
+
+
+PLATFORM_COUNTERS = "PLATFORM#COUNTERS"
+"""Counters of no tenant (sign-in attempts per client address)."""
+
+
+def counter_pk(prefix: str, bucket: str) -> str:
+    if not bucket or "#" in bucket:
+        raise InvalidError("a counter bucket is non-empty and holds no '#'")
+    return f"{prefix}#{bucket}"
+
+
+def window_sk(window: str) -> str:
+    return f"W#{window}"
 
 
 # --- event delivery (routes added through the API, secrets, delivery log, dead letters) ---

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from openbrain.store.driver import (
     TableDriver,
     VersionIs,
     WriteOp,
+    check_capped,
     check_counters,
     check_cursor,
     check_key,
@@ -228,6 +230,41 @@ class SQLiteDriver(TableDriver):
                     "UPDATE items SET counters = ? WHERE pk = ? AND sk = ?", (encoded, pk, sk)
                 )
         return totals
+
+    def add_capped(
+        self, pk: str, sk: str, name: str, amount: int, *, at_most: int, expires_at: int
+    ) -> int | None:
+        check_capped(pk, sk, name, amount)
+        if at_most < 0:
+            return None
+        # BEGIN IMMEDIATE takes SQLite's write lock first: processes sharing the file
+        # serialise here, so the read and the conditional write are one atomic step.
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT counters FROM items WHERE pk = ? AND sk = ?", (pk, sk)
+            ).fetchone()
+            totals: dict[str, int] = {}
+            if row is not None and row[0]:
+                totals = _counters_decoder.decode(row[0])
+            if totals.get(name, 0) > at_most:
+                return None
+            totals[name] = totals.get(name, 0) + amount
+            encoded = msgspec.json.encode(totals).decode()
+            if row is None:
+                # No TTL sweeper here: a new window clears its partition's expired ones.
+                conn.execute("DELETE FROM items WHERE pk = ? AND expires_at < ?",
+                              (pk, int(time.time())))
+                conn.execute(
+                    "INSERT INTO items (pk, sk, data, version, expires_at, counters) "
+                    "VALUES (?, ?, ?, 0, ?, ?)",
+                    (pk, sk, b"", expires_at, encoded),
+                )
+            else:
+                conn.execute(
+                    "UPDATE items SET counters = ?, expires_at = ? WHERE pk = ? AND sk = ?",
+                    (encoded, expires_at, pk, sk),
+                )
+        return totals[name]
 
 
 def _check(conn: sqlite3.Connection, key: tuple[str, str], condition: Condition) -> None:

@@ -8,6 +8,7 @@ from openbrain.domain.errors import NotFoundError
 from openbrain.store import keys
 from openbrain.store.api_keys import ApiKeyRepository
 from openbrain.store.configs import AgentConfigRepository
+from openbrain.store.counters import CounterRepository
 from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.driver import TableDriver
 from openbrain.store.leads import LeadRepository
@@ -50,6 +51,11 @@ class TenantStore:
     @cached_property
     def usage(self) -> UsageRepository:
         return UsageRepository(self.driver, self.client_id)
+
+    @cached_property
+    def counters(self) -> CounterRepository:
+        """Shared rate-limit windows and token leases (atomic, expiring)."""
+        return CounterRepository(self.driver, self.client_id)
 
     @cached_property
     def routes(self) -> RouteRepository:

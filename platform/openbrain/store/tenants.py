@@ -8,7 +8,7 @@ from openbrain.domain.errors import NotFoundError
 from openbrain.domain.tenant import Tenant
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
-from openbrain.store.driver import Item, Page, TableDriver
+from openbrain.store.driver import Delete, Item, Page, Put, TableDriver
 
 
 class TenantRepository:
@@ -32,23 +32,34 @@ class TenantRepository:
 
     def save(self, tenant: Tenant) -> None:
         """Create or replace a tenant (tenant specs are declarative: the file wins)."""
-        self._driver.put(
-            Item(
-                pk=keys.tenant_pk(tenant.client_id),
-                sk=keys.TENANT_SK,
-                data=encode(tenant),
-                gsi1pk=keys.TENANTS_INDEX,
-                gsi1sk=tenant.client_id,
-            )
-        )
+        self._driver.put(_tenant_item(tenant))
 
     def set_disabled(self, client_id: str, disabled: bool) -> Tenant:
+        """Disable or enable a tenant as a platform admin (the API): the record changes, and
+        with it, in one transaction, the mark that spec syncs read (:meth:`disabled_by_admin`)."""
         tenant = msgspec.structs.replace(self.require(client_id), disabled=disabled)
-        self.save(tenant)
+        pk = keys.tenant_pk(client_id)
+        mark = (Put(Item(pk=pk, sk=keys.TENANT_DISABLED_SK)) if disabled
+                else Delete(pk, keys.TENANT_DISABLED_SK))
+        self._driver.transact([Put(_tenant_item(tenant)), mark])
         return tenant
+
+    def disabled_by_admin(self, client_id: str) -> bool:
+        """Whether a platform admin disabled the tenant (and has not enabled it since)."""
+        return self._driver.get(keys.tenant_pk(client_id), keys.TENANT_DISABLED_SK) is not None
 
     def list(
         self, *, limit: int = 100, cursor: str | None = None
     ) -> tuple[list[Tenant], str | None]:
         page: Page = self._driver.query_index(keys.TENANTS_INDEX, limit=limit, cursor=cursor)
         return [decode(i.data, Tenant) for i in page.items], page.cursor
+
+
+def _tenant_item(tenant: Tenant) -> Item:
+    return Item(
+        pk=keys.tenant_pk(tenant.client_id),
+        sk=keys.TENANT_SK,
+        data=encode(tenant),
+        gsi1pk=keys.TENANTS_INDEX,
+        gsi1sk=tenant.client_id,
+    )

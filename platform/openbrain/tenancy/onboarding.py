@@ -1,12 +1,16 @@
 """Tenant onboarding: specs written into the table, each tenant with a default profile.
 
-The tenant spec files are the source of truth; the embedded runtime (``ob serve``, ``ob``,
-``ob-chat``) and ``ob-admin tenants sync`` call :func:`sync_tenants` at start.
+The tenant spec files are the source of truth for every field but one: a tenant a platform
+admin disabled through the API stays disabled until the API enables it again (a spec's
+``disabled = true`` disables it too; see ``docs/tenants.md``). The embedded runtime (``ob
+serve``, ``ob``, ``ob-chat``) and ``ob-admin tenants sync`` call :func:`sync_tenants` at start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import msgspec
 
 from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSettings
 from openbrain.domain.errors import ConflictError
@@ -48,7 +52,10 @@ def sync_tenants(driver: TableDriver, tenants: Iterable[Tenant]) -> list[str]:
     sure the tenant has a default profile to chat with. Returns the tenant ids."""
     repo = TenantRepository(driver)
     ids = []
-    for tenant in tenants:
+    for spec in tenants:
+        tenant = spec
+        if not spec.disabled and repo.disabled_by_admin(spec.client_id):
+            tenant = msgspec.structs.replace(spec, disabled=True)
         if repo.get(tenant.client_id) != tenant:
             repo.save(tenant)
         ensure_default_profile(TenantStore(driver, tenant.client_id))
