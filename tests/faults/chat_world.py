@@ -53,13 +53,15 @@ class ChatWorld:
 
 
 @contextmanager
-def chat_world(tmp: Path, endpoint: str, llm: FakeLLM, **limits: Any) -> Iterator[ChatWorld]:
+def chat_world(tmp: Path, endpoint: str, llm: FakeLLM, *, llm_max_retries: int = 0,
+               **limits: Any) -> Iterator[ChatWorld]:
     """``limits``: fields of the model profiles saved as ``default`` (and ``quick``, the same
     with a 2 s time limit)."""
     port = free_port()
     settings = make_settings(tmp, port=port, store=f"dynamodb://c-{uuid.uuid4().hex}",
                              dynamodb_endpoint=endpoint, openai_base_url=llm.url,
-                             openai_api_key="test-key", llm_max_retries=0, llm_timeout=10.0)
+                             openai_api_key="test-key", llm_max_retries=llm_max_retries,
+                             llm_timeout=10.0)
     runtime = Runtime(settings, profile=EMBEDDED)
     app = create_app(runtime)
     with serve_in_thread(app, port) as url:
