@@ -29,6 +29,7 @@ class Calls:
 class Status:
     code: int
     body: str = '{"error": {"message": "boom", "type": "server_error"}}'
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. (("Retry-After", "1"),) with a 429
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
                                                           "content": "late"}, "stop")).encode())
             return
         if isinstance(step, Status):
-            self._send(step.code, step.body.encode())
+            self._send(step.code, step.body.encode(), step.headers)
             return
         if isinstance(step, Malformed):
             self._send(200, step.body.encode())
@@ -173,8 +174,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
-    def _send(self, code: int, payload: bytes) -> None:
+    def _send(self, code: int, payload: bytes,
+              headers: tuple[tuple[str, str], ...] = ()) -> None:
         self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

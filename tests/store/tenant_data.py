@@ -10,7 +10,8 @@ from typing import Any
 
 import msgspec
 
-from openbrain.domain import AgentSettings, UnauthorizedError
+from openbrain.domain import AgentSettings, ConflictError, UnauthorizedError
+from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.store.tenant_store import TenantStore
 from tests.store.store_builders import (
     T0,
@@ -34,6 +35,7 @@ EVENT_IDS = ("e1", "e2")
 ROUTE_IDS = ("r1", "r2")
 DEAD_LETTER_IDS = ("d1", "d2")
 CODE_HASHES = ("a" * 64, "b" * 64)
+IDEMPOTENCY_KEYS = ("k-1", "k-2")
 
 
 def _config(store: TenantStore, profile: str) -> None:
@@ -116,6 +118,18 @@ def _counter(store: TenantStore, bucket: str) -> None:
 COUNTER_BUCKETS = ("t", "k:k1")
 
 
+def _kept_reply(store: TenantStore, key: str) -> None:
+    """A turn committed with its reply under an Idempotency-Key (once per key)."""
+    cid = store.client_id
+    session = store.sessions.get("s1") or new_session(cid, "s1")
+    turn = next_turn(session)
+    request = ChatMessage(session_id="s1", message=key)
+    reply = ChatReply(session_id="s1", message=cid, profile_name="default", profile_version=1)
+    with contextlib.suppress(ConflictError):  # the key is used already
+        store.sessions.commit_turn(msgspec.structs.replace(
+            turn, stored_reply=store.idempotency.record(key, request, reply, T0)))
+
+
 Action = Callable[[TenantStore, str], None]
 
 # Per repository: its writes, over the same small id space tenant B uses, so ids collide.
@@ -131,6 +145,7 @@ ACTIONS: dict[str, list[tuple[Action, tuple[str, ...]]]] = {
     "dead_letters": [(_dead_letter, DEAD_LETTER_IDS)],
     "signin_codes": [(_signin_code, CODE_HASHES)],
     "counters": [(_counter, COUNTER_BUCKETS)],
+    "idempotency": [(_kept_reply, IDEMPOTENCY_KEYS)],
 }
 
 # Per repository: every read it offers, over every id either tenant may use.
@@ -176,6 +191,7 @@ READS: dict[str, Callable[[TenantStore], list[Any]]] = {
     ],
     "signin_codes": lambda s: [s.signin_codes.get(h) for h in CODE_HASHES],
     "counters": lambda s: [s.counters.count(b, "w1") for b in COUNTER_BUCKETS],
+    "idempotency": lambda s: [s.idempotency.get(k) for k in IDEMPOTENCY_KEYS],
 }
 
 

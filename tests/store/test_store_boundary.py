@@ -63,7 +63,7 @@ def test_every_tenant_scoped_repository_is_on_the_store() -> None:
         get_type_hints(prop.func)["return"].__name__
         for prop in vars(TenantStore).values() if isinstance(prop, cached_property)
     }
-    assert len(exposed) == 11
+    assert len(exposed) == 12
     assert exposed == _repository_classes()
 
 

@@ -8,8 +8,10 @@ hands the events to the publisher and records token usage. An LLM failure writes
 
 from __future__ import annotations
 
+import random
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -27,7 +29,13 @@ from openbrain.agent.upstream import Model
 from openbrain.domain.agent_config import DEFAULT_PROFILE, apply_overrides
 from openbrain.domain.base import new_id, utcnow
 from openbrain.domain.chat import ChatMessage, ChatReply
-from openbrain.domain.errors import ForbiddenError, InvalidError, NotFoundError
+from openbrain.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    StoreBusyError,
+)
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
@@ -43,6 +51,10 @@ log = structlog.get_logger("openbrain.agent.executor")
 
 Clock = Callable[[], datetime]
 _MAX_BINDINGS = 256  # (model, tool set) pairs; a reset only costs a rebuild
+_MAX_PARKED = 1000  # answered turns awaiting a retry of their commit (oldest dropped first)
+_PARKED_FOR = 600.0  # seconds: DynamoDB honours a ClientRequestToken for 10 minutes
+_COMMIT_FLOOR = 2.0  # seconds the commit may take even when the model used the whole limit
+RETRY_AFTER = 1  # seconds a caller waits before resending a turn the table was too busy for
 TokenSink = Callable[[str], None]
 
 
@@ -54,6 +66,16 @@ class _Turn(msgspec.Struct, kw_only=True):
     lead: Lead | None = None
     opening: list[Message] = msgspec.field(default_factory=list)  # new session: ice breaker
     notice: str | None = None
+
+
+class _Parked(msgspec.Struct, kw_only=True):
+    """A turn the model answered but the table would not commit in time: kept, under the
+    request's Idempotency-Key, so the retry commits it instead of calling the model again."""
+
+    commit: TurnCommit
+    reply: ChatReply
+    result: LoopResult | None
+    parked_at: float
 
 
 class TurnExecutor:
@@ -75,6 +97,8 @@ class TurnExecutor:
         self._clock = clock
         self._bound: dict[tuple[int, tuple[str, ...]], tuple[BaseChatModel, Model]] = {}
         self._bound_lock = threading.Lock()
+        self._parked: OrderedDict[tuple[str, str], _Parked] = OrderedDict()
+        self._parked_lock = threading.Lock()
 
     @property
     def tools(self) -> ToolRegistry:
@@ -89,8 +113,14 @@ class TurnExecutor:
         on_token: TokenSink | None = None,
         session: ChatSession | None = None,
         budget: TurnBudget | None = None,
+        idempotency_key: str | None = None,
     ) -> ChatReply:
         """Answer one ChatMessage. ``reply.events`` lists the types of the events it emitted.
+
+        ``idempotency_key``: the caller's ``Idempotency-Key``. The reply is committed with the
+        turn under it; the same request sent again with it returns that reply without
+        running the turn again (a turn whose commit never happened runs, or commits the
+        answer this process kept for it).
 
         ``session``: the session ``request.session_id`` names, when the caller has just read
         it (the API's checks do); the turn then skips its own read. The version check at
@@ -104,19 +134,27 @@ class TurnExecutor:
             RateLimitedError: the token budget is used up; nothing written.
             ConflictError: another turn on this session committed first; nothing written.
             UpstreamError, UpstreamTimeoutError: the LLM failed; nothing written.
+            StoreBusyError: the table kept throttling past the turn's time; nothing written
+                (with a key, the answer is kept for the retry).
         """
         started = time.perf_counter()
         if request.client_id is not None and request.client_id != store.client_id:
             raise ForbiddenError("clientId does not match the tenant of this credential")
+        if idempotency_key is not None:
+            done = self._replay(store, request, idempotency_key)
+            if done is not None:
+                return done
         now = self._clock()
         if request.reset or request.session_id is None:
             turn = self._start(store, request, origin, now)
             if request.message is None:
-                return self._greet(store, turn, now, on_token, started)
+                return self._greet(store, turn, request, now, on_token, started,
+                                   idempotency_key)
         else:
             turn = self._resume(store, request, now, session)
         assert request.message is not None
-        return self._answer(store, turn, request, now, on_token, started, budget)
+        return self._answer(store, turn, request, now, on_token, started, budget,
+                            idempotency_key)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -169,23 +207,28 @@ class TurnExecutor:
     # -- running ---------------------------------------------------------------------------
 
     def _greet(
-        self, store: TenantStore, turn: _Turn, now: datetime, on_token: TokenSink | None,
-        started: float,
+        self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
+        on_token: TokenSink | None, started: float, idempotency_key: str | None,
     ) -> ChatReply:
         """A new session without a message: store and answer the ice breaker (no model call)."""
         text = (turn.notice or "") + turn.session.config.ice_breaker
         if on_token is not None and text:
             on_token(text)
         session = self._advance(turn.session, now, len(turn.opening), turns=0, result=None)
-        store.sessions.commit_turn(TurnCommit(session=session, messages=turn.opening))
+        reply = self._reply(session, text, None, ())
+        commit = TurnCommit(session=session, messages=turn.opening)
+        deadline = time.monotonic() + session.config.max_execution_time
+        reply = self._commit(store, request, commit, reply, None, deadline, idempotency_key,
+                             now)
         log.info("turn.started_session", client_id=store.client_id,
                  session_id=session.session_id, profile=session.profile_name,
                  ms=_ms(started))
-        return self._reply(session, text, None, ())
+        return reply
 
     def _answer(
         self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
         on_token: TokenSink | None, started: float, token_budget: TurnBudget | None = None,
+        idempotency_key: str | None = None,
     ) -> ChatReply:
         assert request.message is not None
         session, config = turn.session, turn.session.config
@@ -199,8 +242,8 @@ class TurnExecutor:
         first_seq = session.message_count + len(turn.opening)
         user = self._message(session, first_seq, Said("user", request.message), now)
         messages = prompt(system, [*turn.history, user])
-        # session + opening + user message + lead: the rest of the transaction is the loop's
-        budget = MAX_TRANSACT_ITEMS - 3 - len(turn.opening)
+        # session + opening + user message + lead + kept reply: the rest is the loop's
+        budget = MAX_TRANSACT_ITEMS - 4 - len(turn.opening)
         limits = Limits(
             max_iterations=config.max_iterations,
             deadline=time.monotonic() + config.max_execution_time,
@@ -222,15 +265,17 @@ class TurnExecutor:
             *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
         ]
         updated = self._advance(session, now, len(new_messages), turns=1, result=result)
-        store.sessions.commit_turn(TurnCommit(
+        text = (turn.notice or "") + result.reply
+        reply = self._reply(updated, text, result.lead, result.events, result)
+        commit = TurnCommit(
             session=updated,
             messages=new_messages,
             lead=result.lead if result.lead_changed else None,
             events=result.events,
             tool_actions=result.actions,
-        ))
-        self._publish(store, result.events)
-        self._record_usage(store, updated, now, result)
+        )
+        reply = self._commit(store, request, commit, reply, result, limits.deadline,
+                             idempotency_key, now)
         log.info(
             "turn.committed", client_id=store.client_id, session_id=updated.session_id,
             profile=updated.profile_name, model=choice.name, version=updated.version,
@@ -239,8 +284,7 @@ class TurnExecutor:
             input_tokens=result.input_tokens, output_tokens=result.output_tokens,
             ms=_ms(started),
         )
-        text = (turn.notice or "") + result.reply
-        return self._reply(updated, text, result.lead, result.events, result)
+        return reply
 
     def _bind(self, model: BaseChatModel, tools: Sequence[Tool]) -> Model:
         """``model.bind_tools(...)`` for these tools, built once per model and tool set: the
@@ -260,6 +304,109 @@ class TurnExecutor:
                 self._bound.clear()
             self._bound[key] = (model, bound)
         return bound
+
+    # -- committing ------------------------------------------------------------------------
+
+    def _commit(
+        self, store: TenantStore, request: ChatMessage, commit: TurnCommit, reply: ChatReply,
+        result: LoopResult | None, deadline: float, key: str | None, now: datetime,
+    ) -> ChatReply:
+        """Commit the turn (with the reply under ``key``), retrying a busy table until the
+        turn's deadline; then publish its events and count its usage. Returns the reply:
+        this one, or the one a concurrent request with the same key committed first.
+
+        Raises:
+            StoreBusyError: still busy at the deadline. With a key the answer is parked for
+                the retry; without one it is dropped whole (nothing was written).
+            ConflictError: another turn committed first (a real conflict, never retried).
+        """
+        if key is not None:
+            stored = store.idempotency.record(key, request, reply, now)
+            commit = msgspec.structs.replace(commit, stored_reply=stored)
+        try:
+            self._commit_until(store, commit, max(deadline, time.monotonic() + _COMMIT_FLOOR))
+        except ConflictError:
+            first = store.idempotency.find(key, request) if key is not None else None
+            if first is None:
+                raise
+            return first
+        except StoreBusyError as exc:
+            if key is None:
+                raise StoreBusyError(
+                    "the store is too busy to save this turn; nothing was saved. Send it again "
+                    f"after {RETRY_AFTER}s (with an Idempotency-Key header, a retry never runs "
+                    "the model twice)", RETRY_AFTER) from exc
+            self._park(store, key, _Parked(commit=commit, reply=reply, result=result,
+                                           parked_at=time.monotonic()))
+            log.warning("turn.commit_deferred", client_id=store.client_id,
+                        session_id=commit.session.session_id)
+            raise StoreBusyError(
+                f"the answer is ready but the store is too busy to save it; send the same "
+                f"request again with the same Idempotency-Key after {RETRY_AFTER}s to get it",
+                RETRY_AFTER) from exc
+        self._after_commit(store, commit, result)
+        return reply
+
+    @staticmethod
+    def _commit_until(store: TenantStore, commit: TurnCommit, deadline: float) -> None:
+        """``commit_turn`` until it is applied or the deadline comes. Every attempt sends the
+        same transaction, hence the same ClientRequestToken: it is applied at most once."""
+        attempt = 0
+        while True:
+            try:
+                store.sessions.commit_turn(commit)
+                return
+            except StoreBusyError:
+                wait = random.uniform(0, min(1.0, 0.05 * 2**attempt))
+                if time.monotonic() + wait >= deadline:
+                    raise
+                attempt += 1
+                time.sleep(wait)
+
+    def _after_commit(self, store: TenantStore, commit: TurnCommit,
+                      result: LoopResult | None) -> None:
+        if result is None:
+            return
+        self._publish(store, result.events)
+        self._record_usage(store, commit.session, commit.session.updated_at, result)
+
+    def _replay(self, store: TenantStore, request: ChatMessage, key: str) -> ChatReply | None:
+        """The reply already made for this key: committed, or parked here and committed now.
+
+        Raises:
+            InvalidError: the key was used with another request.
+            StoreBusyError: the parked answer still cannot be saved.
+        """
+        found = store.idempotency.find(key, request)
+        if found is not None:
+            log.info("turn.replayed", client_id=store.client_id, session_id=found.session_id)
+            return found
+        with self._parked_lock:
+            parked = self._parked.pop((store.client_id, key), None)
+        if parked is None or time.monotonic() - parked.parked_at > _PARKED_FOR:
+            return None
+        limit = parked.commit.session.config.max_execution_time
+        try:
+            self._commit_until(store, parked.commit, time.monotonic() + limit)
+        except StoreBusyError as exc:
+            self._park(store, key, parked)
+            raise StoreBusyError(
+                f"the answer is ready but the store is still too busy to save it; send the "
+                f"same request again with the same Idempotency-Key after {RETRY_AFTER}s",
+                RETRY_AFTER) from exc
+        except ConflictError:
+            # Another turn moved the session on (or a concurrent retry committed this one).
+            return store.idempotency.find(key, request)
+        self._after_commit(store, parked.commit, parked.result)
+        log.info("turn.committed_on_retry", client_id=store.client_id,
+                 session_id=parked.reply.session_id)
+        return parked.reply
+
+    def _park(self, store: TenantStore, key: str, parked: _Parked) -> None:
+        with self._parked_lock:
+            self._parked[store.client_id, key] = parked
+            while len(self._parked) > _MAX_PARKED:
+                self._parked.popitem(last=False)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -93,14 +93,17 @@ def prepare(services: Services, store: TenantStore, principal: Principal,
 
 
 def run_turn(services: Services, store: TenantStore, principal: Principal,
-             turn: Prepared, on_token: TokenSink | None = None) -> ChatReply:
+             turn: Prepared, on_token: TokenSink | None = None,
+             idempotency_key: str | None = None) -> ChatReply:
     """One turn within the tenant's token budget; the executor logs it (one
     ``turn.committed`` or ``turn.started_session`` line per turn, with the session, profile
-    and token counts)."""
+    and token counts). With ``idempotency_key``
+    (the ``Idempotency-Key`` header), a request already answered returns that answer."""
     origin = principal.grant.origin if principal.grant else None
     budget = services.budget.for_tenant(store, turn.plan) if turn.plan is not None else None
     return services.executor.chat(store, turn.request, origin=origin, on_token=on_token,
-                                  session=turn.session, budget=budget)
+                                  session=turn.session, budget=budget,
+                                  idempotency_key=idempotency_key)
 
 
 def _sse_json(value: Any) -> str:
@@ -109,7 +112,7 @@ def _sse_json(value: Any) -> str:
 
 async def stream_turn(
     services: Services, store: TenantStore, principal: Principal, turn: Prepared,
-    request_id: str | None,
+    request_id: str | None, idempotency_key: str | None = None,
 ) -> AsyncIterator[ServerSentEventMessage]:
     """``token`` events as the model produces them, then ``done`` (the reply) or ``error``."""
     loop = asyncio.get_running_loop()
@@ -122,7 +125,8 @@ async def stream_turn(
 
     def work() -> None:
         try:
-            reply = run_turn(services, store, principal, turn, lambda t: post("token", t))
+            reply = run_turn(services, store, principal, turn, lambda t: post("token", t),
+                             idempotency_key)
         except Exception as exc:
             post("error", exc)
         else:

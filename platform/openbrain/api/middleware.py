@@ -40,7 +40,7 @@ from openbrain.domain.base import new_id
 log = structlog.get_logger("openbrain.api.access")
 WIDGET_PATHS = re.compile(r"^/v1/(chat|me|widget/session|sessions|sessions/[^/]+/messages)$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-_ALLOW_HEADERS = "authorization, content-type, accept, x-session-id, x-request-id"
+_ALLOW_HEADERS = "authorization, content-type, accept, x-session-id, x-request-id, idempotency-key"
 _EXPOSE_HEADERS = "x-session-id, x-request-id, retry-after"
 
 

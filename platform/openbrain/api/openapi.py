@@ -39,6 +39,7 @@ _STATUSES = {
     "422": "The input breaks a rule",
     "429": "Rate limit or token budget exhausted (see Retry-After)",
     "502": "The LLM failed",
+    "503": "The store is busy; retry after Retry-After (with the same Idempotency-Key)",
     "504": "The LLM timed out",
 }
 

@@ -15,7 +15,12 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from openbrain.domain.errors import PROBLEM_TYPE_PREFIX, OpenBrainError, RateLimitedError
+from openbrain.domain.errors import (
+    PROBLEM_TYPE_PREFIX,
+    OpenBrainError,
+    RateLimitedError,
+    StoreBusyError,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("openbrain.api")
@@ -88,7 +93,7 @@ def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Respons
     request_id = request.scope.get("state", {}).get("request_id")
     problem = problem_for(exc, request.url.path, request_id)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | StoreBusyError):
         headers["Retry-After"] = str(exc.retry_after)
     if problem.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="openbrain"'

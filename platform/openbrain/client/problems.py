@@ -14,7 +14,13 @@ from typing import Any
 
 import msgspec
 
-from openbrain.domain.errors import InvalidError, OpenBrainError, RateLimitedError, error_type
+from openbrain.domain.errors import (
+    InvalidError,
+    OpenBrainError,
+    RateLimitedError,
+    StoreBusyError,
+    error_type,
+)
 
 _DETAIL_FIELD = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)")
 _FIELD_LISTS = ("errors", "invalidParams", "invalid_params", "invalid-params", "extra")
@@ -35,7 +41,7 @@ def error_from_problem(status: int, problem: Mapping[str, Any],
     detail = str(problem.get("detail") or problem.get("title") or _phrase(status))
     problem_type = problem.get("type")
     cls = error_type(status, problem_type if isinstance(problem_type, str) else None)
-    if issubclass(cls, RateLimitedError):
+    if issubclass(cls, RateLimitedError | StoreBusyError):
         return cls(detail, _seconds(retry_after))
     if issubclass(cls, InvalidError):
         return cls(detail, fields=field_errors(problem, detail))

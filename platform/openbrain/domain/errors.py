@@ -102,6 +102,21 @@ class UpstreamTimeoutError(UpstreamError):
     slug = "upstream-timeout"
 
 
+class StoreBusyError(UpstreamError):
+    """The table kept throttling (or failing briefly) past the request's time: nothing was
+    written, and the same request sent again after ``retry_after`` seconds can succeed
+    (HTTP 503 with Retry-After). A chat turn's answer is kept for a retry that carries the
+    same ``Idempotency-Key``."""
+
+    title = "Store busy"
+    status = 503
+    slug = "store-busy"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class StoredRecordError(OpenBrainError):
     """A record in the table cannot be decoded by this version (HTTP 500): the fault is the
     store's, never the caller's."""
@@ -118,10 +133,11 @@ def error_type(status: int, problem_type: str | None = None) -> type[OpenBrainEr
     """The error class a problem detail stands for.
 
     Its ``type`` (``urn:openbrain:problem:{slug}``) names the class when it is one of ours;
-    otherwise the class declaring that ``status``, except 500, which only a type can make more
-    specific than a failure of the API; any other 4xx (Litestar's own 400 for a malformed body,
-    413 for a body too large) is :class:`InvalidError`; anything else, the API having failed
-    from the caller's point of view, is :class:`UpstreamError`.
+    otherwise the class declaring that ``status``, except 500 and 503 (a proxy's own answer as
+    often as ours), which only a type can make more specific than a failure of the API; any
+    other 4xx (Litestar's own 400 for a malformed body, 413 for a body too large) is
+    :class:`InvalidError`; anything else, the API having failed from the caller's point of
+    view, is :class:`UpstreamError`.
     """
     if problem_type and problem_type.startswith(PROBLEM_TYPE_PREFIX):
         slug = problem_type.removeprefix(PROBLEM_TYPE_PREFIX)
@@ -129,7 +145,7 @@ def error_type(status: int, problem_type: str | None = None) -> type[OpenBrainEr
             if cls.__dict__.get("slug") == slug and cls.status == status:
                 return cls
     for cls in _declared(OpenBrainError):
-        if status != 500 and cls.__dict__.get("status") == status:
+        if status not in (500, 503) and cls.__dict__.get("status") == status:
             return cls
     return InvalidError if 400 <= status < 500 else UpstreamError
 

@@ -5,24 +5,29 @@ Attributes of an item: ``pk``, ``sk``, ``data`` (binary, omitted when empty), ``
 (the TTL attribute, epoch seconds) and one numeric attribute per counter, ``c_<name>``, so
 :meth:`DynamoDBDriver.increment` is a single ``UpdateItem ... ADD``.
 
-Throttling is retried by botocore's adaptive retry mode; every other failure becomes a
-domain error (conditions → :class:`ConditionFailedError`, refused values →
-:class:`InvalidError`, an unreachable or missing table → :class:`StoreUnavailableError`).
+Throttling of single calls is retried by botocore (the retry mode chosen in
+``docs/performance.md``); a transaction cancelled for throttling, which botocore never
+retries, is retried here under the same ``ClientRequestToken``. Throttling that outlasts the
+retries is a :class:`StoreBusyError` (503); every other failure becomes a domain error
+(conditions → :class:`ConditionFailedError`, refused values → :class:`InvalidError`, an
+unreachable or missing table → :class:`StoreUnavailableError`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import random
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from openbrain.domain.errors import InvalidError, UpstreamError
+from openbrain.domain.errors import InvalidError, StoreBusyError, UpstreamError
 from openbrain.store.driver import (
     Check,
     Condition,
@@ -57,17 +62,41 @@ TTL_ATTRIBUTE = "expiresAt"
 COUNTER_PREFIX = "c_"
 BATCH_WRITE_ITEMS = 25  # BatchWriteItem's cap
 
+R = TypeVar("R")
 Attrs = dict[str, Any]  # a DynamoDB item in wire form: {"name": {"S": ...}}
+
+# Cancellation reasons and error codes that mean "not now", never "not this": the same
+# request can succeed a moment later.
+_BUSY_REASONS = frozenset({"ThrottlingError", "TransactionInProgress"})
+_BUSY_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+    "TransactionInProgressException", "InternalServerError", "ServiceUnavailable",
+    "LimitExceededException",
+})
 
 
 class StoreUnavailableError(UpstreamError):
     """The table could not be reached or refused the request for a reason other than input."""
 
 
+class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
+    """How a call the table refused as busy is retried: up to ``attempts`` sends with
+    full-jitter exponential backoff (``base * 2**n`` capped at ``cap`` seconds). Chosen by
+    ``bench/faults.py``; see docs/performance.md."""
+
+    attempts: int = 8
+    base: float = 0.025
+    cap: float = 1.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
 def client_config() -> Config:
-    """Adaptive retries (client-side rate limiting on throttling) and bounded waits."""
+    """No botocore retries (the driver retries busy calls itself, see :meth:`_call`) and
+    bounded waits."""
     return Config(
-        retries={"mode": "adaptive", "max_attempts": 8},
+        retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=3,
         read_timeout=10,
         max_pool_connections=50,
@@ -79,9 +108,11 @@ class DynamoDBDriver(TableDriver):
     """Thread-safe (boto3 clients are). Reads of the table are strongly consistent; reads of
     the GSI are eventually consistent, as DynamoDB offers nothing else on an index."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, *,
+                 retry: RetryPolicy | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._retry = retry or RetryPolicy()
 
     @classmethod
     def from_settings(cls, settings: Settings, *, table_name: str | None = None) -> DynamoDBDriver:
@@ -160,10 +191,8 @@ class DynamoDBDriver(TableDriver):
 
     def get(self, pk: str, sk: str) -> Item | None:
         check_key(pk, sk)
-        with self._errors():
-            response = self._client.get_item(
-                TableName=self._table, Key=_key(pk, sk), ConsistentRead=True
-            )
+        response = self._call(self._client.get_item, TableName=self._table, Key=_key(pk, sk),
+                              ConsistentRead=True)
         attrs = response.get("Item")
         return _to_item(attrs) if attrs else None
 
@@ -217,15 +246,14 @@ class DynamoDBDriver(TableDriver):
         extra one tells whether a next page exists, so the last page has no cursor."""
         found: list[Attrs] = []
         params["Limit"] = limit + 1
-        with self._errors():
-            while True:
-                response = self._client.query(**params)
-                found.extend(response.get("Items", []))
-                last = response.get("LastEvaluatedKey")
-                if len(found) > limit or not last:
-                    break
-                params["ExclusiveStartKey"] = last
-                params["Limit"] = limit + 1 - len(found)
+        while True:
+            response = self._call(self._client.query, **params)
+            found.extend(response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if len(found) > limit or not last:
+                break
+            params["ExclusiveStartKey"] = last
+            params["Limit"] = limit + 1 - len(found)
         items = [_to_item(a) for a in found[:limit]]
         more = len(found) > limit
         return Page(items, encode_cursor(items[-1], index=index) if more else None)
@@ -236,27 +264,28 @@ class DynamoDBDriver(TableDriver):
         check_item(item)
         params: Attrs = {"TableName": self._table, "Item": _to_attrs(item)}
         params.update(_condition(condition))
-        with self._errors():
-            self._client.put_item(**params)
+        self._call(self._client.put_item, **params)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
         check_key(pk, sk)
         params: Attrs = {"TableName": self._table, "Key": _key(pk, sk)}
         params.update(_condition(condition))
-        with self._errors():
-            self._client.delete_item(**params)
+        self._call(self._client.delete_item, **params)
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
+        """A cancellation for throttling (or a transaction in progress) is retried with
+        backoff under the same ``ClientRequestToken`` (:func:`transaction_token`).
+
+        Raises:
+            ConditionFailedError: a condition failed (a real conflict: never retried).
+            StoreBusyError: still throttled after the last attempt; nothing was written.
+        """
         check_transaction(ops)
         if not ops:
             return
-        with self._errors():
-            # The token makes botocore's retries idempotent: a retry after a lost response
-            # does not re-check the conditions against the transaction's own writes.
-            self._client.transact_write_items(
-                TransactItems=[self._transact_item(op) for op in ops],
-                ClientRequestToken=uuid.uuid4().hex,
-            )
+        items = [self._transact_item(op) for op in ops]
+        self._call(self._client.transact_write_items, TransactItems=items,
+                   ClientRequestToken=transaction_token(items))
 
     def _transact_item(self, op: WriteOp) -> TransactWriteItemTypeDef:
         if isinstance(op, Put):
@@ -282,14 +311,13 @@ class DynamoDBDriver(TableDriver):
             batch = items[start : start + BATCH_WRITE_ITEMS]
             pending: Attrs = {self._table: [{"PutRequest": {"Item": _to_attrs(i)}} for i in batch]}
             for attempt in range(10):
-                with self._errors():
-                    response = self._client.batch_write_item(RequestItems=pending)
+                response = self._call(self._client.batch_write_item, RequestItems=pending)
                 pending = dict(response.get("UnprocessedItems") or {})
                 if not pending:
                     break
                 time.sleep(min(0.05 * 2**attempt, 2.0))  # unprocessed = throttled: back off
             else:
-                raise StoreUnavailableError("DynamoDB kept throttling a bulk load; retry later")
+                raise StoreBusyError("DynamoDB kept throttling a bulk load; retry later")
 
     def increment(self, pk: str, sk: str, counters: dict[str, int]) -> dict[str, int]:
         check_key(pk, sk)
@@ -305,15 +333,15 @@ class DynamoDBDriver(TableDriver):
         expression = "SET #version = if_not_exists(#version, :zero)"
         if adds:
             expression += " ADD " + ", ".join(adds)
-        with self._errors():
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=_key(pk, sk),
-                UpdateExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
+        response = self._call(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_key(pk, sk),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
         return _counters(response.get("Attributes", {}))
 
     def add_capped(
@@ -324,30 +352,49 @@ class DynamoDBDriver(TableDriver):
         if at_most < 0:
             return None
         try:
-            with self._errors():
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=_key(pk, sk),
-                    UpdateExpression="SET #version = if_not_exists(#version, :zero), "
-                                     "#ttl = :ttl ADD #c :amount",
-                    ConditionExpression="attribute_not_exists(#c) OR #c <= :at_most",
-                    ExpressionAttributeNames={"#version": "version", "#ttl": TTL_ATTRIBUTE,
-                                              "#c": COUNTER_PREFIX + name},
-                    ExpressionAttributeValues={
-                        ":zero": {"N": "0"}, ":ttl": {"N": str(expires_at)},
-                        ":amount": {"N": str(amount)}, ":at_most": {"N": str(at_most)},
-                    },
-                    ReturnValues="UPDATED_NEW",
-                )
+            response = self._call(
+                self._client.update_item,
+                TableName=self._table,
+                Key=_key(pk, sk),
+                UpdateExpression="SET #version = if_not_exists(#version, :zero), "
+                                 "#ttl = :ttl ADD #c :amount",
+                ConditionExpression="attribute_not_exists(#c) OR #c <= :at_most",
+                ExpressionAttributeNames={"#version": "version", "#ttl": TTL_ATTRIBUTE,
+                                          "#c": COUNTER_PREFIX + name},
+                ExpressionAttributeValues={
+                    ":zero": {"N": "0"}, ":ttl": {"N": str(expires_at)},
+                    ":amount": {"N": str(amount)}, ":at_most": {"N": str(at_most)},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
         except ConditionFailedError:
             return None
         return int(response["Attributes"][COUNTER_PREFIX + name]["N"])
 
     # -- errors ---------------------------------------------------------------------------
 
+    def _call(self, operation: Callable[..., R], **params: Any) -> R:
+        """One call, retried while the table is busy (throttled, a transaction cancelled for
+        throttling, a 500) under :class:`RetryPolicy`. botocore's own retries are off: its
+        standard backoff waits up to 1 s * 2**n on throttling, and its adaptive mode slows
+        every call of the process (figures in docs/performance.md).
+
+        Raises:
+            StoreBusyError: still busy after the last attempt; nothing was written.
+        """
+        for attempt in range(self._retry.attempts):
+            try:
+                with self._errors():
+                    return operation(**params)
+            except StoreBusyError:
+                if attempt + 1 == self._retry.attempts:
+                    raise
+                time.sleep(self._retry.delay(attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
     @contextmanager
     def _errors(self) -> Iterator[None]:
-        """Map boto errors to domain errors (throttling was already retried by botocore)."""
+        """Map boto errors to domain errors (:meth:`_call` retries the busy ones)."""
         try:
             yield
         except ClientError as exc:
@@ -358,6 +405,14 @@ class DynamoDBDriver(TableDriver):
             raise StoreUnavailableError(
                 f"the DynamoDB table {self._table!r} could not be reached ({type(exc).__name__})"
             ) from exc
+
+
+def transaction_token(items: Sequence[TransactWriteItemTypeDef]) -> str:
+    """The ``ClientRequestToken`` of a transaction: a digest of the transaction itself, so
+    every re-send of the same commit (this driver's retries, a caller's) carries the same
+    token, and DynamoDB applies it at most once; a different transaction never shares one."""
+    digest = hashlib.sha256(msgspec.json.encode(items)).hexdigest()
+    return digest[:36]  # the token's cap
 
 
 def _map_error(exc: ClientError, table: str) -> Exception:
@@ -371,6 +426,8 @@ def _map_error(exc: ClientError, table: str) -> Exception:
             return ConditionFailedError("the record changed since it was read; retry")
         if "ValidationError" in reasons:
             return InvalidError(f"the store refused the transaction: {message}")
+        if _BUSY_REASONS.intersection(map(str, reasons)):
+            return StoreBusyError("the table is throttling writes; retry in a moment")
         listed = ", ".join(map(str, reasons))
         return StoreUnavailableError(f"the transaction was cancelled ({listed})")
     if code == "TransactionConflictException":
@@ -379,6 +436,8 @@ def _map_error(exc: ClientError, table: str) -> Exception:
         return InvalidError(f"the store refused the request: {message}")
     if code in ("ResourceNotFoundException", "TableNotFoundException"):
         return StoreUnavailableError(f"the DynamoDB table {table!r} does not exist (run setup)")
+    if code in _BUSY_CODES:
+        return StoreBusyError(f"the table is busy ({code}); retry in a moment")
     return StoreUnavailableError(f"DynamoDB failed: {code}")
 
 

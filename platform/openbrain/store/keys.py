@@ -168,3 +168,11 @@ SIGNIN_CODE_PREFIX = "SIGNIN#"
 
 def signin_code_sk(code_hash: str) -> str:
     return f"{SIGNIN_CODE_PREFIX}{code_hash}"
+
+
+IDEMPOTENCY_SK = "REPLY"
+
+
+def idempotency_pk(client_id: str, key: str) -> str:
+    """A chat request's ``Idempotency-Key``: its own partition (keys are spread evenly)."""
+    return f"{tenant_pk(client_id)}#I#{key}"

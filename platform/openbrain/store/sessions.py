@@ -23,6 +23,7 @@ from openbrain.store.driver import (
     VersionIs,
     WriteOp,
 )
+from openbrain.store.idempotency import StoredReply, stored_reply_item
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
 from openbrain.store.paging import filtered_page
@@ -42,6 +43,7 @@ class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
     lead: Lead | None = None
     events: Sequence[Event] = ()
     tool_actions: Sequence[ToolAction] = ()
+    stored_reply: StoredReply | None = None  # the request's Idempotency-Key, with the reply
 
 
 class SessionRepository(ScopedRepository):
@@ -60,7 +62,10 @@ class SessionRepository(ScopedRepository):
 
         Raises:
             ConflictError: another turn on this session committed first (or the session
-                already exists, for a new one). Nothing was written.
+                already exists, for a new one, or the Idempotency-Key was used). Nothing was
+                written.
+            StoreBusyError: the table kept throttling; nothing was written, and the same
+                commit sent again is applied at most once.
         """
         session = turn.session
         self._check_tenant(session)
@@ -101,6 +106,9 @@ class SessionRepository(ScopedRepository):
         for event in turn.events:
             self._check_tenant(event)
             ops.append(Put(event_item(event), MustNotExist()))
+        if turn.stored_reply is not None:
+            self._check_tenant(turn.stored_reply)
+            ops.append(Put(stored_reply_item(turn.stored_reply), MustNotExist()))
         if len(ops) > MAX_TRANSACT_ITEMS:
             raise InvalidError(
                 f"a turn may write at most {MAX_TRANSACT_ITEMS} records; this one has {len(ops)}"

@@ -11,6 +11,7 @@ from openbrain.store.configs import AgentConfigRepository
 from openbrain.store.counters import CounterRepository
 from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.driver import TableDriver
+from openbrain.store.idempotency import IdempotencyRepository
 from openbrain.store.leads import LeadRepository
 from openbrain.store.outbox import OutboxRepository
 from openbrain.store.routes import RouteRepository
@@ -70,6 +71,11 @@ class TenantStore:
     @cached_property
     def dead_letters(self) -> DeadLetterRepository:
         return DeadLetterRepository(self.driver, self.client_id)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyRepository:
+        """Replies kept under the ``Idempotency-Key`` of the chat request that made them."""
+        return IdempotencyRepository(self.driver, self.client_id)
 
     @cached_property
     def signin_codes(self) -> SigninCodeRepository:

@@ -17,6 +17,11 @@ from openbrain.domain.ids import IDENTIFIER
 from openbrain.store import TenantStore
 
 SESSION_COOKIE = "ob_session"
+# A retried chat request with the same key returns the first answer (docs/api-routes.md).
+IdempotencyKey = Annotated[str | None, HeaderParameter(
+    name="Idempotency-Key", required=False, pattern=r"^[A-Za-z0-9._:-]{1,128}$",
+    description="Any unique string (a UUID): the same request sent again with the same key "
+                "returns the answer already made instead of running the turn again.")]
 
 
 def session_response(reply: ChatReply, services: ServicesDep, *, cookie: bool,
@@ -56,6 +61,7 @@ class ChatController(Controller):
         principal: PrincipalDep,
         x_session_id: Annotated[str | None, HeaderParameter(name="X-Session-Id", required=False,
                                                       pattern=IDENTIFIER.anchored)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ChatReply]:
         if data.session_id is None and not data.reset:
             session_id = x_session_id
@@ -64,5 +70,6 @@ class ChatController(Controller):
             if session_id:
                 data = msgspec.structs.replace(data, session_id=session_id)
         turn = chat_service.prepare(services, store, principal, data)
-        reply = chat_service.run_turn(services, store, principal, turn)
+        reply = chat_service.run_turn(services, store, principal, turn,
+                                      idempotency_key=idempotency_key)
         return session_response(reply, services, cookie=principal.grant is None)

@@ -11,7 +11,7 @@ from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
 from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam, ProfileParam
-from openbrain.api.controllers.chat import session_response
+from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
@@ -28,11 +28,13 @@ class SessionsController(Controller):
     @post(operation_id="startSession", guards=[requires_scope("chat", widget=True)],
           status_code=201, sync_to_thread=True)
     def start(self, data: JSONBody[StartSession], services: ServicesDep, store: StoreDep,
-              principal: PrincipalDep) -> Response[ChatReply]:
+              principal: PrincipalDep,
+              idempotency_key: IdempotencyKey = None) -> Response[ChatReply]:
         request = ChatMessage(reset=True, agent_config=data.profile,
                               agent_config_overrides=data.overrides, context=data.context)
         turn = chat_service.prepare(services, store, principal, request)
-        reply = chat_service.run_turn(services, store, principal, turn)
+        reply = chat_service.run_turn(services, store, principal, turn,
+                                      idempotency_key=idempotency_key)
         return session_response(reply, services, cookie=False, status_code=201)
 
     @get(operation_id="listSessions", guards=[requires_scope("sessions:read")],
@@ -97,6 +99,7 @@ class SessionsController(Controller):
     def send(
         self, request: Request[Any, Any, Any], session_id: IdParam, data: JSONBody[SendMessage],
         services: ServicesDep, store: StoreDep, principal: PrincipalDep,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[ChatReply]:
         """The reply as JSON, or with ``Accept: text/event-stream`` an SSE stream: ``token``
         events (``{"text": …}``), then ``done`` (the reply) or ``error`` (a problem detail)."""
@@ -104,9 +107,11 @@ class SessionsController(Controller):
         turn = chat_service.prepare(services, store, principal, chat)
         if "text/event-stream" in request.headers.get("accept", ""):
             request_id = request.scope["state"].get("request_id")
-            events = chat_service.stream_turn(services, store, principal, turn, request_id)
+            events = chat_service.stream_turn(services, store, principal, turn, request_id,
+                                              idempotency_key)
             return ServerSentEvent(events, headers={"X-Session-Id": session_id,  # type: ignore[return-value]
                                                     "Cache-Control": "no-cache",
                                                     "X-Accel-Buffering": "no"})
-        reply = chat_service.run_turn(services, store, principal, turn)
+        reply = chat_service.run_turn(services, store, principal, turn,
+                                      idempotency_key=idempotency_key)
         return session_response(reply, services, cookie=False)
