@@ -207,9 +207,11 @@ def compile_tree(tree: Path, runtime_dir: str) -> None:
             f"bytecode for {PYTHON_RUNTIME} needs Python {'.'.join(map(str, PYTHON_VERSION))},"
             f" not {sys.version.split()[0]}"
         )
-    command = [sys.executable, "-I", "-m", "compileall", "-q", "-q", "-j", "1",
+    command = [sys.executable, "-s", "-P", "-m", "compileall", "-q", "-q", "-j", "1",
                "--invalidation-mode", "unchecked-hash", "-d", runtime_dir, str(tree)]
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    # No inherited PYTHON* setting (PYTHONOPTIMIZE would change the files); only the seed.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONHASHSEED"] = "0"
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise ArtifactError(f"byte-compiling {tree} failed:\n{result.stdout}{result.stderr}")
