@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from deploy.artifacts import ARCHITECTURE, PYTHON_RUNTIME
 from deploy.iam import ServiceRole, Statement, log_statement
-from deploy.packaging import ARCHITECTURE, PYTHON_RUNTIME, LambdaArtifacts
+from deploy.packaging import LambdaArtifacts
 from deploy.stage import StageConfig
 
 

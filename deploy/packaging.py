@@ -1,79 +1,29 @@
-"""The Lambda code archive (built here, from the project's files) and the artifacts that hold it.
+"""The Lambda artifacts in S3: the code archive and the dependency layer built beforehand.
 
-The code archive is built with :mod:`zipfile`, not by Pulumi's archiver, because Pulumi drops file
-modes (pulumi/pulumi#3593) and the API's start script ``run.sh`` must stay executable. It is
-deterministic (sorted entries, fixed timestamps), so an unchanged project deploys no new code.
-Third-party dependencies come from a layer zip built beforehand (docs/deploy.md): the program
-itself never downloads anything.
+``scripts/build-lambda.sh`` builds both (:mod:`deploy.artifacts`: byte-compiled, reproducible)
+into ``build/lambda/``; the program only uploads them, and stops with a message naming the script
+when they are missing or the code archive is older than the project's sources. It never builds
+or downloads anything itself. Reproducible archives mean an unchanged project deploys nothing:
+the S3 keys are content-addressed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
 
-from deploy.stage import REPO_ROOT, StageConfig
-
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_SKIP_DIRS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
-_SKIP_SUFFIXES = {".pyc", ".pyo"}
-EXECUTABLES = {"run.sh"}
-PYTHON_RUNTIME = "python3.12"
-ARCHITECTURE = "x86_64"
-BUILD_LAYER_HINT = "build it first: see 'Build the artifacts' in docs/deploy.md"
-
-
-class MissingArtifactError(RuntimeError):
-    """A build artifact the program needs is absent."""
+from deploy.artifacts import (
+    ARCHITECTURE,
+    PYTHON_RUNTIME,
+    ArtifactError,
+    built_artifacts,
+    file_sha256,
+)
+from deploy.stage import StageConfig
 
 
-def _tree(source: Path, prefix: str) -> Iterator[tuple[str, Path]]:
-    for path in sorted(source.rglob("*")):
-        rel = path.relative_to(source)
-        if path.is_dir() or _SKIP_DIRS.intersection(rel.parts) or path.suffix in _SKIP_SUFFIXES:
-            continue
-        yield f"{prefix}/{rel.as_posix()}", path
-
-
-def code_entries(root: Path = REPO_ROOT, tenants_dir: Path | None = None) -> list[tuple[str, Path]]:
-    """``(name in archive, source file)`` for everything the functions import or read."""
-    tenants = tenants_dir or root / "tenants"
-    entries = [
-        *_tree(root / "platform" / "openbrain", "openbrain"),
-        *_tree(root / "event_targets", "event_targets"),
-        *((f"tenants/{p.name}", p) for p in sorted(tenants.glob("*.toml"))),
-        ("ob_boot.py", root / "deploy" / "runtime" / "ob_boot.py"),
-        ("run.sh", root / "deploy" / "runtime" / "run.sh"),
-    ]
-    return sorted(entries)
-
-
-def build_code_archive(
-    out_dir: Path, root: Path = REPO_ROOT, tenants_dir: Path | None = None
-) -> Path:
-    """Write ``lambda-code-<sha256 prefix>.zip`` into ``out_dir`` and return its path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / "lambda-code.zip.tmp"
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, source in code_entries(root, tenants_dir):
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            mode = 0o755 if name in EXECUTABLES else 0o644
-            info.external_attr = (0o100000 | mode) << 16
-            zf.writestr(info, source.read_bytes())
-    digest = file_sha256(tmp)
-    final = out_dir / f"lambda-code-{digest[:16]}.zip"
-    tmp.replace(final)
-    return final
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+class MissingArtifactError(pulumi.RunError):
+    """A build artifact the program needs is absent or stale (Pulumi prints just the message)."""
 
 
 class LambdaArtifacts(pulumi.ComponentResource):
@@ -82,12 +32,10 @@ class LambdaArtifacts(pulumi.ComponentResource):
     def __init__(self, name: str, config: StageConfig, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openbrain:deploy:LambdaArtifacts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        layer_zip = config.dependencies_layer_zip
-        if not layer_zip.is_file():
-            raise MissingArtifactError(
-                f"dependency layer {layer_zip} is missing; {BUILD_LAYER_HINT}"
-            )
-        code_zip = build_code_archive(config.build_dir, tenants_dir=config.tenants_dir)
+        try:
+            code_zip, layer_zip = built_artifacts(config.build_dir, tenants_dir=config.tenants_dir)
+        except ArtifactError as exc:
+            raise MissingArtifactError(str(exc)) from exc
 
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket", force_destroy=not config.production, opts=child
@@ -108,7 +56,7 @@ class LambdaArtifacts(pulumi.ComponentResource):
             opts=child,
         )
         # Content-addressed keys: a changed archive is a new key, which updates the functions.
-        code_key = f"code/{code_zip.name}"
+        code_key = f"code/lambda-code-{file_sha256(code_zip)[:16]}.zip"
         layer_key = f"layers/lambda-deps-{file_sha256(layer_zip)[:16]}.zip"
         self.code_object = aws.s3.BucketObjectv2(
             f"{name}-code",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pulumi
 
+from deploy.artifacts import DEFAULT_BUILD_DIR
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # AWS Lambda Web Adapter, published by AWS (awslabs/aws-lambda-web-adapter) as a public layer:
@@ -24,8 +26,7 @@ class StageConfig:
     """Prod: deletion protection, ``protect`` and ``retain_on_delete`` on stateful resources."""
     tenants_dir: Path
     build_dir: Path
-    dependencies_layer_zip: Path
-    """Built by the documented build step (docs/deploy.md); the program never downloads."""
+    """Where scripts/build-lambda.sh wrote the code archive and the layer; never built here."""
     web_adapter_layer_arn: str | None
     log_level: str
     log_retention_days: int
@@ -56,7 +57,6 @@ def _path(value: str | None, default: Path) -> Path:
 def load_stage_config() -> StageConfig:
     cfg = pulumi.Config("openbrain")
     stage = cfg.get("stage") or pulumi.get_stack()
-    build_dir = _path(cfg.get("buildDir"), REPO_ROOT / "build")
     subnets = cfg.get_object("dashboardSubnetIds")
     if bool(cfg.get("dashboardVpcId")) != bool(subnets):
         raise pulumi.RunError(
@@ -66,10 +66,7 @@ def load_stage_config() -> StageConfig:
         stage=stage,
         production=cfg.get_bool("production") or False,
         tenants_dir=_path(cfg.get("tenantsDir"), REPO_ROOT / "tenants"),
-        build_dir=build_dir,
-        dependencies_layer_zip=_path(
-            cfg.get("dependenciesLayerZip"), build_dir / "lambda-deps.zip"
-        ),
+        build_dir=_path(cfg.get("buildDir"), DEFAULT_BUILD_DIR),
         web_adapter_layer_arn=cfg.get("webAdapterLayerArn"),
         log_level=cfg.get("logLevel") or "INFO",
         log_retention_days=cfg.get_int("logRetentionDays") or 30,

@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
+from deploy.artifacts import LAYER_ARCHIVE, build_code_archive
 from deploy_checks import (
     check_complete,
     check_function_secrets,
@@ -38,8 +39,11 @@ def _stage_config() -> dict[str, str]:
     """The stack's own ``Pulumi.<stage>.yaml`` plus the secrets and paths a test run needs."""
     raw = yaml.safe_load((REPO / f"Pulumi.{STAGE}.yaml").read_text(encoding="utf-8"))["config"]
     config = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in raw.items()}
-    layer = WORK / "deps.zip"
-    with zipfile.ZipFile(layer, "w") as zf:
+    # The real code archive (quick to build); a small synthetic layer instead of the real one,
+    # which tests/deploy/test_lambda_build.py builds and imports.
+    build = WORK / "build"
+    build_code_archive(build)
+    with zipfile.ZipFile(build / LAYER_ARCHIVE, "w") as zf:
         zf.writestr("python/placeholder_dependency/__init__.py", "")
     site = WORK / "site"
     site.mkdir(exist_ok=True)
@@ -49,8 +53,7 @@ def _stage_config() -> dict[str, str]:
         {
             "openbrain:jwtSecret": "test-jwt-secret-value",
             "openbrain:llmApiKey": "sk-test-llm-key",
-            "openbrain:buildDir": str(WORK / "build"),
-            "openbrain:dependenciesLayerZip": str(layer),
+            "openbrain:buildDir": str(build),
             "openbrain:dashboardSiteDir": str(site),
         }
     )
