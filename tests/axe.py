@@ -56,6 +56,29 @@ def overflow(page: Any) -> str:
     return f"page is {width}px wide in a {viewport}px viewport" if width > viewport else ""
 
 
+_OUTLINE = """() => ({
+  levels: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")]
+    .filter((h) => h.getClientRects().length > 0).map((h) => Number(h.tagName[1])),
+  landmarks: [...document.querySelectorAll("header, nav, main")].map((e) => e.localName),
+})"""
+
+
+def outline(page: Any, landmarks: tuple[str, ...]) -> list[str]:
+    """What is wrong with the page's structure: not exactly one H1, a heading level skipped
+    (H2 → H4), or one of ``landmarks`` (``header``, ``nav``, ``main``) missing."""
+    found = page.evaluate(_OUTLINE)
+    levels: list[int] = found["levels"]
+    problems = []
+    if levels.count(1) != 1:
+        problems.append(f"{levels.count(1)} H1 headings (one is expected)")
+    for before, after in zip([0, *levels], levels, strict=False):
+        if after > before + 1:
+            problems.append(f"heading H{after} follows H{before}")
+    problems.extend(f"no <{name}> landmark" for name in landmarks
+                    if name not in found["landmarks"])
+    return problems
+
+
 class Audit:
     """Collects the findings of many page states, so one run reports all of them at once."""
 
@@ -64,10 +87,13 @@ class Audit:
         self.states: list[str] = []
 
     def check(self, page: Any, state: str, *, phone: bool = False,
-              include: str | None = None) -> None:
+              include: str | None = None, landmarks: tuple[str, ...] | None = None) -> None:
+        """Audit the page as it is now; with ``landmarks``, its heading outline too."""
         self.states.append(state)
         if found := axe_findings(page, include):
             self.problems.append(describe(state, found))
+        if landmarks is not None:
+            self.problems.extend(f"{state}: {p}" for p in outline(page, landmarks))
         if phone and (wide := overflow(page)):
             self.problems.append(f"{state}: {wide}")
 

@@ -9,6 +9,7 @@ import reflex as rx
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import (
+    dialog_title,
     empty,
     error_callout,
     handler,
@@ -147,7 +148,7 @@ def _revoke_dialog(key: Any) -> rx.Component:
                       class_name="revoke-key", aria_label="Revoke " + key["name"]),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke key " + key["name"] + "?"),
+            dialog_title("Revoke key " + key["name"] + "?"),
             rx.alert_dialog.description(
                 "Requests with this key are refused from now on. This cannot be undone."),
             rx.flex(

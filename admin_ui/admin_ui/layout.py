@@ -48,6 +48,13 @@ def heading(text: rx.Var[str] | str, level: int, **props: Any) -> rx.Component:
     return rx.heading(text, as_=f"h{level}", size=sizes[level], **props)
 
 
+def dialog_title(text: rx.Var[str] | str) -> rx.Component:
+    """A dialog's title, an H2 under the page's H1 (Radix renders it as an H1). Radix passes
+    ``as`` on to its heading; Reflex's title component does not declare it."""
+    attrs: dict[str, Any] = {"as": "h2"}
+    return rx.alert_dialog.title(text, custom_attrs=attrs)
+
+
 def labelled(label: str, control_id: str, control: rx.Component, **props: Any) -> rx.Component:
     """A control under its visible label, tied to it by ``for`` (no placeholder-only names)."""
     return rx.box(

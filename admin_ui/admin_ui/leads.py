@@ -9,6 +9,7 @@ import reflex as rx
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, lead_form, lead_name, lead_patch
 from admin_ui.layout import (
+    dialog_title,
     empty,
     error_callout,
     field_error,
@@ -242,7 +243,7 @@ def _erase_dialog() -> rx.Component:
                       id="erase-lead"),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Erase this lead?"),
+            dialog_title("Erase this lead?"),
             rx.alert_dialog.description(
                 "The lead, its session and its messages are erased. This cannot be undone."),
             rx.flex(
