@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/ensure-chromium.sh
+scripts/ensure-axe.sh >/dev/null
 OB_BUILD_LOGLEVEL=warning scripts/build-admin.sh
 # Everything the browser tests need is installed now: a skipped browser test is a failure.
 export OB_REQUIRE_BROWSER=1

@@ -13,7 +13,8 @@ from admin_ui.sessions import SessionsState, TranscriptState, sessions_page, tra
 from admin_ui.signin import signin_page
 from admin_ui.usage import UsageState, usage_page
 
-app = rx.App()
+# a11y.css: focus ring, underlined links, skip link (docs/accessibility.md).
+app = rx.App(stylesheets=["/a11y.css"])
 app.add_page(signin_page, route="/", title="Sign in · OpenBrain",
              on_load=AuthState.on_signin_page)
 app.add_page(profiles_page, route="/profiles", title="Profiles · OpenBrain",

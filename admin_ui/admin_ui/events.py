@@ -9,7 +9,17 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time
-from admin_ui.layout import empty, error_callout, handler, loading, notice, shell
+from admin_ui.layout import (
+    empty,
+    error_callout,
+    handler,
+    heading,
+    labelled,
+    loading,
+    notice,
+    shell,
+    table_region,
+)
 from openbrain.client import api
 from openbrain.domain.delivery import NewRoute
 from openbrain.domain.errors import OpenBrainError
@@ -151,13 +161,13 @@ def _toggle_type(event_type: str) -> Any:
     return lambda v: handler(EventsState.toggle_type)(event_type, v)
 
 
-def _table(columns: tuple[str, ...], rows: rx.Var[Any], row: Callable[[Any], rx.Component],
-           test_id: str) -> rx.Component:
-    return rx.table.root(
+def _table(label: str, columns: tuple[str, ...], rows: rx.Var[Any],
+           row: Callable[[Any], rx.Component], test_id: str) -> rx.Component:
+    return table_region(label, rx.table.root(
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns])),
         rx.table.body(rx.foreach(rows, row)),
         id=test_id,
-    )
+    ))
 
 
 def events_page() -> rx.Component:
@@ -169,30 +179,45 @@ def events_page() -> rx.Component:
             EventsState.new_secret != "",
             rx.hstack(
                 rx.code(EventsState.new_secret, id="route-secret"),
-                rx.button("Copy", size="1", on_click=rx.set_clipboard(EventsState.new_secret)),
+                rx.button("Copy", size="1", on_click=rx.set_clipboard(EventsState.new_secret),
+                          aria_label="Copy the signing secret"),
                 margin_bottom="12px",
             ),
         ),
         loading(EventsState.loading),
-        rx.heading("Routes", size="4"),
+        heading("Routes", 2),
         rx.card(
-            rx.hstack(
-                rx.input(placeholder="https://example.com/hooks/openbrain",
-                         value=EventsState.route_url, on_change=EventsState.set_route_url,
-                         id="route-url", width="360px"),
-                *[
-                    rx.checkbox(t, checked=EventsState.route_types.contains(t),
-                                on_change=_toggle_type(t), id=f"route-type-{t}")
-                    for t in EVENT_TYPES
-                ],
+            rx.flex(
+                labelled("Webhook URL", "route-url",
+                         rx.input(placeholder="https://example.com/hooks/openbrain",
+                                  value=EventsState.route_url,
+                                  on_change=EventsState.set_route_url, id="route-url"),
+                         width="100%", max_width="360px"),
+                rx.el.fieldset(
+                    rx.el.legend(rx.text("Event types", size="2", weight="bold")),
+                    rx.flex(
+                        *[
+                            rx.checkbox(t, checked=EventsState.route_types.contains(t),
+                                        on_change=_toggle_type(t), id=f"route-type-{t}")
+                            for t in EVENT_TYPES
+                        ],
+                        gap="12px",
+                        wrap="wrap",
+                    ),
+                    border="none",
+                    padding="0",
+                    margin="0",
+                ),
                 rx.button("Add webhook", on_click=EventsState.add_route, id="add-route"),
                 wrap="wrap",
-                align="center",
+                gap="12px",
+                align="end",
             ),
             margin_y="8px",
         ),
         _table(
-            ("Route", "Kind", "URL", "Event types", "Enabled", ""),
+            "Routes",
+            ("Route", "Kind", "URL", "Event types", "Enabled", "Action"),
             EventsState.routes,
             lambda r: rx.table.row(
                 rx.table.cell(rx.code(r["id"])),
@@ -212,15 +237,16 @@ def events_page() -> rx.Component:
         ),
         empty(EventsState.routes, "No routes.", EventsState.loading),
         rx.hstack(
-            rx.heading("Dead letters", size="4"),
+            heading("Dead letters", 2),
             rx.button("Redrive all", size="1", on_click=EventsState.redrive_all,
                       id="redrive-all"),
             margin_top="16px",
             align="center",
         ),
         _table(
+            "Dead letters",
             ("Dead letter", "Event", "Type", "Route", "Attempts", "Last error", "State",
-             "Created", ""),
+             "Created", "Action"),
             EventsState.dead_letters,
             lambda d: rx.table.row(
                 rx.table.cell(rx.code(d["id"])),
@@ -243,8 +269,9 @@ def events_page() -> rx.Component:
         ),
         empty(EventsState.dead_letters, "No dead letters: every event was delivered.",
               EventsState.loading),
-        rx.heading("Delivery log", size="4", margin_top="16px"),
+        heading("Delivery log", 2, margin_top="16px"),
         _table(
+            "Delivery log",
             ("At", "Event", "Type", "Route", "Attempt", "Outcome", "HTTP", "Latency", "Error"),
             EventsState.deliveries,
             lambda d: rx.table.row(

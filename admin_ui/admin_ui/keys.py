@@ -8,7 +8,18 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
-from admin_ui.layout import empty, error_callout, handler, loading, shell
+from admin_ui.layout import (
+    dialog_title,
+    empty,
+    error_callout,
+    handler,
+    heading,
+    labelled,
+    loading,
+    notice,
+    shell,
+    table_region,
+)
 from openbrain.api.schemas import NewKey
 from openbrain.client import api
 from openbrain.domain.api_key import ALL_TENANT_SCOPES, KeyKind, TenantScope
@@ -26,6 +37,7 @@ class KeysState(AuthState):
     key_profiles: rx.Field[str] = rx.field("")
     scopes: rx.Field[list[str]] = rx.field(default_factory=lambda: ["chat"])
     new_secret: rx.Field[str] = rx.field("")
+    message: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
     loading: rx.Field[bool] = rx.field(False)
     creating: rx.Field[bool] = rx.field(False)
@@ -52,7 +64,7 @@ class KeysState(AuthState):
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
             return redirect
-        self.new_secret = ""
+        self.new_secret, self.message = "", ""
         return await self._refresh()
 
     async def _refresh(self) -> Any:
@@ -111,52 +123,94 @@ class KeysState(AuthState):
         return await self._refresh()
 
     async def revoke(self, key_id: str) -> Any:
-        self.error = ""
+        self.error, self.message = "", ""
         try:
             async with self.api() as client:
                 await client.send(api.revoke_key(key_id))
         except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
-        return await self._refresh()
+        self.message = f"Key {key_id} revoked."
+        redirect = await self._refresh()
+        # The Revoke button that opened the dialog is gone: the focus goes to the key list.
+        return redirect or rx.set_focus("keys-region")
 
 
 def _toggle_scope(scope: str) -> Any:
     return lambda v: handler(KeysState.toggle_scope)(scope, v)
 
 
+def _revoke_dialog(key: Any) -> rx.Component:
+    """Revoke asks first, in a dialog that takes the focus and gives it back on Cancel."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Revoke", size="1", color_scheme="red", variant="soft", high_contrast=True,
+                      class_name="revoke-key", aria_label="Revoke " + key["name"]),
+        ),
+        rx.alert_dialog.content(
+            dialog_title("Revoke key " + key["name"] + "?"),
+            rx.alert_dialog.description(
+                "Requests with this key are refused from now on. This cannot be undone."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
+                                                 class_name="cancel-revoke")),
+                rx.alert_dialog.action(rx.button("Revoke key", color_scheme="red",
+                                                 high_contrast=True,
+                                                 on_click=handler(KeysState.revoke)(key["id"]),
+                                                 class_name="confirm-revoke")),
+                gap="12px",
+                margin_top="16px",
+                justify="end",
+                wrap="wrap",
+            ),
+        ),
+    )
+
+
 def keys_page() -> rx.Component:
     return shell(
         "API keys",
         error_callout(KeysState.error),
+        notice(KeysState.message, "keys-message"),
         rx.card(
-            rx.heading("New key", size="4"),
-            rx.hstack(
-                rx.select(list(KINDS), value=KeysState.kind,
-                          on_change=KeysState.set_kind, id="key-kind"),
-                rx.input(placeholder="name", value=KeysState.key_name,
-                         on_change=KeysState.set_key_name, id="key-name"),
-                rx.input(placeholder="allowed origins (https://shop.example, …)",
-                         value=KeysState.origins, on_change=KeysState.set_origins,
-                         id="key-origins", width="320px"),
-                rx.input(placeholder="profiles (comma-separated)", value=KeysState.key_profiles,
-                         on_change=KeysState.set_key_profiles, id="key-profiles"),
+            heading("New key", 2),
+            rx.flex(
+                labelled("Kind", "key-kind",
+                         rx.select(list(KINDS), value=KeysState.kind,
+                                   on_change=KeysState.set_kind, id="key-kind")),
+                labelled("Name", "key-name",
+                         rx.input(value=KeysState.key_name, on_change=KeysState.set_key_name,
+                                  id="key-name")),
+                labelled("Allowed origins (comma-separated)", "key-origins",
+                         rx.input(placeholder="https://shop.example", value=KeysState.origins,
+                                  on_change=KeysState.set_origins, id="key-origins"),
+                         width="100%", max_width="320px"),
+                labelled("Profiles (comma-separated)", "key-profiles",
+                         rx.input(value=KeysState.key_profiles,
+                                  on_change=KeysState.set_key_profiles, id="key-profiles")),
+                gap="12px",
                 wrap="wrap",
+                margin_top="8px",
             ),
             rx.cond(
                 KeysState.kind == "secret",
-                rx.flex(
-                    *[
-                        rx.checkbox(scope, checked=KeysState.scopes.contains(scope),
-                                    on_change=_toggle_scope(scope), id=f"scope-{scope}")
-                        for scope in TENANT_SCOPES
-                    ],
-                    gap="10px",
-                    wrap="wrap",
-                    margin_top="8px",
+                rx.el.fieldset(
+                    rx.el.legend(rx.text("Scopes", size="2", weight="bold")),
+                    rx.flex(
+                        *[
+                            rx.checkbox(scope, checked=KeysState.scopes.contains(scope),
+                                        on_change=_toggle_scope(scope), id=f"scope-{scope}")
+                            for scope in TENANT_SCOPES
+                        ],
+                        gap="10px",
+                        wrap="wrap",
+                    ),
+                    border="none",
+                    padding="0",
+                    margin="8px 0 0 0",
                 ),
                 rx.text("Publishable keys can only chat, from their allowed origins.", size="1",
-                        color_scheme="gray"),
+                        margin_top="8px"),
             ),
             rx.button("Create key", on_click=KeysState.create, loading=KeysState.creating,
                       id="create-key", margin_top="8px"),
@@ -179,12 +233,12 @@ def keys_page() -> rx.Component:
             ),
         ),
         loading(KeysState.loading),
-        rx.table.root(
+        table_region("API keys", rx.table.root(
             rx.table.header(
                 rx.table.row(
                     *[rx.table.column_header_cell(h) for h in ("Key", "Kind", "Name", "Scopes",
                                                                 "Origins", "Profiles", "Created",
-                                                                "Last used", "")]
+                                                                "Last used", "Action")]
                 )
             ),
             rx.table.body(
@@ -204,10 +258,7 @@ def keys_page() -> rx.Component:
                                 k["revoked"] != "",
                                 rx.badge("revoked " + k["revoked"], color_scheme="gray",
                                          class_name="key-revoked"),
-                                rx.button("Revoke", size="1", color_scheme="red",
-                                          variant="soft",
-                                          on_click=handler(KeysState.revoke)(k["id"]),
-                                          class_name="revoke-key"),
+                                _revoke_dialog(k),
                             )
                         ),
                         class_name="key-row",
@@ -215,6 +266,6 @@ def keys_page() -> rx.Component:
                 )
             ),
             id="keys-table",
-        ),
+        ), region_id="keys-region"),
         empty(KeysState.keys, "No API keys yet.", KeysState.loading),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Concatenate, ParamSpec, cast
+from typing import Any, Concatenate, Literal, ParamSpec, cast
 
 import reflex as rx
 from reflex_base.event import EventSpec
@@ -30,33 +30,91 @@ def error_callout(message: rx.Var[str], test_id: str = "error") -> rx.Component:
 
 
 def loading(flag: rx.Var[bool]) -> rx.Component:
-    return rx.cond(flag, rx.hstack(rx.spinner(), rx.text("Loading…"), id="loading"))
+    return rx.cond(flag, rx.hstack(rx.spinner(), rx.text("Loading…"), id="loading",
+                                   role="status"))
 
 
 def notice(message: rx.Var[str], test_id: str = "notice") -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="info", color_scheme="green", id=test_id),
+    """A success message, announced politely (the live region is there before the text)."""
+    return rx.box(
+        rx.cond(message != "", rx.callout(message, icon="info", color_scheme="green", id=test_id)),
+        role="status",
     )
 
 
-def shell(title: str, *children: rx.Component) -> rx.Component:
-    """A signed-in page: the navigation on top, then the page's content."""
+def heading(text: rx.Var[str] | str, level: int, **props: Any) -> rx.Component:
+    """A heading at its place in the outline (Radix renders every heading as an H1)."""
+    sizes: dict[int, Literal["6", "4", "3"]] = {1: "6", 2: "4", 3: "3"}
+    return rx.heading(text, as_=f"h{level}", size=sizes[level], **props)
+
+
+def dialog_title(text: rx.Var[str] | str) -> rx.Component:
+    """A dialog's title, an H2 under the page's H1 (Radix renders it as an H1). Radix passes
+    ``as`` on to its heading; Reflex's title component does not declare it."""
+    attrs: dict[str, Any] = {"as": "h2"}
+    return rx.alert_dialog.title(text, custom_attrs=attrs)
+
+
+def labelled(label: str, control_id: str, control: rx.Component, **props: Any) -> rx.Component:
+    """A control under its visible label, tied to it by ``for`` (no placeholder-only names)."""
     return rx.box(
-        rx.hstack(
-            rx.heading("OpenBrain", size="5"),
-            *[rx.link(label, href=href, id=f"nav-{href.strip('/')}") for label, href in NAV],
-            rx.spacer(),
-            rx.badge(AuthState.tenant, id="tenant-badge"),
-            rx.text(AuthState.role, size="1", color_scheme="gray"),
-            rx.button("Sign out", on_click=AuthState.sign_out, variant="soft", id="sign-out"),
-            spacing="4",
-            align="center",
-            padding="12px 20px",
-            border_bottom="1px solid var(--gray-5)",
-            wrap="wrap",
+        rx.el.label(rx.text(label, size="2", weight="bold"), html_for=control_id,
+                    display="block", margin_bottom="2px"),
+        control,
+        **props,
+    )
+
+
+def table_region(label: str, table: rx.Component, region_id: str | None = None) -> rx.Component:
+    """A wide table scrolls inside a named, keyboard-focusable region, never the page."""
+    return rx.box(table, role="region", aria_label=label, tab_index=0, class_name="table-region",
+                  width="100%", id=region_id)
+
+
+def shell(title: str, *children: rx.Component) -> rx.Component:
+    """A signed-in page: skip link, header with the navigation, then the page's main content
+    under its one H1."""
+    return rx.box(
+        # Moves the focus itself: following "#main" would go through the client-side router,
+        # which drops the page's query string (and reloads the page's state).
+        rx.el.a("Skip to content", href="#main", class_name="skip-link",
+                on_click=[rx.prevent_default,
+                          rx.call_script("document.getElementById('main').focus()")]),
+        rx.el.header(
+            rx.hstack(
+                rx.text("OpenBrain", size="5", weight="bold"),
+                rx.el.nav(
+                    rx.flex(
+                        *[rx.link(label, href=href, id=f"nav-{href.strip('/')}")
+                          for label, href in NAV],
+                        gap="16px",
+                        wrap="wrap",
+                    ),
+                    aria_label="Main",
+                ),
+                rx.spacer(),
+                rx.hstack(
+                    rx.badge(AuthState.tenant, id="tenant-badge"),
+                    rx.text(AuthState.role, size="1"),
+                    rx.button("Sign out", on_click=AuthState.sign_out, variant="soft",
+                              id="sign-out"),
+                    align="center",
+                ),
+                spacing="4",
+                align="center",
+                padding="12px 16px",
+                border_bottom="1px solid var(--gray-5)",
+                wrap="wrap",
+            ),
         ),
-        rx.box(rx.heading(title, size="6", margin_bottom="12px"), *children, padding="20px"),
+        rx.el.main(
+            heading(title, 1, margin_bottom="12px"),
+            *children,
+            id="main",
+            tab_index=-1,
+            padding="16px",
+            max_width="100%",
+        ),
     )
 
 

@@ -8,13 +8,26 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, lead_form, lead_name, lead_patch
-from admin_ui.layout import empty, error_callout, field_error, handler, loading, notice, shell
+from admin_ui.layout import (
+    dialog_title,
+    empty,
+    error_callout,
+    field_error,
+    handler,
+    heading,
+    labelled,
+    loading,
+    notice,
+    shell,
+    table_region,
+)
 from openbrain.client import api
 from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, LEAD_STATUSES, Lead, LeadField, LeadFields
 
 ALL = "all"
 _NO_ERRORS = {f.wire: "" for f in LEAD_FIELDS}
+_NO_LEAD = {"name": "", "session": "", "created": "", "updated": ""}
 
 
 class LeadsState(AuthState):
@@ -73,7 +86,7 @@ class LeadsState(AuthState):
 
 class LeadState(AuthState):
     lead_id: rx.Field[str] = rx.field("")
-    lead: dict[str, str] = {}
+    lead: dict[str, str] = dict(_NO_LEAD)
     form: dict[str, str] = {}
     field_errors: dict[str, str] = dict(_NO_ERRORS)
     confirming: rx.Field[bool] = rx.field(False)
@@ -141,11 +154,9 @@ class LeadState(AuthState):
         self.saved = "Lead saved."
         return None
 
-    def ask_erase(self) -> None:
-        self.confirming = True
-
-    def cancel_erase(self) -> None:
-        self.confirming = False
+    def set_confirming(self, open_: bool) -> None:
+        """The erase confirmation dialog opens or closes (button, Cancel or Escape)."""
+        self.confirming = bool(open_)
 
     async def erase(self) -> Any:
         self.error = ""
@@ -156,26 +167,32 @@ class LeadState(AuthState):
             self.error, redirect = self._failed(exc)
             return redirect
         self.confirming, self.erased = False, True
-        self.form, self.lead, self._original = {}, {}, None
+        self.form, self.lead, self._original = {}, dict(_NO_LEAD), None
         return None
 
 
 def leads_page() -> rx.Component:
     return shell(
         "Leads",
-        rx.hstack(
-            rx.input(placeholder="search name, e-mail or phone", value=LeadsState.query,
-                     on_change=LeadsState.set_query, id="lead-search", width="320px"),
-            rx.select([ALL, *LEAD_STATUSES], value=LeadsState.status,
-                      on_change=LeadsState.set_status, id="lead-status"),
+        rx.flex(
+            labelled("Search name, e-mail or phone", "lead-search",
+                     rx.input(value=LeadsState.query, on_change=LeadsState.set_query,
+                              id="lead-search"),
+                     width="100%", max_width="320px"),
+            labelled("Status", "lead-status",
+                     rx.select([ALL, *LEAD_STATUSES], value=LeadsState.status,
+                               on_change=LeadsState.set_status, id="lead-status")),
             rx.button("Search", on_click=LeadsState.load, id="search-leads"),
             rx.button("Export CSV", on_click=LeadsState.export_csv, variant="soft",
                       id="export-csv"),
             margin_bottom="12px",
+            gap="12px",
+            align="end",
+            wrap="wrap",
         ),
         error_callout(LeadsState.error),
         loading(LeadsState.loading),
-        rx.table.root(
+        table_region("Leads", rx.table.root(
             rx.table.header(
                 rx.table.row(
                     *[rx.table.column_header_cell(h) for h in ("Name", "E-mail", "Phone",
@@ -191,14 +208,15 @@ def leads_page() -> rx.Component:
                         rx.table.cell(lead["email"]),
                         rx.table.cell(lead["phone"]),
                         rx.table.cell(rx.badge(lead["status"])),
-                        rx.table.cell(rx.link(lead["session"],
-                                              href="/session?id=" + lead["session"])),
+                        rx.table.cell(rx.cond(
+                            lead["session"] != "",
+                            rx.link(lead["session"], href="/session?id=" + lead["session"]))),
                         rx.table.cell(lead["updated"]),
                     ),
                 )
             ),
             id="leads-table",
-        ),
+        )),
         empty(LeadsState.leads, "No leads match.", LeadsState.loading),
     )
 
@@ -213,8 +231,36 @@ def _lead_input(field: LeadField) -> rx.Component:
                       on_change=lambda v: handler(LeadState.set_field)(name, v),
                       id=f"lead-{name}")
     )
-    return rx.box(rx.text(field.label, size="2", weight="bold"), control,
-                  field_error(LeadState.field_errors[name]))
+    return rx.box(labelled(field.label, f"lead-{name}", control),
+                  field_error(LeadState.field_errors[name]), min_width="0")
+
+
+def _erase_dialog() -> rx.Component:
+    """Erase asks first, in a dialog that takes the focus and gives it back on Cancel."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Erase…", color_scheme="red", variant="soft", high_contrast=True,
+                      id="erase-lead"),
+        ),
+        rx.alert_dialog.content(
+            dialog_title("Erase this lead?"),
+            rx.alert_dialog.description(
+                "The lead, its session and its messages are erased. This cannot be undone."),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", id="cancel-erase")),
+                rx.alert_dialog.action(rx.button("Erase for good", on_click=LeadState.erase,
+                                                 color_scheme="red", high_contrast=True,
+                                                 id="confirm-erase")),
+                gap="12px",
+                margin_top="16px",
+                justify="end",
+                wrap="wrap",
+            ),
+            id="erase-confirmation",
+        ),
+        open=LeadState.confirming,
+        on_open_change=LeadState.set_confirming,
+    )
 
 
 def lead_page() -> rx.Component:
@@ -230,33 +276,22 @@ def lead_page() -> rx.Component:
                 LeadState.erased,
                 rx.text("The lead, its session and its messages were erased.", id="erased"),
                 rx.vstack(
-                    rx.heading(LeadState.lead["name"], size="5", id="lead-name"),
-                    rx.text("session ", rx.link(LeadState.lead["session"],
-                                                href="/session?id=" + LeadState.lead["session"]),
-                            " · created ", LeadState.lead["created"],
+                    heading(LeadState.lead["name"], 2, id="lead-name"),
+                    rx.text(rx.cond(LeadState.lead["session"] != "",
+                                    rx.fragment("session ",
+                                                rx.link(LeadState.lead["session"],
+                                                        href="/session?id="
+                                                        + LeadState.lead["session"]),
+                                                " · ")),
+                            "created ", LeadState.lead["created"],
                             " · updated ", LeadState.lead["updated"], size="2"),
-                    rx.grid(*[_lead_input(f) for f in LEAD_FIELDS], columns="3", gap="10px",
+                    rx.grid(*[_lead_input(f) for f in LEAD_FIELDS],
+                            columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px",
                             width="100%"),
                     rx.hstack(
                         rx.button("Save", on_click=LeadState.save, loading=LeadState.saving,
                                   id="save-lead"),
-                        rx.button("Erase…", on_click=LeadState.ask_erase, color_scheme="red",
-                                  variant="soft", id="erase-lead"),
-                    ),
-                    rx.cond(
-                        LeadState.confirming,
-                        rx.callout.root(
-                            rx.text("Erase this lead together with its session and messages? "
-                                    "This cannot be undone."),
-                            rx.hstack(
-                                rx.button("Erase for good", on_click=LeadState.erase,
-                                          color_scheme="red", id="confirm-erase"),
-                                rx.button("Cancel", on_click=LeadState.cancel_erase,
-                                          variant="soft", id="cancel-erase"),
-                            ),
-                            color_scheme="red",
-                            id="erase-confirmation",
-                        ),
+                        _erase_dialog(),
                     ),
                     width="100%",
                 ),

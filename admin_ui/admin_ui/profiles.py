@@ -20,7 +20,18 @@ from admin_ui.helpers import (
     settings_from_form,
     version_rows,
 )
-from admin_ui.layout import empty, error_callout, field_error, handler, loading, notice, shell
+from admin_ui.layout import (
+    empty,
+    error_callout,
+    field_error,
+    handler,
+    heading,
+    labelled,
+    loading,
+    notice,
+    shell,
+    table_region,
+)
 from openbrain.api.schemas import SendMessage, StartSession
 from openbrain.client import Token, api
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
@@ -29,6 +40,11 @@ from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
+# After each message the log shows the newest one (it scrolls by itself, and by keyboard).
+_SCROLL_CHAT = (
+    "const log = document.getElementById('chat-log');"
+    " if (log) { log.scrollTop = log.scrollHeight; }"
+)
 
 
 class ProfilesState(AuthState):
@@ -244,7 +260,8 @@ class ChatState(EditorState):
         self.draft, self.chat_error, self.partial = "", "", ""
         self.chat = [*self.chat, {"role": "user", "text": text}]
         self.streaming = True
-        yield
+        # The Send button is disabled while the answer streams: keep the keyboard in the field.
+        yield [rx.set_focus("chat-input"), rx.call_script(_SCROLL_CHAT)]
         reply: ChatReply | None = None
         turn = api.send_message(self.session_id, SendMessage(message=text), stream=True)
         try:
@@ -275,6 +292,7 @@ class ChatState(EditorState):
             }
             for e in events.items
         ]
+        yield rx.call_script(_SCROLL_CHAT)
 
 
 def _lead_rows(lead: Lead | None) -> list[dict[str, str]]:
@@ -298,17 +316,23 @@ def profiles_page() -> rx.Component:
         "Profiles",
         error_callout(ProfilesState.error),
         loading(ProfilesState.loading),
-        rx.hstack(
-            rx.input(
-                placeholder="new profile name",
-                value=ProfilesState.new_name,
-                on_change=ProfilesState.set_new_name,
-                id="new-profile-name",
+        rx.flex(
+            labelled(
+                "New profile name",
+                "new-profile-name",
+                rx.input(
+                    value=ProfilesState.new_name,
+                    on_change=ProfilesState.set_new_name,
+                    id="new-profile-name",
+                ),
             ),
             rx.button("Create profile", on_click=ProfilesState.create, id="create-profile"),
             margin_y="12px",
+            gap="12px",
+            align="end",
+            wrap="wrap",
         ),
-        rx.table.root(
+        table_region("Profiles", rx.table.root(
             rx.table.header(
                 rx.table.row(
                     *[rx.table.column_header_cell(h) for h in ("Profile", "Version", "Model",
@@ -328,7 +352,7 @@ def profiles_page() -> rx.Component:
                 )
             ),
             id="profiles-table",
-        ),
+        )),
         empty(ProfilesState.profiles, "No profiles yet.", ProfilesState.loading),
     )
 
@@ -350,8 +374,7 @@ def _text_input(name: str) -> rx.Component:
         )
     )
     return rx.box(
-        rx.text(FIELD_LABELS[name], size="2", weight="bold"),
-        control,
+        labelled(FIELD_LABELS[name], f"field-{name}", control),
         field_error(EditorState.field_errors[name]),
         width="100%",
     )
@@ -370,25 +393,27 @@ def _flag(name: str) -> rx.Component:
 
 
 def _tools_picker() -> rx.Component:
-    return rx.box(
-        rx.text("Tools", size="2", weight="bold"),
+    return rx.el.fieldset(
+        rx.el.legend(rx.text("Tools", size="2", weight="bold")),
         rx.foreach(
             EditorState.available_tools,
-            lambda t: rx.hstack(
+            lambda t: rx.box(
                 rx.checkbox(
+                    t["name"],
                     checked=EditorState.selected_tools.contains(t["name"]),
                     on_change=lambda v: handler(EditorState.toggle_tool)(t["name"], v),
                     id="tool-" + t["name"],
+                    aria_describedby="tool-about-" + t["name"],
                 ),
-                rx.vstack(
-                    rx.code(t["name"]),
-                    rx.text(t["description"], size="1", color_scheme="gray"),
-                    spacing="0",
-                ),
-                align="start",
+                rx.text(t["description"], size="1", id="tool-about-" + t["name"],
+                        margin_left="24px"),
+                margin_bottom="6px",
             ),
         ),
         field_error(EditorState.field_errors["tools"]),
+        border="none",
+        padding="0",
+        margin="0",
     )
 
 
@@ -397,8 +422,8 @@ def _toggle_overridable(name: str) -> Any:
 
 
 def _overridable_picker() -> rx.Component:
-    return rx.box(
-        rx.text("Overridable per session", size="2", weight="bold"),
+    return rx.el.fieldset(
+        rx.el.legend(rx.text("Overridable per session", size="2", weight="bold")),
         rx.flex(
             *[
                 rx.checkbox(
@@ -413,14 +438,17 @@ def _overridable_picker() -> rx.Component:
             gap="10px",
         ),
         field_error(EditorState.field_errors["overridable"]),
+        border="none",
+        padding="0",
+        margin="0",
     )
 
 
 def _form() -> rx.Component:
     return rx.vstack(
         *[_text_input(name) for name in ("systemMessage", "iceBreaker", "model")],
-        rx.grid(*[_text_input(name) for name in NUMBER_FIELDS], columns="3", gap="10px",
-                width="100%"),
+        rx.grid(*[_text_input(name) for name in NUMBER_FIELDS],
+                columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px", width="100%"),
         _tools_picker(),
         _overridable_picker(),
         *[_flag(name) for name in FLAG_FIELDS],
@@ -437,12 +465,12 @@ def _form() -> rx.Component:
 
 def _versions() -> rx.Component:
     return rx.box(
-        rx.heading("Version history", size="4", margin_y="10px"),
-        rx.table.root(
+        heading("Version history", 2, margin_y="10px"),
+        table_region("Version history", rx.table.root(
             rx.table.header(
                 rx.table.row(
                     *[rx.table.column_header_cell(h) for h in ("Version", "Saved",
-                                                                "Changes from previous", "")]
+                                                                "Changes from previous", "Action")]
                 )
             ),
             rx.table.body(
@@ -462,36 +490,44 @@ def _versions() -> rx.Component:
                 )
             ),
             id="versions-table",
-        ),
+        )),
+        width="100%",
     )
 
 
 def _chat_panel() -> rx.Component:
     return rx.card(
         rx.hstack(
-            rx.heading("Try it", size="4"),
+            heading("Try it", 2),
             rx.spacer(),
             rx.button("Reset", on_click=ChatState.reset_chat, variant="soft", size="1",
                       id="chat-reset"),
         ),
-        rx.text("Chats with the profile as currently saved.", size="1", color_scheme="gray"),
+        rx.text("Chats with the profile as currently saved.", size="1"),
         error_callout(ChatState.chat_error, "chat-error"),
         rx.vstack(
             rx.foreach(
                 ChatState.chat,
                 lambda m: rx.box(
-                    rx.text(m["role"], size="1", color_scheme="gray"),
+                    rx.text(m["role"], size="1"),
                     rx.text(m["text"], white_space="pre-wrap"),
                     class_name="chat-" + m["role"],
                 ),
             ),
-            rx.cond(ChatState.streaming, rx.text(ChatState.partial, "▍", id="chat-partial")),
+            # Not announced token by token: the finished answer is (it joins the log).
+            rx.cond(ChatState.streaming, rx.text(ChatState.partial, "▍", id="chat-partial",
+                                                 aria_hidden="true")),
             id="chat-log",
+            role="log",
+            aria_live="polite",
+            aria_label="Conversation",
+            tab_index=0,
             max_height="360px",
             overflow_y="auto",
             spacing="2",
             width="100%",
         ),
+        rx.el.label("Message", html_for="chat-input", class_name="sr-only"),
         rx.hstack(
             rx.input(value=ChatState.draft, on_change=ChatState.set_draft,
                      on_key_down=ChatState.send_on_enter,
@@ -501,7 +537,7 @@ def _chat_panel() -> rx.Component:
             width="100%",
             margin_top="8px",
         ),
-        rx.heading("Lead so far", size="3", margin_top="12px"),
+        heading("Lead so far", 3, margin_top="12px"),
         rx.cond(
             ChatState.lead.length() > 0,
             rx.data_list.root(
@@ -513,9 +549,9 @@ def _chat_panel() -> rx.Component:
                 ),
                 id="chat-lead",
             ),
-            rx.text("No lead yet.", size="1", color_scheme="gray"),
+            rx.text("No lead yet.", size="1"),
         ),
-        rx.heading("Events emitted", size="3", margin_top="12px"),
+        heading("Events emitted", 3, margin_top="12px"),
         rx.vstack(
             rx.foreach(
                 ChatState.chat_events,
@@ -530,7 +566,7 @@ def _chat_panel() -> rx.Component:
 def editor_page() -> rx.Component:
     return shell(
         "Profile",
-        rx.heading(EditorState.name, size="5", id="profile-name"),
+        heading(EditorState.name, 2, id="profile-name"),
         error_callout(EditorState.error),
         notice(EditorState.saved, "saved"),
         loading(EditorState.loading),
@@ -538,9 +574,10 @@ def editor_page() -> rx.Component:
             EditorState.not_found,
             rx.text("Not found: no such profile in this tenant.", id="not-found"),
             rx.grid(
-                rx.vstack(_form(), _versions(), width="100%"),
-                _chat_panel(),
-                columns="2",
+                # min-width 0: a grid cell may shrink below its widest table (which scrolls).
+                rx.vstack(_form(), _versions(), width="100%", min_width="0"),
+                rx.box(_chat_panel(), min_width="0"),
+                columns=rx.breakpoints(initial="1", md="2"),
                 gap="24px",
                 width="100%",
             ),

@@ -8,7 +8,7 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import day_bounds, fmt_time, transcript_rows
-from admin_ui.layout import empty, error_callout, loading, shell
+from admin_ui.layout import empty, error_callout, heading, labelled, loading, shell, table_region
 from openbrain.client import api
 from openbrain.domain.errors import NotFoundError, OpenBrainError
 
@@ -109,19 +109,25 @@ class TranscriptState(AuthState):
 def sessions_page() -> rx.Component:
     return shell(
         "Sessions",
-        rx.hstack(
-            rx.input(placeholder="profile", value=SessionsState.profile_filter,
-                     on_change=SessionsState.set_profile_filter, id="filter-profile"),
-            rx.input(type="date", value=SessionsState.since, on_change=SessionsState.set_since,
-                     id="filter-since"),
-            rx.input(type="date", value=SessionsState.until, on_change=SessionsState.set_until,
-                     id="filter-until"),
+        rx.flex(
+            labelled("Profile", "filter-profile",
+                     rx.input(value=SessionsState.profile_filter,
+                              on_change=SessionsState.set_profile_filter, id="filter-profile")),
+            labelled("From (UTC)", "filter-since",
+                     rx.input(type="date", value=SessionsState.since,
+                              on_change=SessionsState.set_since, id="filter-since")),
+            labelled("To (UTC)", "filter-until",
+                     rx.input(type="date", value=SessionsState.until,
+                              on_change=SessionsState.set_until, id="filter-until")),
             rx.button("Filter", on_click=SessionsState.load, id="filter-sessions"),
             margin_bottom="12px",
+            gap="12px",
+            align="end",
+            wrap="wrap",
         ),
         error_callout(SessionsState.error),
         loading(SessionsState.loading),
-        rx.table.root(
+        table_region("Sessions", rx.table.root(
             rx.table.header(
                 rx.table.row(
                     *[rx.table.column_header_cell(h) for h in ("Session", "Profile", "Version",
@@ -145,7 +151,7 @@ def sessions_page() -> rx.Component:
                 )
             ),
             id="sessions-table",
-        ),
+        )),
         empty(SessionsState.sessions, "No sessions match.", SessionsState.loading),
     )
 
@@ -173,7 +179,7 @@ def transcript_page() -> rx.Component:
                     rx.foreach(
                         TranscriptState.rows,
                         lambda r: rx.card(
-                            rx.text(r["role"], " · ", r["time"], size="1", color_scheme="gray"),
+                            rx.text(r["role"], " · ", r["time"], size="1"),
                             rx.text(r["content"], white_space="pre-wrap"),
                             width="100%",
                             class_name="transcript-row",
@@ -182,7 +188,7 @@ def transcript_page() -> rx.Component:
                     id="transcript",
                     width="100%",
                 ),
-                rx.heading("Events", size="4"),
+                heading("Events", 2),
                 rx.vstack(
                     rx.foreach(
                         TranscriptState.events,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from admin_ui.auth import AuthState
+from admin_ui.layout import heading, labelled
 
 
 def signin_page() -> rx.Component:
-    return rx.center(
+    return rx.el.main(
         rx.card(
             rx.vstack(
-                rx.heading("OpenBrain admin", size="6"),
+                heading("OpenBrain admin", 1),
                 rx.cond(
                     AuthState.signin_message != "",
                     rx.callout(AuthState.signin_message, icon="info", id="signin-message"),
@@ -23,12 +24,17 @@ def signin_page() -> rx.Component:
                     "`--link URL` prints a one-time sign-in link instead.",
                     size="2",
                 ),
-                rx.text_area(
-                    placeholder="eyJ…",
-                    value=AuthState.token_input,
-                    on_change=AuthState.set_token_input,
-                    id="token-input",
-                    rows="4",
+                labelled(
+                    "Token",
+                    "token-input",
+                    rx.text_area(
+                        placeholder="eyJ…",
+                        value=AuthState.token_input,
+                        on_change=AuthState.set_token_input,
+                        id="token-input",
+                        rows="4",
+                        width="100%",
+                    ),
                     width="100%",
                 ),
                 rx.cond(
@@ -38,8 +44,14 @@ def signin_page() -> rx.Component:
                 ),
                 rx.button("Sign in", on_click=AuthState.sign_in, loading=AuthState.signing_in,
                           id="sign-in", width="100%"),
-                width="420px",
-            )
+                width="100%",
+            ),
+            width="100%",
+            max_width="420px",
         ),
-        height="80vh",
+        display="flex",
+        justify_content="center",
+        align_items="center",
+        min_height="80vh",
+        padding="16px",
     )

@@ -8,7 +8,7 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import usage_by_day, usage_by_profile
-from admin_ui.layout import error_callout, loading, shell
+from admin_ui.layout import error_callout, heading, labelled, loading, shell, table_region
 from openbrain.client import api
 from openbrain.domain.errors import OpenBrainError
 
@@ -44,53 +44,76 @@ class UsageState(AuthState):
         return None
 
 
-def _chart(data: rx.Var[Any], x: str, test_id: str) -> rx.Component:
-    return rx.hstack(
+def _bars(data: rx.Var[Any], x: str, key: str, fill: str, caption: str) -> rx.Component:
+    """One fluid bar chart, named by its caption (the table below holds the same numbers)."""
+    return rx.el.figure(
         rx.recharts.bar_chart(
-            rx.recharts.bar(data_key="tokens", fill="var(--accent-9)", name="tokens"),
-            rx.recharts.x_axis(data_key=x),
-            rx.recharts.y_axis(),
-            rx.recharts.graphing_tooltip(),
-            rx.recharts.legend(),
-            data=data,
-            width=460,
-            height=260,
-        ),
-        rx.recharts.bar_chart(
-            rx.recharts.bar(data_key="turns", fill="var(--green-9)", name="turns"),
+            rx.recharts.bar(data_key=key, fill=fill, name=key),
             rx.recharts.x_axis(data_key=x),
             rx.recharts.y_axis(allow_decimals=False),
             rx.recharts.graphing_tooltip(),
             rx.recharts.legend(),
             data=data,
-            width=460,
+            width="100%",
             height=260,
         ),
+        rx.el.figcaption(rx.text(caption, size="2")),
+        margin="0",
+        width="100%",
+        max_width="460px",
+        min_width="0",
+    )
+
+
+def _chart(data: rx.Var[Any], x: str, label: str, test_id: str) -> rx.Component:
+    """Tokens and turns as two charts, and the same numbers as a table (the text alternative)."""
+    return rx.box(
+        rx.flex(
+            _bars(data, x, "tokens", "var(--accent-9)", f"Tokens per {label.lower()}"),
+            _bars(data, x, "turns", "var(--green-9)", f"Turns per {label.lower()}"),
+            gap="16px",
+            wrap="wrap",
+            width="100%",
+        ),
+        table_region(f"Usage per {label.lower()}, as a table", rx.table.root(
+            rx.table.header(rx.table.row(
+                *[rx.table.column_header_cell(h) for h in (label, "Turns", "Tokens")])),
+            rx.table.body(rx.foreach(data, lambda r: rx.table.row(
+                rx.table.row_header_cell(r[x]), rx.table.cell(r["turns"]),
+                rx.table.cell(r["tokens"])))),
+            size="1",
+        )),
         id=test_id,
-        wrap="wrap",
+        width="100%",
     )
 
 
 def usage_page() -> rx.Component:
     return shell(
         "Usage",
-        rx.hstack(
-            rx.input(type="date", value=UsageState.since, on_change=UsageState.set_since,
-                     id="usage-since"),
-            rx.input(type="date", value=UsageState.until, on_change=UsageState.set_until,
-                     id="usage-until"),
+        rx.flex(
+            labelled("From (UTC)", "usage-since",
+                     rx.input(type="date", value=UsageState.since,
+                              on_change=UsageState.set_since, id="usage-since")),
+            labelled("To (UTC)", "usage-until",
+                     rx.input(type="date", value=UsageState.until,
+                              on_change=UsageState.set_until, id="usage-until")),
             rx.button("Show", on_click=UsageState.load, id="usage-show"),
             margin_bottom="12px",
+            gap="12px",
+            align="end",
+            wrap="wrap",
         ),
         error_callout(UsageState.error),
         loading(UsageState.loading),
         rx.cond(
             UsageState.by_day.length() > 0,
             rx.vstack(
-                rx.heading("Per day", size="4"),
-                _chart(UsageState.by_day, "day", "usage-by-day"),
-                rx.heading("Per profile", size="4"),
-                _chart(UsageState.by_profile, "profile", "usage-by-profile"),
+                heading("Per day", 2),
+                _chart(UsageState.by_day, "day", "Day", "usage-by-day"),
+                heading("Per profile", 2),
+                _chart(UsageState.by_profile, "profile", "Profile", "usage-by-profile"),
+                width="100%",
             ),
             rx.text("No usage recorded in this period.", id="usage-empty"),
         ),

@@ -92,6 +92,24 @@ def _drain(stream: Any) -> None:
         pass
 
 
+# Tenants of the accessibility tests, besides the repository's own: one to fill, one left empty.
+A11Y_TENANTS = ("a11y", "a11y-empty")
+
+
+def _tenants_dir(data: Path) -> Path:
+    """The repository's tenants plus the accessibility tests' own (so ``demo`` stays as the
+    journey test expects it)."""
+    import shutil
+
+    tenants = data / "tenants"
+    shutil.copytree(REPO / "tenants", tenants)
+    for tenant in A11Y_TENANTS:
+        (tenants / f"{tenant}.toml").write_text(
+            f'clientId = "{tenant}"\nname = "Accessibility test tenant {tenant}"\n'
+            'widgetOrigins = ["https://shop.example"]\n')
+    return tenants
+
+
 @pytest.fixture(scope="package")
 def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
     """``ob-tuner`` on free ports over a temp SQLite store (its own build of the frontend)."""
@@ -111,6 +129,7 @@ def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
     secret = secrets.token_urlsafe(32)
     env = dict(os.environ) | {
         "OB_STORE": f"sqlite:///{data}/openbrain.db",
+        "OB_TENANTS_DIR": str(_tenants_dir(data)),
         "OB_JWT_SECRET": secret,
         "OB_LOG_LEVEL": "WARNING",
     }

@@ -146,6 +146,7 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#new-secret")).to_have_count(0)
     assert shown not in page.content()
     page.locator(".key-row", has_text="e2e widget").locator(".revoke-key").click()
+    page.get_by_role("alertdialog").locator(".confirm-revoke").click()
     expect(page.locator(".key-row", has_text="e2e widget").locator(".key-revoked")).to_be_visible()
     shot(page, "05-keys-revoked")
 

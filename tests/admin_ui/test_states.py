@@ -256,7 +256,7 @@ def test_lead_erase_needs_confirmation(stub_api: StubApi, state_tree: Any) -> No
     lead.token = jwt()
     run(lead.load())
     assert lead.form["fullName"] == "Ann"
-    lead.ask_erase()
+    lead.set_confirming(True)
     assert lead.confirming
     run(lead.erase())
     assert lead.erased
