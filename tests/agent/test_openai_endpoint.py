@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import pytest
 
 from openbrain.agent.executor import TurnExecutor
 from openbrain.domain import ChatMessage, UpstreamError, UpstreamTimeoutError
+from openbrain.settings import Settings
 from openbrain.store import TenantStore
 from tests.agent.conftest import RecordingPublisher, save_profile, snapshot
 from tests.agent.fake_llm import Calls, FakeLLM, Hang, Malformed, Status, Text
@@ -168,3 +170,31 @@ def test_unconfigured_endpoint_falls_back_to_offline_and_says_so(
     assert not later.message.startswith("[offline mode")
     stored, _ = store.sessions.transcript(first.session_id)
     assert stored[0].content == "Hi! How can I help?"  # the notice is not part of the memory
+
+
+def test_retries_stay_within_the_turns_time(
+    online_settings: Settings, store: TenantStore, llm: FakeLLM, publisher: RecordingPublisher,
+) -> None:
+    """A hanging LLM with a retry allowed: the turn ends within maxExecutionTime + 1 s (the
+    probe saw 120.8 s, the client's own retry waiting a whole timeout again)."""
+    executor = TurnExecutor(settings=replace(online_settings, llm_max_retries=1),
+                            publisher=publisher)
+    save_profile(store, max_execution_time=1.0)
+    session_id = _start(executor, store)
+    llm.then(Hang(), Hang())
+    started = time.monotonic()
+    with pytest.raises(UpstreamTimeoutError):
+        executor.chat(store, ChatMessage(session_id=session_id, message="hi"))
+    assert time.monotonic() - started < 1.0 + 1.0
+
+
+def test_a_failed_request_is_retried_within_the_turns_time(
+    online_settings: Settings, store: TenantStore, llm: FakeLLM, publisher: RecordingPublisher,
+) -> None:
+    executor = TurnExecutor(settings=replace(online_settings, llm_max_retries=1),
+                            publisher=publisher)
+    save_profile(store, max_execution_time=10.0)
+    session_id = _start(executor, store)
+    llm.then(Status(503), Text("Back again."))
+    reply = executor.chat(store, ChatMessage(session_id=session_id, message="hi"))
+    assert reply.message == "Back again."

@@ -63,3 +63,11 @@ def test_aws_mode_target_never_connects_to_loopback(receiver: Receiver) -> None:
     assert receiver.calls == []
     local = Route(route_id="hook", url=receiver.url, event_types=["lead.created"])
     assert WebhookTarget(aws_mode=False).deliver(make_event("acme"), local, new_secret()).ok
+
+
+@pytest.mark.parametrize("aws_mode", [False, True])
+@pytest.mark.parametrize("url", ["http://[", "https://[::1/hook", "https://[zz]/hook"])
+def test_malformed_urls_are_refused_not_crashed_on(url: str, aws_mode: bool) -> None:
+    """Schemathesis found ``urlsplit`` raising ValueError (a 500) on an unclosed ``[``."""
+    with pytest.raises(UnsafeTargetError):
+        check_target_url(url, aws_mode=aws_mode, resolve=None)

@@ -251,6 +251,7 @@ class TurnExecutor:
             request_timeout=self._models.timeout(config),
             write_budget=budget,
             record_tool_actions=config.record_tool_actions,
+            retries=self._models.retries,
         )
         model = self._bind(choice.model, tools)
         if turn.notice and on_token is not None:

@@ -60,6 +60,7 @@ class Limits:
     request_timeout: float
     write_budget: int  # records the loop may still add to the turn's transaction
     record_tool_actions: bool
+    retries: int = 0  # per model call, within the deadline
 
 
 def _text(message: AIMessage) -> str:
@@ -108,6 +109,7 @@ class ToolLoop:
             answer = call_model(
                 self._model, messages,
                 timeout=min(limits.request_timeout, remaining), on_token=on_token,
+                deadline=limits.deadline, retries=limits.retries,
             )
             result.iterations += 1
             self._count(result, messages, answer)

@@ -47,6 +47,12 @@ class ModelFactory:
     def timeout(self, config: AgentConfig) -> float:
         return min(self._settings.llm_timeout, config.max_execution_time)
 
+    @property
+    def retries(self) -> int:
+        """Retries of a failed model request: made by the tool loop within the turn's
+        deadline, not by the openai client (each of its retries waits a whole timeout)."""
+        return self._settings.llm_max_retries
+
     def for_config(self, config: AgentConfig) -> ModelChoice:
         if config.model == OFFLINE_MODEL:
             return ModelChoice(self._offline(config), OFFLINE_MODEL, offline=True)
@@ -77,7 +83,7 @@ class ModelFactory:
                 temperature=config.temperature,
                 max_tokens=config.max_tokens,  # type: ignore[call-arg]  # pydantic alias
                 timeout=timeout,
-                max_retries=settings.llm_max_retries,
+                max_retries=0,  # retried by call_model, within the turn's deadline
                 api_key=settings.openai_api_key or _NO_KEY,  # type: ignore[arg-type]
                 base_url=settings.openai_base_url,
                 stream_usage=True,

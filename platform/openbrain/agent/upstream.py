@@ -7,6 +7,7 @@ can echo part of an API key.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -44,31 +45,74 @@ def upstream_error(exc: BaseException, timeout: float) -> UpstreamError:
     return UpstreamError("the language model returned a malformed response")
 
 
-def _fail(exc: Exception, timeout: float) -> UpstreamError:
-    if isinstance(exc, OpenBrainError):
-        raise exc
-    log.warning("llm.failed", error=type(exc).__name__)
-    return upstream_error(exc, timeout)
-
-
 def call_model(
     model: Model,
     messages: list[BaseMessage],
     *,
     timeout: float,
     on_token: Callable[[str], None] | None = None,
+    deadline: float | None = None,
+    retries: int = 0,
 ) -> AIMessage:
     """One model call (streamed when ``on_token`` is given); the answer as an ``AIMessage``.
 
-    ``timeout`` bounds this request (the openai client's per-request option; the offline
-    model ignores it). Exceptions raised by ``on_token`` propagate unchanged.
+    ``timeout`` bounds each request (the openai client's per-request option; the offline
+    model ignores it). A request that timed out, could not connect or was answered 429 or 5xx
+    is retried up to ``retries`` times, never past ``deadline`` (a ``time.monotonic()``
+    value) and never once a token was handed on: the client's own retries are off, since
+    each would wait a whole ``timeout`` again. Exceptions raised by ``on_token`` propagate
+    unchanged.
     """
+    emitted: list[bool] = []  # once a token went out, a retry would repeat it: none then
+
+    def sink(text: str) -> None:
+        emitted.append(True)
+        assert on_token is not None
+        on_token(text)
+
+    attempt = 0
+    while True:
+        wait = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+        try:
+            return _call_once(model, messages, wait, sink if on_token is not None else None)
+        except _Failed as failed:
+            backoff = min(0.5 * 2**attempt, 4.0)
+            left = float("inf") if deadline is None else deadline - time.monotonic()
+            if attempt >= retries or emitted or not _retryable(failed.cause) or left <= backoff:
+                raise upstream_error(failed.cause, wait) from failed.cause
+            log.info("llm.retry", attempt=attempt + 1, error=type(failed.cause).__name__)
+            time.sleep(backoff)
+            attempt += 1
+
+
+class _Failed(Exception):  # noqa: N818 - a carrier, never raised past call_model
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+
+
+def _retryable(exc: Exception) -> bool:
+    openai = sys.modules.get("openai")
+    if isinstance(exc, httpx.TimeoutException | TimeoutError | httpx.TransportError):
+        return True
+    if openai is None:
+        return False
+    if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
+        return True
+    return isinstance(exc, openai.APIStatusError) and (
+        exc.status_code == 429 or exc.status_code >= 500)
+
+
+def _call_once(
+    model: Model, messages: list[BaseMessage], timeout: float,
+    on_token: Callable[[str], None] | None,
+) -> AIMessage:
     options: dict[str, Any] = {"timeout": timeout}
     if on_token is None:
         try:
             answer = model.invoke(messages, **options)
         except Exception as exc:
-            raise _fail(exc, timeout) from exc
+            raise _failed(exc) from exc
         if not isinstance(answer, AIMessage):
             raise UpstreamError("the language model returned a malformed response")
         return answer
@@ -80,7 +124,7 @@ def call_model(
         except StopIteration:
             break
         except Exception as exc:
-            raise _fail(exc, timeout) from exc
+            raise _failed(exc) from exc
         if not isinstance(chunk, AIMessageChunk):
             raise UpstreamError("the language model returned a malformed response")
         total = chunk if total is None else total + chunk
@@ -89,3 +133,10 @@ def call_model(
     if total is None:
         raise UpstreamError("the language model returned an empty response")
     return total
+
+
+def _failed(exc: Exception) -> Exception:
+    if isinstance(exc, OpenBrainError):
+        return exc
+    log.warning("llm.failed", error=type(exc).__name__)
+    return _Failed(exc)

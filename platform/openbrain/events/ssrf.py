@@ -41,14 +41,17 @@ def check_target_url(url: str, *, aws_mode: bool, resolve: Resolver | None = res
     ``resolve=None`` checks only what the URL itself says (scheme, literal addresses), for
     validating a route when it is saved; deliveries resolve the name and check every address.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 literal
+        raise UnsafeTargetError("webhook url is not a valid URL") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise UnsafeTargetError("webhook url must be http(s)://host/...")
     if not aws_mode:
         return
     if parts.scheme != "https":
         raise UnsafeTargetError("webhook url must use https")
-    host = parts.hostname
     if host == "localhost" or host.endswith((".localhost", ".internal")):
         raise UnsafeTargetError("webhook host is not a public address")
     try:
