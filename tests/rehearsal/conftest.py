@@ -1,93 +1,80 @@
-"""A stage, for real: the program's resources in moto's server, its functions started as
-Lambda starts them, each behind its own recording proxy."""
+"""The rehearsal's stages, ``dev`` and ``prod``, brought up once for the module.
+
+Both are brought up before any test runs, each with its first-deploy steps done and a lead
+committed while its bus was unreachable: the sweeper publishes only events a minute old, and
+that minute passes while the other stage comes up and the first stage's test runs.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import zipfile
+import json
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
+import jwt
 import pytest
-from moto.server import ThreadedMotoServer
 
-from tests.deploy.deploy_mocks import Registered, load
-from tests.rehearsal.functions import (
-    ApiProcess,
-    LambdaHost,
-    code_root,
-    function_env,
-    handler_of,
-)
-from tests.rehearsal.moto_stage import MotoStage, create_stage, policies
-from tests.rehearsal.recorder import Recorder
+from tests.api.test_jwt_jwks import KID, PRIVATE
+from tests.rehearsal.flow import first_deploy_steps, lead_during_bus_outage
+from tests.rehearsal.stage import Stage, bring_up, run_program
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-FUNCTIONS = ("api", "event-target", "outbox-sweeper")
+STAGES = ("dev", "prod")
 
 
-@dataclass
-class Stage:
-    name: str
-    registered: list[Registered]
-    aws: MotoStage
-    policies: dict[str, dict[str, object]]
-    recorders: dict[str, Recorder]
-    api: ApiProcess
-    hosts: dict[str, LambdaHost]
-    operator_env: dict[str, str]
-    logs: dict[str, Path] = field(default_factory=dict)
+@pytest.fixture(name="jwks_url", scope="session")
+def fx_jwks_url() -> Iterator[str]:
+    """Stands in for the Cognito pool's JWKS (moto does not sign ID tokens for it)."""
+    key = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(PRIVATE.public_key()))
+    body = json.dumps({"keys": [{**key, "kid": KID, "alg": "RS256", "use": "sig"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json"
+    server.shutdown()
 
 
-def _program(stage: str, work: Path) -> list[Registered]:
-    layer = work / "deps.zip"
-    with zipfile.ZipFile(layer, "w") as zf:
-        zf.writestr("python/placeholder_dependency/__init__.py", "")
-    out = work / f"{stage}-resources.json"
-    subprocess.run([sys.executable, str(HERE / "run_program.py"), stage, str(out), str(layer)],
-                   cwd=REPO, check=True, timeout=240)
-    return load(out)
+def id_token(env: dict[str, str], role: str, client_id: str | None = None) -> str:
+    """An ID token as the stage's pool issues it (issuer and audience from the program)."""
+    claims: dict[str, Any] = {"sub": f"{role}-user", "iss": env["OB_JWT_ISSUER"],
+                              "aud": env["OB_JWT_AUDIENCE"], "exp": int(time.time()) + 600,
+                              "custom:role": role}
+    if client_id:
+        claims["custom:clientId"] = client_id
+    return jwt.encode(claims, PRIVATE, algorithm="RS256", headers={"kid": KID})
 
 
-@pytest.fixture(name="stage", scope="module", params=["dev", "prod"])
-def fx_stage(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
-    name: str = request.param
-    work = tmp_path_factory.mktemp(f"rehearsal-{name}")
-    registered = _program(name, work)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    moto_url = f"http://{host}:{port}"
-    aws = create_stage(moto_url, registered)
-    root = code_root(work / "task")
-    recorders = {f: Recorder(f, moto_url) for f in FUNCTIONS}
-    fn = f"openbrain-{name}-"
-    logs = {f: work / f"{f}.log" for f in FUNCTIONS}
-    envs = {f: function_env(registered, fn + f, aws, endpoint=recorders[f].url, root=root,
-                            log=logs[f]) for f in FUNCTIONS}
-    api = ApiProcess(root, envs["api"], logs["api"])
-    hosts = {f: LambdaHost(handler_of(registered, fn + f), envs[f], logs[f])
-             for f in ("event-target", "outbox-sweeper")}
-    operator_env = {
-        **os.environ, "OB_STAGE": name, "OB_STORE": f"dynamodb://openbrain-{name}",
-        "AWS_ENDPOINT_URL": moto_url, "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        "OB_TENANTS_DIR": str(REPO / "tenants"),
-    }
-    stage = Stage(name, registered, aws, policies(registered, aws), recorders, api, hosts,
-                  operator_env, logs)
-    try:
-        api.wait_ready(envs["api"]["AWS_LWA_READINESS_CHECK_PATH"])
-        yield stage
-    finally:
-        api.stop()
-        for h in hosts.values():
-            h.stop()
-        for r in recorders.values():
-            r.close()
-        server.stop()
+@pytest.fixture(name="stages", scope="module")
+def fx_stages(tmp_path_factory: pytest.TempPathFactory, jwks_url: str) -> Iterator[
+        dict[str, Stage]]:
+    works = {name: tmp_path_factory.mktemp(f"rehearsal-{name}") for name in STAGES}
+    programs = {name: run_program(name, works[name]) for name in STAGES}
+    for name, proc in programs.items():
+        assert proc.wait(timeout=240) == 0, f"the program failed for {name}"
+    with ExitStack() as stack:
+        stages = {}
+        for name in STAGES:
+            stage = bring_up(name, works[name], jwks_url, stack)
+            first_deploy_steps(stage)
+            lead_during_bus_outage(stage)
+            stages[name] = stage
+        yield stages
+
+
+@pytest.fixture(name="stage", params=STAGES)
+def fx_stage(request: pytest.FixtureRequest, stages: dict[str, Stage]) -> Stage:
+    return stages[request.param]

@@ -4,13 +4,14 @@ polls tenant queues is played by :class:`Poller`, with the event-target function
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 import httpx
 
-from tests.rehearsal.conftest import Stage
+from tests.rehearsal.stage import Stage
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = REPO / ".venv" / "bin" / "ob-admin"
@@ -76,3 +77,25 @@ class Poller:
             else:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         return answer
+
+
+def first_deploy_steps(stage: Stage) -> None:
+    """docs/deploy.md, "First deploy", after `pulumi up`: the tenants, then a first key each."""
+    assert "synced 2 tenant(s): acme, demo" in ob_admin(stage, "tenants", "sync")
+    for tenant in ("acme", "demo"):
+        stage.keys[tenant] = ob_admin(stage, "keys", "create", "--tenant", tenant,
+                                      "--name", "first").split()[-1]
+    stage.secrets += stage.keys.values()
+
+
+def lead_during_bus_outage(stage: Stage) -> None:
+    """A lead captured while the API cannot reach EventBridge: the turn commits anyway."""
+    stage.outage_at = time.monotonic()
+    stage.recorders["api"].unreachable.add("AWSEvents")
+    try:
+        answer = api(stage, "POST", "/v1/chat", stage.keys["demo"],
+                     json={"message": "Hi, I am Sam Outage, sam@example.com, 555-0199"})
+        assert answer.status_code == 200, answer.text
+    finally:
+        stage.recorders["api"].unreachable.clear()
+    stage.secrets += ["sam@example.com", "555-0199"]

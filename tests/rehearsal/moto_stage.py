@@ -25,6 +25,9 @@ class MotoStage:
     """boto3 clients on moto, and the ARNs moto gave for the ARNs the mocks made up."""
 
     url: str
+    name: str
+    """The stage: moto keeps one state per process, so IAM's global names carry it, as
+    Pulumi's auto-naming (``api-role-1a2b3c4``) keeps two stacks apart in one account."""
     arns: dict[str, str] = field(default_factory=dict)
     """Mock ARN -> moto ARN, where they differ (secrets carry a random suffix)."""
     queue_urls: dict[str, str] = field(default_factory=dict)
@@ -133,12 +136,13 @@ def _secret_version(stage: MotoStage, r: Registered) -> None:
 
 
 def _role(stage: MotoStage, r: Registered) -> None:
-    stage.client("iam").create_role(RoleName=r.name,
+    stage.client("iam").create_role(RoleName=f"{r.name}-{stage.name}",
                                     AssumeRolePolicyDocument=r.inputs["assumeRolePolicy"])
 
 
 def _role_policy(stage: MotoStage, r: Registered) -> None:
-    stage.client("iam").put_role_policy(RoleName=r.inputs["role"], PolicyName=r.name,
+    stage.client("iam").put_role_policy(RoleName=f"{r.inputs['role']}-{stage.name}",
+                                        PolicyName=r.name,
                                         PolicyDocument=stage.resolve(r.inputs["policy"]))
 
 
@@ -194,13 +198,13 @@ NOT_CREATED: dict[str, str] = {
 ORDER = list(CREATORS)
 
 
-def create_stage(url: str, registered: list[Registered]) -> MotoStage:
+def create_stage(url: str, name: str, registered: list[Registered]) -> MotoStage:
     """Create every resource of ``registered`` in moto at ``url``."""
     custom = [r for r in registered if r.custom]
     unknown = sorted({r.type for r in custom} - set(CREATORS) - set(NOT_CREATED))
     if unknown:
         raise AssertionError(f"no moto translation for {unknown}: add it to CREATORS")
-    stage = MotoStage(url)
+    stage = MotoStage(url, name)
     for typ in ORDER:
         for r in (r for r in custom if r.type == typ):
             CREATORS[typ](stage, r)

@@ -11,9 +11,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.events.support import Receiver
-from tests.rehearsal.conftest import Stage
-from tests.rehearsal.flow import Poller, api, ob_admin, queue_url
+from tests.rehearsal.conftest import id_token
+from tests.rehearsal.flow import Poller, api, queue_url
 from tests.rehearsal.iam_check import IamRequest, denied, unused_grants
+from tests.rehearsal.stage import Stage
 
 pytestmark = [pytest.mark.rehearsal, pytest.mark.aws, pytest.mark.timeout(600)]
 SWEEPER_MIN_AGE = 60.0  # event_targets.sweeper.MIN_AGE_SECONDS
@@ -41,12 +42,12 @@ def _poll_until(poller: Poller, client_id: str, *, attempts: int = 20) -> dict[s
 
 
 def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
-    # GIVEN a stage just after `pulumi up`: the operator's one command onboards tenants/
-    assert "synced 2 tenant(s): acme, demo" in ob_admin(stage, "tenants", "sync")
-    demo = ob_admin(stage, "keys", "create", "--tenant", "demo", "--name", "first").split()[-1]
-    acme = ob_admin(stage, "keys", "create", "--tenant", "acme", "--name", "first").split()[-1]
+    # GIVEN a stage after `pulumi up` and the first-deploy steps (conftest: tenants synced,
+    # a first key each, a lead committed while the bus was unreachable)
+    demo, acme = stage.keys["demo"], stage.keys["acme"]
     assert demo.startswith("ob_sk_demo_")
     assert acme.startswith("ob_sk_acme_")
+    stage.secrets += ["jane@example.com", "555-0100"]
 
     # A webhook route through the API, to a receiver the test runs
     receiver = Receiver()
@@ -57,12 +58,7 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
                             "eventTypes": ["lead.created", "lead.updated"]})
         assert created.status_code == 201, created.text
         secret = created.json()["secret"]
-
-        # WHEN the bus is unreachable, a lead is still committed (its event stays pending)
-        outage = time.monotonic()
-        stage.recorders["api"].unreachable.add("AWSEvents")
-        _chat(stage, demo, "Hi, I am Sam Outage, sam@example.com, 555-0199")
-        stage.recorders["api"].unreachable.clear()
+        stage.secrets.append(secret)
 
         poller = Poller(stage)
         first = _chat(stage, demo, "Hi, I am Jane Doe, jane@example.com, 555-0100")
@@ -99,7 +95,7 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
             "webhook-id"], "the event that failed"
 
         # The sweeper publishes what the outage left pending (once it is a minute old)
-        time.sleep(max(0.0, SWEEPER_MIN_AGE + 1 - (time.monotonic() - outage)))
+        time.sleep(max(0.0, SWEEPER_MIN_AGE + 1 - (time.monotonic() - stage.outage_at)))
         swept = stage.hosts["outbox-sweeper"].invoke({"source": "aws.events"})
         assert swept == {"published": 1}
         assert _poll_until(poller, "demo") == {"batchItemFailures": []}
@@ -107,6 +103,22 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
         assert poller.receive(queue_url(stage, "acme")) == []
     finally:
         receiver.stop()
+
+
+def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
+        stage: Stage) -> None:
+    """Its events would reach no rule and no queue: refused, never silently dropped."""
+    token = id_token(stage.api_env, "platform-admin")
+    stage.secrets.append(token)
+    answer = api(stage, "POST", "/v1/tenants", token,
+                 json={"clientId": "newco", "name": "New Co"})
+    assert answer.status_code == 409, answer.text
+    assert "tenants/newco.toml" in answer.json()["detail"]
+    assert "pulumi up" in answer.json()["detail"]
+    assert "ob-admin tenants sync" in answer.json()["detail"]
+    listed = api(stage, "GET", "/v1/tenants", token)
+    assert listed.status_code == 200, listed.text
+    assert "newco" not in [t["clientId"] for t in listed.json()["items"]]
 
 
 def _implied(stage: Stage, function: str, requests: list[IamRequest]) -> list[IamRequest]:
@@ -138,3 +150,18 @@ def test_every_call_is_allowed_and_every_grant_is_used(stage: Stage) -> None:
                           "unused": unused_grants(policy, every)}
     failing = {role: p for role, p in problems.items() if p["denied"] or p["unused"]}
     assert not failing, json.dumps(failing, indent=1)
+
+
+def test_functions_log_json_lines_without_secrets(stage: Stage) -> None:
+    """Each function as its runtime starts it logs through the one setup: JSON at the
+    stage's ``OB_LOG_LEVEL``, and no key, token, secret or lead e-mail in any line."""
+    for function, path in stage.logs.items():
+        text = path.read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines, f"{function} logged nothing"
+        plain = [line for line in lines if not line.startswith("{")]
+        assert plain == [], f"{function} logged lines that are not JSON"
+        for line in lines:
+            assert {"event", "level", "timestamp"} <= set(json.loads(line)), line
+        leaked = [line for line in lines if any(s in line for s in stage.secrets)]
+        assert leaked == [], f"{function} logged secrets or lead data"
