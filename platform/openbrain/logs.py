@@ -38,7 +38,7 @@ _SENSITIVE_NAMES = frozenset(
     }
 )
 
-_BODY_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
+_WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
 
 
 def scrub(value: Any, depth: int = 0) -> Any:
@@ -117,10 +117,11 @@ def configure_logging(
     handler._openbrain = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # At DEBUG these libraries log whole request and response bodies (lead data, chat
-    # messages, table items) that no redaction pattern can recognise: never below INFO.
-    for name in _BODY_LOGGERS:
-        logging.getLogger(name).setLevel(max(root.level, logging.INFO))
+    # These libraries log whole request bodies at DEBUG (lead data, chat messages, table
+    # items) and full URLs at INFO (``?q=jane%40...``), in shapes no redaction pattern can
+    # recognise: only their warnings and errors are logged.
+    for name in _WIRE_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
     # uvicorn configured its own plain-text handlers before it called the app factory: its
     # lines go through this pipeline too (JSON, redacted) instead.
     for name in ("uvicorn", "uvicorn.error"):

@@ -6,18 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moto.server import ThreadedMotoServer
+import httpx
 
 from tests.deploy.deploy_mocks import Registered, load
 from tests.rehearsal.functions import (
     ApiProcess,
     LambdaHost,
     code_root,
+    free_port,
     function_env,
     handler_of,
 )
@@ -59,14 +61,30 @@ def run_program(stage: str, work: Path) -> subprocess.Popen[bytes]:
                              str(layer)], cwd=REPO)
 
 
+def start_moto(log: Path, stack: ExitStack) -> str:
+    """moto's server in its own process: moto keeps its state per process, and other tests of
+    the session leave theirs behind (a secret named ``openbrain/dev/jwt-secret``, ...)."""
+    port = free_port()
+    out = stack.enter_context(log.open("wb"))
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                             str(port)], stdout=out, stderr=subprocess.STDOUT)
+    stack.callback(proc.wait, 15)
+    stack.callback(proc.terminate)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/moto-api/", timeout=2)
+            return url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"moto's server did not start: {log.read_text()[-2000:]}")
+
+
 def bring_up(name: str, work: Path, jwks_url: str, stack: ExitStack) -> Stage:
     """The stage from its registered resources; ``stack`` tears it down."""
     registered = load(work / f"{name}-resources.json")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    stack.callback(server.stop)
-    host, port = server.get_host_and_port()
-    moto_url = f"http://{host}:{port}"
+    moto_url = start_moto(work / "moto.log", stack)
     aws = create_stage(moto_url, name, registered)
     root = code_root(work / "task")
     recorders = {f: Recorder(f, moto_url) for f in FUNCTIONS}
