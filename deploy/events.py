@@ -14,7 +14,7 @@ import pulumi_aws as aws
 
 from deploy.data import INDEX_NAME, DataStore
 from deploy.functions import ServiceFunction, runtime_environment
-from deploy.iam import Statement, kms_statement, table_statement
+from deploy.iam import Statement, index_statement, kms_statement, table_statement
 from deploy.packaging import LambdaArtifacts
 from deploy.stage import StageConfig
 from openbrain.tenancy import RoutingPlan
@@ -26,14 +26,14 @@ BATCH_SIZE = 10
 MAX_CONCURRENCY_PER_TENANT = 5
 """Per-tenant cap on concurrent batches, so one busy tenant cannot starve the others."""
 
-CONSUMER_TABLE_ACTIONS = ("ConditionCheckItem", "GetItem", "PutItem", "Query", "UpdateItem")
-SWEEPER_TABLE_ACTIONS = ("ConditionCheckItem", "GetItem", "PutItem", "Query", "UpdateItem")
-CONSUMER_QUEUE_ACTIONS = (
-    "sqs:ChangeMessageVisibility",
-    "sqs:DeleteMessage",
-    "sqs:GetQueueAttributes",
-    "sqs:ReceiveMessage",
-)
+# What each function's code calls, as the stage rehearsal (tests/rehearsal) records it. The
+# consumer reads the tenant, its routes and secrets and records attempts on the table; the
+# sweeper lists pending events on the index and marks them published.
+CONSUMER_TABLE_ACTIONS = ("GetItem", "PutItem", "Query")
+SWEEPER_TABLE_ACTIONS = ("PutItem",)
+# Lambda's event-source mapping polls with the consumer's role. With ReportBatchItemFailures
+# it never changes a message's visibility: failed records reappear when it runs out.
+CONSUMER_QUEUE_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
 
 
 def _queue_policy(queue_arn: pulumi.Input[str], rule_arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -199,10 +199,7 @@ class EventRouting(pulumi.ComponentResource):
         ]
         env = runtime_environment(config, table_name=data.table.name, bus_name=self.bus.name)
         kms = kms_statement(data.key.arn, "dynamodb", region)
-        consumer_statements = [
-            table_statement(data.table.arn, CONSUMER_TABLE_ACTIONS, index=INDEX_NAME),
-            kms,
-        ]
+        consumer_statements = [table_statement(data.table.arn, CONSUMER_TABLE_ACTIONS), kms]
         if self.tenants:
             consumer_statements.append(
                 Statement(
@@ -227,7 +224,8 @@ class EventRouting(pulumi.ComponentResource):
             artifacts=artifacts,
             handler="ob_boot.sweep",
             statements=[
-                table_statement(data.table.arn, SWEEPER_TABLE_ACTIONS, index=INDEX_NAME),
+                table_statement(data.table.arn, SWEEPER_TABLE_ACTIONS),
+                index_statement(data.table.arn, INDEX_NAME),
                 kms,
                 Statement(actions=["events:PutEvents"], resources=[self.bus.arn]),
             ],

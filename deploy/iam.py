@@ -70,14 +70,15 @@ def log_statement(log_group_arn: pulumi.Input[str]) -> Statement:
     return Statement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams])
 
 
-def table_statement(
-    table_arn: pulumi.Input[str], actions: Sequence[str], *, index: str | None = None
-) -> Statement:
-    """The table, and when asked one named index of it (never ``index/*``)."""
-    resources: list[pulumi.Input[str]] = [table_arn]
-    if index:
-        resources.append(pulumi.Output.from_input(table_arn).apply(lambda a: f"{a}/index/{index}"))
-    return Statement(actions=[f"dynamodb:{a}" for a in actions], resources=resources)
+def table_statement(table_arn: pulumi.Input[str], actions: Sequence[str]) -> Statement:
+    """Item actions on the table itself (an index takes only ``Query``: :func:`index_statement`)."""
+    return Statement(actions=[f"dynamodb:{a}" for a in actions], resources=[table_arn])
+
+
+def index_statement(table_arn: pulumi.Input[str], index: str) -> Statement:
+    """``Query`` on one named index of the table (never ``index/*``)."""
+    arn = pulumi.Output.from_input(table_arn).apply(lambda a: f"{a}/index/{index}")
+    return Statement(actions=["dynamodb:Query"], resources=[arn])
 
 
 def kms_statement(key_arn: pulumi.Input[str], service: str, region: pulumi.Input[str]) -> Statement:

@@ -38,6 +38,8 @@ _SENSITIVE_NAMES = frozenset(
     }
 )
 
+_WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
+
 
 def scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
@@ -115,6 +117,17 @@ def configure_logging(
     handler._openbrain = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # These libraries log whole request bodies at DEBUG (lead data, chat messages, table
+    # items) and full URLs at INFO (``?q=jane%40...``), in shapes no redaction pattern can
+    # recognise: only their warnings and errors are logged.
+    for name in _WIRE_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))
+    # uvicorn configured its own plain-text handlers before it called the app factory: its
+    # lines go through this pipeline too (JSON, redacted) instead.
+    for name in ("uvicorn", "uvicorn.error"):
+        server_logger = logging.getLogger(name)
+        server_logger.handlers.clear()
+        server_logger.propagate = True
     # Access logs of the server would print query strings (``?q=<an e-mail>``): we log our own.
     logging.getLogger("uvicorn.access").disabled = True
 

@@ -118,6 +118,12 @@ class Settings:
         """Whether an LLM endpoint is configured (otherwise the offline model is the default)."""
         return bool(self.openai_api_key or self.openai_base_url)
 
+    @property
+    def table_owned_by_deploy(self) -> bool:
+        """A deployed stage's DynamoDB table is created by its Pulumi program, with its index
+        and TTL: the runtime neither creates nor describes it (its roles may not)."""
+        return self.stage != "local" and self.store.startswith("dynamodb://")
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls()

@@ -19,7 +19,8 @@ class Profile:
     """What an entry point asks of the runtime beyond building its parts."""
 
     create_table: bool = False
-    """Create the table when it is missing, as the driver is opened (servers)."""
+    """Create the table when it is missing, as the driver is opened (servers); never on a
+    deployed stage, whose table the Pulumi program owns."""
     sync_tenants: bool = False
     """Write the tenant specs into the table at build, each with a default profile."""
     sweep_interval: float | None = None

@@ -169,7 +169,7 @@ class Runtime:
         if self._parts.driver is not None:
             return self._parts.driver
         driver = open_driver(self.settings)
-        if self.profile.create_table:
+        if self.profile.create_table and not self.settings.table_owned_by_deploy:
             driver.setup()
         return driver
 

@@ -34,6 +34,15 @@ class TenantsController(Controller):
     @post(operation_id="createTenant", guards=[requires_scope("platform:admin")],
           status_code=201, sync_to_thread=True)
     def create_tenant(self, data: JSONBody[Tenant], services: ServicesDep) -> Tenant:
+        stage = services.settings
+        if stage.event_bus_name:
+            # On a deployed stage a tenant's events need its rule, queue and DLQ, which only
+            # the Pulumi program creates (from tenants/): a tenant stored here would lose them.
+            raise ConflictError(
+                f"tenants of stage {stage.stage!r} are onboarded by its deploy: add "
+                f"tenants/{data.client_id}.toml, run `pulumi up`, then `ob-admin tenants sync` "
+                "(docs/deploy.md, 'Adding a tenant')"
+            )
         repo = services.tenants.repository
         if repo.get(data.client_id) is not None:
             raise ConflictError(f"tenant {data.client_id!r} already exists")

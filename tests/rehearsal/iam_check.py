@@ -1,0 +1,153 @@
+"""AWS calls as IAM sees them, and a role's policy evaluated client-side (moto enforces none).
+
+A recorded request (its ``X-Amz-Target`` and JSON body: every service a function calls speaks
+AWS's JSON protocol) becomes the IAM requests AWS would authorize: action and resource ARN.
+:func:`evaluate` applies a policy's statements as IAM does (an explicit Deny wins, then any
+Allow; ``*`` and ``?`` wildcards in actions and resources; the condition operators the program
+uses) and :func:`unused_grants` lists each allowed action-resource pair no request needed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+_SERVICES = {
+    "DynamoDB_20120810": "dynamodb",
+    "AWSEvents": "events",
+    "AmazonSQS": "sqs",
+    "secretsmanager": "secretsmanager",
+}
+# Parts of a transaction that IAM authorizes as the single-item action of each part.
+_TRANSACT_PARTS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                   "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+@dataclass(frozen=True)
+class IamRequest:
+    action: str
+    resource: str
+    context: Mapping[str, str] = field(default_factory=dict)
+    """Condition keys of the request (e.g. ``kms:ViaService``)."""
+
+
+def _table_arn(body: Mapping[str, Any], table: str | None = None) -> str:
+    arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table or body['TableName']}"
+    return f"{arn}/index/{body['IndexName']}" if body.get("IndexName") else arn
+
+
+def _queue_arn(url: str) -> str:
+    return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def _bus_arn(name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
+
+
+def iam_requests(target: str, body: Mapping[str, Any]) -> list[IamRequest]:
+    """What IAM authorizes for one API request (``X-Amz-Target`` is ``Prefix.Operation``)."""
+    prefix, operation = target.split(".", 1)
+    service = _SERVICES[prefix]
+    if service == "dynamodb":
+        if operation == "TransactWriteItems" or operation == "TransactGetItems":
+            found = []
+            for item in body["TransactItems"]:
+                ((part, spec),) = item.items()
+                found.append(IamRequest(f"dynamodb:{_TRANSACT_PARTS[part]}",
+                                        _table_arn(spec)))
+            return found
+        if operation in ("BatchWriteItem", "BatchGetItem"):
+            return [IamRequest(f"dynamodb:{operation}", _table_arn(body, table))
+                    for table in body["RequestItems"]]
+        return [IamRequest(f"dynamodb:{operation}", _table_arn(body))]
+    if service == "events":
+        if operation != "PutEvents":
+            raise AssertionError(f"unexpected EventBridge call {operation}")
+        buses = {entry.get("EventBusName", "default") for entry in body["Entries"]}
+        return [IamRequest("events:PutEvents", _bus_arn(bus)) for bus in sorted(buses)]
+    if service == "sqs":
+        return [IamRequest(f"sqs:{operation}", _queue_arn(body["QueueUrl"]))]
+    return [IamRequest(f"secretsmanager:{operation}", body["SecretId"])]
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _matches(patterns: Iterable[str], value: str, *, case: bool) -> bool:
+    if case:
+        return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+    return any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns)
+
+
+def _condition_holds(condition: Mapping[str, Mapping[str, Any]],
+                     context: Mapping[str, str]) -> bool:
+    for operator, tests in condition.items():
+        for key, expected in tests.items():
+            value = context.get(key)
+            if operator in ("StringEquals", "ArnEquals"):
+                if value is None or value not in _listed(expected):
+                    return False
+            elif operator in ("StringLike", "ArnLike"):
+                if value is None or not _matches(_listed(expected), value, case=True):
+                    return False
+            else:
+                raise AssertionError(f"condition operator {operator} is not evaluated here")
+    return True
+
+
+def _applies(statement: Mapping[str, Any], request: IamRequest) -> bool:
+    return (_matches(_listed(statement["Action"]), request.action, case=False)
+            and _matches(_listed(statement["Resource"]), request.resource, case=True)
+            and _condition_holds(statement.get("Condition", {}), request.context))
+
+
+def evaluate(policy: Mapping[str, Any], request: IamRequest) -> bool:
+    """Whether ``policy`` allows ``request`` (default deny; an explicit Deny wins)."""
+    statements = policy["Statement"]
+    if any(s["Effect"] == "Deny" and _applies(s, request) for s in statements):
+        return False
+    return any(s["Effect"] == "Allow" and _applies(s, request) for s in statements)
+
+
+def grants(policy: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every (action, resource) pair the policy's Allow statements name."""
+    return sorted({(a, r) for s in policy["Statement"] if s["Effect"] == "Allow"
+                   for a in _listed(s["Action"]) for r in _listed(s["Resource"])})
+
+
+# Per-tenant queues are made from one template and polled alike: a grant used on one tenant's
+# queue is the grant every tenant's queue needs.
+_TENANT_QUEUE = re.compile(r"(:openbrain-[a-z0-9]+-)[a-z0-9-]+?(-events|-dlq)$")
+
+
+def _any_tenant(resource: str) -> str:
+    return _TENANT_QUEUE.sub(r"\1TENANT\2", resource)
+
+
+def unused_grants(policy: Mapping[str, Any], requests: Iterable[IamRequest]) -> list[str]:
+    """Allowed action-resource pairs that no request needed."""
+    seen = [IamRequest(r.action, _any_tenant(r.resource), r.context) for r in requests]
+    unused = []
+    for action, resource in grants(policy):
+        stmt = {"Effect": "Allow", "Action": action, "Resource": _any_tenant(resource)}
+        if not any(_applies(stmt, r) for r in seen):
+            unused.append(f"{action} on {resource}")
+    return unused
+
+
+def denied(policy: Mapping[str, Any], requests: Iterable[IamRequest]) -> list[str]:
+    return sorted({f"{r.action} on {r.resource}" for r in requests if not evaluate(policy, r)})
+
+
+def decode_body(raw: bytes) -> dict[str, Any]:
+    return json.loads(raw or b"{}")  # type: ignore[no-any-return]

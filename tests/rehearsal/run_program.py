@@ -1,0 +1,61 @@
+"""Run the Pulumi program for one stage under mocks and write what it registered as JSON.
+
+Usage: ``python run_program.py STAGE OUT.json LAYER.zip``. A fresh interpreter per stage:
+Pulumi's runtime is process-global, and ``set_mocks`` must come before the program is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pulumi
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "deploy"))
+
+from deploy_mocks import RecordingMonitor, StageMocks, dump  # noqa: E402
+
+JWT_SECRET = "rehearsal-jwt-secret-value-0123456789"
+
+
+def stage_config(stage: str, layer: Path, work: Path) -> dict[str, str]:
+    """The stack's ``Pulumi.<stage>.yaml`` plus what `pulumi config set --secret` would add
+    (no LLM key: the stage answers with the offline model)."""
+    raw = yaml.safe_load((REPO / f"Pulumi.{stage}.yaml").read_text(encoding="utf-8"))["config"]
+    config = {k: json.dumps(v) if isinstance(v, bool) else str(v) for k, v in raw.items()}
+    site = work / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "index.html").write_text("<html></html>", encoding="utf-8")
+    (site / "404.html").write_text("<html>404</html>", encoding="utf-8")
+    config.update({
+        "openbrain:jwtSecret": JWT_SECRET,
+        "openbrain:buildDir": str(work / "build"),
+        "openbrain:dependenciesLayerZip": str(layer),
+        "openbrain:dashboardSiteDir": str(site),
+    })
+    return config
+
+
+def main(stage: str, out: Path, layer: Path) -> None:
+    mocks = StageMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="openbrain", stack=stage, preview=False,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config(stage_config(stage, layer, out.parent),
+                                  secret_keys=["openbrain:jwtSecret", "openbrain:llmApiKey"])
+    runpy.run_path(str(REPO / "deploy"), run_name="__main__")
+
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
+    def settle() -> None:
+        """Runs the event loop until every registration has completed."""
+
+    settle()
+    dump(monitor.registered, out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))

@@ -1,0 +1,167 @@
+"""The stage rehearsal: the Pulumi program's stage in moto, driven as operators and callers
+drive it, with every AWS call of every function checked against that function's role."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from tests.events.support import Receiver
+from tests.rehearsal.conftest import id_token
+from tests.rehearsal.flow import Poller, api, queue_url
+from tests.rehearsal.iam_check import IamRequest, denied, unused_grants
+from tests.rehearsal.stage import Stage
+
+pytestmark = [pytest.mark.rehearsal, pytest.mark.aws, pytest.mark.timeout(600)]
+SWEEPER_MIN_AGE = 60.0  # event_targets.sweeper.MIN_AGE_SECONDS
+ROLES = {"api": "api-role", "event-target": "event-target-role",
+         "outbox-sweeper": "outbox-sweeper-role"}
+
+
+def _chat(stage: Stage, key: str, message: str, session: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"message": message}
+    if session:
+        body["sessionId"] = session
+    answer = api(stage, "POST", "/v1/chat", key, json=body)
+    assert answer.status_code == 200, answer.text
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+def _poll_until(poller: Poller, client_id: str, *, attempts: int = 20) -> dict[str, Any]:
+    for _ in range(attempts):
+        answer = poller.poll(client_id)
+        if answer is not None:
+            return answer
+        time.sleep(0.1)
+    raise AssertionError(f"nothing arrived in {client_id}'s queue")
+
+
+def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
+    # GIVEN a stage after `pulumi up` and the first-deploy steps (conftest: tenants synced,
+    # a first key each, a lead committed while the bus was unreachable)
+    demo, acme = stage.keys["demo"], stage.keys["acme"]
+    assert demo.startswith("ob_sk_demo_")
+    assert acme.startswith("ob_sk_acme_")
+    stage.secrets += ["jane@example.com", "555-0100"]
+
+    # A webhook route through the API, to a receiver the test runs
+    receiver = Receiver()
+    receiver.start()
+    try:
+        created = api(stage, "POST", "/v1/routes", demo,
+                      json={"routeId": "crm", "url": receiver.url,
+                            "eventTypes": ["lead.created", "lead.updated"]})
+        assert created.status_code == 201, created.text
+        secret = created.json()["secret"]
+        stage.secrets.append(secret)
+
+        poller = Poller(stage)
+        first = _chat(stage, demo, "Hi, I am Jane Doe, jane@example.com, 555-0100")
+
+        # THEN the event reaches demo's queue only, and the handler delivers it, signed
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert poller.receive(queue_url(stage, "acme")) == []
+        (call,) = receiver.calls
+        payload = Webhook(secret).verify(call.body, call.headers)
+        assert payload["detail-type"] == "lead.created"
+
+        # A receiver that keeps failing: partial batch failures, then the tenant's DLQ
+        receiver.status = 503
+        _chat(stage, demo, "My e-mail is jane.doe@example.com", session=first["sessionId"])
+        failures = 0
+        while (answer := poller.poll("demo")) is not None:
+            assert len(answer["batchItemFailures"]) == 1
+            failures += 1
+        assert failures == 5  # the demo plan's maxDeliveryAttempts
+        dlq = stage.aws.client("sqs").receive_message(
+            QueueUrl=queue_url(stage, "demo", dlq=True), MaxNumberOfMessages=10)
+        assert len(dlq.get("Messages", [])) == 1
+
+        # The documented redrive (docs/deploy.md): through the API, then the DLQ purged
+        receiver.status = 200
+        before = len(receiver.calls)
+        redriven = api(stage, "POST", "/v1/dead-letters/redrive", demo)
+        assert redriven.status_code == 200, redriven.text
+        stage.aws.client("sqs").purge_queue(QueueUrl=queue_url(stage, "demo", dlq=True))
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert poller.poll("demo") is None
+        assert len(receiver.calls) == before + 1, "delivered exactly once more"
+        assert receiver.calls[-1].headers["webhook-id"] == receiver.calls[-2].headers[
+            "webhook-id"], "the event that failed"
+
+        # The sweeper publishes what the outage left pending (once it is a minute old)
+        time.sleep(max(0.0, SWEEPER_MIN_AGE + 1 - (time.monotonic() - stage.outage_at)))
+        swept = stage.hosts["outbox-sweeper"].invoke({"source": "aws.events"})
+        assert swept == {"published": 1}
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert b"sam@example.com" in receiver.calls[-1].body
+        assert poller.receive(queue_url(stage, "acme")) == []
+    finally:
+        receiver.stop()
+
+
+def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
+        stage: Stage) -> None:
+    """Its events would reach no rule and no queue: refused, never silently dropped."""
+    token = id_token(stage.api_env, "platform-admin")
+    stage.secrets.append(token)
+    answer = api(stage, "POST", "/v1/tenants", token,
+                 json={"clientId": "newco", "name": "New Co"})
+    assert answer.status_code == 409, answer.text
+    assert "tenants/newco.toml" in answer.json()["detail"]
+    assert "pulumi up" in answer.json()["detail"]
+    assert "ob-admin tenants sync" in answer.json()["detail"]
+    listed = api(stage, "GET", "/v1/tenants", token)
+    assert listed.status_code == 200, listed.text
+    assert "newco" not in [t["clientId"] for t in listed.json()["items"]]
+
+
+def _implied(stage: Stage, function: str, requests: list[IamRequest]) -> list[IamRequest]:
+    """Calls AWS makes for the function with its role, which no proxy sees: Lambda writes its
+    output to its log group, and DynamoDB uses the table's customer key for its callers."""
+    implied = []
+    log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/openbrain-" \
+                f"{stage.name}-{function}"
+    if stage.logs[function].stat().st_size:
+        stream = f"{log_group}:log-stream:rehearsal"
+        implied += [IamRequest("logs:CreateLogStream", stream),
+                    IamRequest("logs:PutLogEvents", stream)]
+    if any(r.action.startswith("dynamodb:") for r in requests):
+        via = {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}
+        key = "arn:aws:kms:us-east-1:123456789012:key/data-key"
+        implied += [IamRequest(f"kms:{a}", key, via)
+                    for a in ("Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey")]
+    return implied
+
+
+def test_every_call_is_allowed_and_every_grant_is_used(stage: Stage) -> None:
+    problems = {}
+    for function, role in ROLES.items():
+        calls = stage.recorders[function].requests
+        assert calls, f"{function} made no AWS call"
+        every = calls + _implied(stage, function, calls)
+        policy = stage.policies[role]
+        problems[role] = {"denied": denied(policy, every),
+                          "unused": unused_grants(policy, every)}
+    failing = {role: p for role, p in problems.items() if p["denied"] or p["unused"]}
+    assert not failing, json.dumps(failing, indent=1)
+
+
+def test_functions_log_json_lines_without_secrets(stage: Stage) -> None:
+    """Each function as its runtime starts it logs through the one setup: JSON at the
+    stage's ``OB_LOG_LEVEL``, and no key, token, secret or lead e-mail in any line."""
+    for function, path in stage.logs.items():
+        text = path.read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert lines, f"{function} logged nothing"
+        plain = [line for line in lines if not line.startswith("{")]
+        assert plain == [], f"{function} logged lines that are not JSON"
+        for line in lines:
+            assert {"event", "level", "timestamp"} <= set(json.loads(line)), line
+        leaked = [line for line in lines if any(s in line for s in stage.secrets)]
+        assert leaked == [], f"{function} logged secrets or lead data"
