@@ -106,7 +106,10 @@ def _tenants_dir(data: Path) -> Path:
     for tenant in A11Y_TENANTS:
         (tenants / f"{tenant}.toml").write_text(
             f'clientId = "{tenant}"\nname = "Accessibility test tenant {tenant}"\n'
-            'widgetOrigins = ["https://shop.example"]\n')
+            'widgetOrigins = ["https://shop.example"]\n'
+            # One admin walks every page at two widths within a minute or two: the demo
+            # tenant's plan, not the default 60 requests a minute per credential.
+            '[plan]\nrequestsPerMinute = 600\nkeyRequestsPerMinute = 300\n')
     return tenants
 
 

@@ -22,7 +22,7 @@ from deploy_mocks import RecordingMonitor, StageMocks, dump  # noqa: E402
 JWT_SECRET = "rehearsal-jwt-secret-value-0123456789"
 
 
-def stage_config(stage: str, layer: Path, work: Path) -> dict[str, str]:
+def stage_config(stage: str, work: Path) -> dict[str, str]:
     """The stack's ``Pulumi.<stage>.yaml`` plus what `pulumi config set --secret` would add
     (no LLM key: the stage answers with the offline model)."""
     raw = yaml.safe_load((REPO / f"Pulumi.{stage}.yaml").read_text(encoding="utf-8"))["config"]
@@ -34,18 +34,17 @@ def stage_config(stage: str, layer: Path, work: Path) -> dict[str, str]:
     config.update({
         "openbrain:jwtSecret": JWT_SECRET,
         "openbrain:buildDir": str(work / "build"),
-        "openbrain:dependenciesLayerZip": str(layer),
         "openbrain:dashboardSiteDir": str(site),
     })
     return config
 
 
-def main(stage: str, out: Path, layer: Path) -> None:
+def main(stage: str, out: Path) -> None:
     mocks = StageMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="openbrain", stack=stage, preview=False,
                              monitor=monitor)
-    pulumi.runtime.set_all_config(stage_config(stage, layer, out.parent),
+    pulumi.runtime.set_all_config(stage_config(stage, out.parent),
                                   secret_keys=["openbrain:jwtSecret", "openbrain:llmApiKey"])
     runpy.run_path(str(REPO / "deploy"), run_name="__main__")
 
@@ -58,4 +57,4 @@ def main(stage: str, out: Path, layer: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
+    main(sys.argv[1], Path(sys.argv[2]))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from deploy.artifacts import LAYER_ARCHIVE, build_code_archive
 
 from tests.deploy.deploy_mocks import Registered, load
 from tests.rehearsal.functions import (
@@ -53,12 +54,15 @@ class Stage:
 
 def run_program(stage: str, work: Path) -> subprocess.Popen[bytes]:
     """The Pulumi program under mocks, in its own interpreter; writes ``<stage>-resources.json``."""
-    layer = work / "deps.zip"
-    with zipfile.ZipFile(layer, "w") as zf:
+    # The program reads its archives from the build folder: the real code archive (quick to
+    # build) and a small stand-in layer (tests/deploy/test_lambda_build.py builds the real one).
+    build = work / "build"
+    build_code_archive(build)
+    with zipfile.ZipFile(build / LAYER_ARCHIVE, "w") as zf:
         zf.writestr("python/placeholder_dependency/__init__.py", "")
     out = work / f"{stage}-resources.json"
-    return subprocess.Popen([sys.executable, str(HERE / "run_program.py"), stage, str(out),
-                             str(layer)], cwd=REPO)
+    return subprocess.Popen([sys.executable, str(HERE / "run_program.py"), stage, str(out)],
+                            cwd=REPO)
 
 
 def start_moto(log: Path, stack: ExitStack) -> str:
