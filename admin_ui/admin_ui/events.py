@@ -10,6 +10,7 @@ import reflex as rx
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time
 from admin_ui.layout import (
+    checkbox_group,
     empty,
     error_callout,
     handler,
@@ -193,21 +194,8 @@ def events_page() -> rx.Component:
                                   value=EventsState.route_url,
                                   on_change=EventsState.set_route_url, id="route-url"),
                          width="100%", max_width="360px"),
-                rx.el.fieldset(
-                    rx.el.legend(rx.text("Event types", size="2", weight="bold")),
-                    rx.flex(
-                        *[
-                            rx.checkbox(t, checked=EventsState.route_types.contains(t),
-                                        on_change=_toggle_type(t), id=f"route-type-{t}")
-                            for t in EVENT_TYPES
-                        ],
-                        gap="12px",
-                        wrap="wrap",
-                    ),
-                    border="none",
-                    padding="0",
-                    margin="0",
-                ),
+                checkbox_group("Event types", EVENT_TYPES, EventsState.route_types, _toggle_type,
+                               "route-type-", gap="12px"),
                 rx.button("Add webhook", on_click=EventsState.add_route, id="add-route"),
                 wrap="wrap",
                 gap="12px",

@@ -9,6 +9,7 @@ import reflex as rx
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import (
+    checkbox_group,
     dialog_title,
     empty,
     error_callout,
@@ -194,21 +195,8 @@ def keys_page() -> rx.Component:
             ),
             rx.cond(
                 KeysState.kind == "secret",
-                rx.el.fieldset(
-                    rx.el.legend(rx.text("Scopes", size="2", weight="bold")),
-                    rx.flex(
-                        *[
-                            rx.checkbox(scope, checked=KeysState.scopes.contains(scope),
-                                        on_change=_toggle_scope(scope), id=f"scope-{scope}")
-                            for scope in TENANT_SCOPES
-                        ],
-                        gap="10px",
-                        wrap="wrap",
-                    ),
-                    border="none",
-                    padding="0",
-                    margin="8px 0 0 0",
-                ),
+                checkbox_group("Scopes", TENANT_SCOPES, KeysState.scopes, _toggle_scope, "scope-",
+                               margin="8px 0 0 0"),
                 rx.text("Publishable keys can only chat, from their allowed origins.", size="1",
                         margin_top="8px"),
             ),

@@ -65,6 +65,25 @@ def labelled(label: str, control_id: str, control: rx.Component, **props: Any) -
     )
 
 
+def checkbox_group(legend: str, options: Sequence[str], checked: ArrayVar[Sequence[str]],
+                   toggle: Callable[[str], Any], id_prefix: str, *, gap: str = "10px",
+                   margin: str = "0") -> rx.Component:
+    """Checkboxes named by a visible legend (a fieldset): one per option, ``id_prefix`` +
+    option as its id, ``toggle(option)`` its change handler."""
+    return rx.el.fieldset(
+        rx.el.legend(rx.text(legend, size="2", weight="bold")),
+        rx.flex(
+            *[rx.checkbox(option, checked=checked.contains(option), on_change=toggle(option),
+                          id=f"{id_prefix}{option}") for option in options],
+            gap=gap,
+            wrap="wrap",
+        ),
+        border="none",
+        padding="0",
+        margin=margin,
+    )
+
+
 def table_region(label: str, table: rx.Component, region_id: str | None = None) -> rx.Component:
     """A wide table scrolls inside a named, keyboard-focusable region, never the page."""
     return rx.box(table, role="region", aria_label=label, tab_index=0, class_name="table-region",
