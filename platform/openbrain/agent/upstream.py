@@ -58,7 +58,8 @@ def call_model(
 
     ``timeout`` bounds each request (the openai client's per-request option; the offline
     model ignores it). A request that timed out, could not connect or was answered 429 or 5xx
-    is retried up to ``retries`` times, never past ``deadline`` (a ``time.monotonic()``
+    is retried up to ``retries`` times (after the ``Retry-After`` the endpoint asked for, when
+    longer than the backoff), never past ``deadline`` (a ``time.monotonic()``
     value) and never once a token was handed on: the client's own retries are off, since
     each would wait a whole ``timeout`` again. Exceptions raised by ``on_token`` propagate
     unchanged.
@@ -76,7 +77,8 @@ def call_model(
         try:
             return _call_once(model, messages, wait, sink if on_token is not None else None)
         except _Failed as failed:
-            backoff = min(0.5 * 2**attempt, 4.0)
+            # The server's Retry-After (a 429's) when it asks for longer than our backoff.
+            backoff = max(min(0.5 * 2**attempt, 4.0), _asked_wait(failed.cause))
             left = float("inf") if deadline is None else deadline - time.monotonic()
             if attempt >= retries or emitted or not _retryable(failed.cause) or left <= backoff:
                 raise upstream_error(failed.cause, wait) from failed.cause
@@ -89,6 +91,17 @@ class _Failed(Exception):  # noqa: N818 - a carrier, never raised past call_mode
     def __init__(self, cause: Exception) -> None:
         super().__init__(type(cause).__name__)
         self.cause = cause
+
+
+def _asked_wait(exc: Exception) -> float:
+    """Seconds the endpoint asked us to wait (``Retry-After`` in seconds), or 0."""
+    openai = sys.modules.get("openai")
+    if openai is None or not isinstance(exc, openai.APIStatusError):
+        return 0.0
+    try:
+        return max(0.0, float(exc.response.headers.get("retry-after", "0")))
+    except ValueError:  # an HTTP date: not worth parsing for a turn measured in seconds
+        return 0.0
 
 
 def _retryable(exc: Exception) -> bool:
