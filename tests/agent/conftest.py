@@ -16,7 +16,7 @@ from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantStore, open_driver
 from openbrain.store.counting import CountingDriver as BaseCountingDriver
 from openbrain.store.driver import Page, WriteOp
-from tests.agent.fake_llm import FakeLLM, start
+from tests.agent.fake_llm import FakeLLM, serving
 
 CLIENT = "acme"
 
@@ -72,12 +72,8 @@ def fx_store(driver: CountingDriver) -> TenantStore:
 
 @pytest.fixture(name="llm")
 def fx_llm() -> Iterator[FakeLLM]:
-    fake = FakeLLM()
-    server = start(fake)
-    yield fake
-    fake.release.set()
-    server.shutdown()
-    server.server_close()
+    with serving(FakeLLM()) as fake:
+        yield fake
 
 
 @pytest.fixture(name="online_settings")

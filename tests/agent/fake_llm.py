@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -196,3 +198,15 @@ def start(fake: FakeLLM) -> _Server:
     fake.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     return server
+
+
+@contextmanager
+def serving(fake: FakeLLM) -> Iterator[FakeLLM]:
+    """``fake`` served on loopback for the block; held answers are released at the end."""
+    server = start(fake)
+    try:
+        yield fake
+    finally:
+        fake.release.set()
+        server.shutdown()
+        server.server_close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.agent.fake_llm import FakeLLM, Text, start
+from tests.agent.fake_llm import FakeLLM, Text, serving
 from tests.faults.chat_world import ChatWorld, chat_world
 from tests.faults.proxy import FaultProxy, Rule
 
@@ -24,12 +24,8 @@ SESSIONS, TURNS = 8, 5
 
 @pytest.fixture(name="llm")
 def fx_llm() -> Iterator[FakeLLM]:
-    fake = FakeLLM(default=Text("Noted."))
-    server = start(fake)
-    yield fake
-    fake.release.set()
-    server.shutdown()
-    server.server_close()
+    with serving(FakeLLM(default=Text("Noted."))) as fake:
+        yield fake
 
 
 @pytest.fixture(name="world")

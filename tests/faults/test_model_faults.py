@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.fake_llm import FakeLLM, Hang, Status, Text, start
+from tests.agent.fake_llm import FakeLLM, Hang, Status, Text, serving
 from tests.faults.chat_world import ChatWorld, chat_world
 from tests.faults.proxy import FaultProxy
 
@@ -23,12 +23,8 @@ RATE_LIMITED = Status(429, '{"error": {"message": "slow down", "type": "rate_lim
 
 @pytest.fixture(name="llm")
 def fx_llm() -> Iterator[FakeLLM]:
-    fake = FakeLLM(default=Text("Fine."))
-    server = start(fake)
-    yield fake
-    fake.release.set()
-    server.shutdown()
-    server.server_close()
+    with serving(FakeLLM(default=Text("Fine."))) as fake:
+        yield fake
 
 
 @pytest.fixture(name="world")
