@@ -222,6 +222,8 @@ class ChatState(EditorState):
     chat_error: rx.Field[str] = rx.field("")
     lead: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     chat_events: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    # What the platform tells the operator about this chat (e.g. the offline model stands in).
+    model_notice: rx.Field[str] = rx.field("")
 
     def set_draft(self, value: str) -> None:
         self.draft = value
@@ -230,6 +232,7 @@ class ChatState(EditorState):
         """Start a new session (the profile's ice breaker opens it)."""
         self.chat, self.lead, self.chat_events = [], [], []
         self.partial, self.chat_error, self.session_id = "", "", ""
+        self.model_notice = ""
         if not self.name or self.not_found:
             return None
         try:
@@ -239,6 +242,7 @@ class ChatState(EditorState):
             self.chat_error, redirect = self._failed(exc)
             return redirect
         self.session_id = reply.session_id
+        self.model_notice = reply.notice or ""
         self.chat = [{"role": "assistant", "text": reply.message}]
         return None
 
@@ -505,6 +509,9 @@ def _chat_panel() -> rx.Component:
         ),
         rx.text("Chats with the profile as currently saved.", size="1"),
         error_callout(ChatState.chat_error, "chat-error"),
+        rx.cond(ChatState.model_notice != "",
+                rx.callout(ChatState.model_notice, icon="info", color_scheme="amber", size="1",
+                           id="chat-model-notice")),
         rx.vstack(
             rx.foreach(
                 ChatState.chat,

@@ -87,6 +87,10 @@ def test_ob_with_the_shipped_demo_tenant_logs_delivery(cli: Cli) -> None:
     shipped = Cli(env=env, data_dir=cli.data_dir)
     result = shipped.run("ob", "Hi, I am Jane Doe, jane@example.com, 555-0100")
     assert result.returncode == 0, result.stderr
+    # The demo profile names an LLM; with none configured the operator is told on stderr,
+    # and the answer itself (what a visitor would see) carries no notice.
+    assert "Offline mode" in result.stderr
+    assert "offline mode" not in result.stdout.lower()
 
     db = sqlite3.connect(cli.data_dir / "openbrain.db")
     events = [json.loads(row[0]) for row in

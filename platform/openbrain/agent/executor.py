@@ -211,11 +211,11 @@ class TurnExecutor:
         on_token: TokenSink | None, started: float, idempotency_key: str | None,
     ) -> ChatReply:
         """A new session without a message: store and answer the ice breaker (no model call)."""
-        text = (turn.notice or "") + turn.session.config.ice_breaker
+        text = turn.session.config.ice_breaker
         if on_token is not None and text:
             on_token(text)
         session = self._advance(turn.session, now, len(turn.opening), turns=0, result=None)
-        reply = self._reply(session, text, None, ())
+        reply = self._reply(session, text, None, (), notice=turn.notice)
         commit = TurnCommit(session=session, messages=turn.opening)
         deadline = time.monotonic() + session.config.max_execution_time
         reply = self._commit(store, request, commit, reply, None, deadline, idempotency_key,
@@ -254,8 +254,6 @@ class TurnExecutor:
             retries=self._models.retries,
         )
         model = self._bind(choice.model, tools)
-        if turn.notice and on_token is not None:
-            on_token(turn.notice)
         loop = ToolLoop(model, tools, limits, ctx)
         result = _within_budget(token_budget, worst_case(config, messages),
                                 lambda: loop.run(messages, on_token))
@@ -266,8 +264,8 @@ class TurnExecutor:
             *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
         ]
         updated = self._advance(session, now, len(new_messages), turns=1, result=result)
-        text = (turn.notice or "") + result.reply
-        reply = self._reply(updated, text, result.lead, result.events, result)
+        reply = self._reply(updated, result.reply, result.lead, result.events, result,
+                            notice=turn.notice)
         commit = TurnCommit(
             session=updated,
             messages=new_messages,
@@ -463,7 +461,7 @@ class TurnExecutor:
     @staticmethod
     def _reply(
         session: ChatSession, text: str, lead: Lead | None, events: Sequence[Event],
-        result: LoopResult | None = None,
+        result: LoopResult | None = None, *, notice: str | None = None,
     ) -> ChatReply:
         return ChatReply(
             session_id=session.session_id,
@@ -474,6 +472,7 @@ class TurnExecutor:
             events=[e.detail_type for e in events],
             input_tokens=result.input_tokens if result else 0,
             output_tokens=result.output_tokens if result else 0,
+            notice=notice,
         )
 
 

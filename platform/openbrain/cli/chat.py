@@ -75,6 +75,8 @@ class ChatLoop:
         if not streamed:
             self.console.out(reply.message, end="", highlight=False)
         self.console.out("")
+        if reply.notice:
+            self.console.print(reply.notice, style="dim", highlight=False)
         self.last = reply
 
 

@@ -50,6 +50,8 @@ def ask(
     if as_json:
         sys.stdout.write(msgspec.json.encode(reply).decode() + "\n")
         return
+    if reply.notice:
+        err_console.print(reply.notice, style="dim", highlight=False)
     sys.stdout.write(reply.message + "\n")
     err_console.print(f"session: {reply.session_id}", style="dim")
 
