@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import (
@@ -13,12 +14,12 @@ from admin_ui.layout import (
     dialog_title,
     empty,
     error_callout,
+    guarded_shell,
     handler,
     heading,
     labelled,
     loading,
     notice,
-    shell,
     table_region,
 )
 from openbrain.api.schemas import NewKey
@@ -169,7 +170,8 @@ def _revoke_dialog(key: Any) -> rx.Component:
 
 
 def keys_page() -> rx.Component:
-    return shell(
+    return guarded_shell(
+        AccessState.can_manage_keys, "manage API keys",
         "API keys",
         error_callout(KeysState.error),
         notice(KeysState.message, "keys-message"),
@@ -255,5 +257,5 @@ def keys_page() -> rx.Component:
             ),
             id="keys-table",
         ), region_id="keys-region"),
-        empty(KeysState.keys, "No API keys yet.", KeysState.loading),
+        empty(KeysState.keys, "No API keys yet.", KeysState.loading, KeysState.error),
     )

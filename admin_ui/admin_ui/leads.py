@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, lead_form, lead_name, lead_patch
 from admin_ui.layout import (
@@ -135,14 +136,14 @@ class LeadState(AuthState):
         self.error, self.saved = "", ""
         if self._original is None:
             return None
-        patch = lead_patch(self.form, self._original)
-        if patch == LeadFields():
+        patch, cleared = lead_patch(self.form, self._original)
+        if patch == LeadFields() and not cleared:
             self.saved = "Nothing changed."
             return None
         self.saving = True
         try:
             async with self.api() as client:
-                lead = await client.send(api.update_lead(self.lead_id, patch))
+                lead = await client.send(api.update_lead(self.lead_id, patch, cleared))
         except OpenBrainError as exc:
             fields = exc.fields if isinstance(exc, InvalidError) else {}
             self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
@@ -217,7 +218,7 @@ def leads_page() -> rx.Component:
             ),
             id="leads-table",
         )),
-        empty(LeadsState.leads, "No leads match.", LeadsState.loading),
+        empty(LeadsState.leads, "No leads match.", LeadsState.loading, LeadsState.error),
     )
 
 
@@ -288,11 +289,11 @@ def lead_page() -> rx.Component:
                     rx.grid(*[_lead_input(f) for f in LEAD_FIELDS],
                             columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px",
                             width="100%"),
-                    rx.hstack(
+                    rx.cond(AccessState.can_edit_leads, rx.hstack(
                         rx.button("Save", on_click=LeadState.save, loading=LeadState.saving,
                                   id="save-lead"),
                         _erase_dialog(),
-                    ),
+                    )),
                     width="100%",
                 ),
             ),

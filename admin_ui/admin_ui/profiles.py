@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from admin_ui.access import AccessState, not_allowed
 from admin_ui.auth import AuthState
 from admin_ui.helpers import (
     FIELD_LABELS,
@@ -320,7 +321,7 @@ def profiles_page() -> rx.Component:
         "Profiles",
         error_callout(ProfilesState.error),
         loading(ProfilesState.loading),
-        rx.flex(
+        rx.cond(AccessState.can_edit_profiles, rx.flex(
             labelled(
                 "New profile name",
                 "new-profile-name",
@@ -335,7 +336,7 @@ def profiles_page() -> rx.Component:
             gap="12px",
             align="end",
             wrap="wrap",
-        ),
+        )),
         table_region("Profiles", rx.table.root(
             rx.table.header(
                 rx.table.row(
@@ -357,7 +358,8 @@ def profiles_page() -> rx.Component:
             ),
             id="profiles-table",
         )),
-        empty(ProfilesState.profiles, "No profiles yet.", ProfilesState.loading),
+        empty(ProfilesState.profiles, "No profiles yet.", ProfilesState.loading,
+              ProfilesState.error),
     )
 
 
@@ -457,8 +459,9 @@ def _form() -> rx.Component:
         _overridable_picker(),
         *[_flag(name) for name in FLAG_FIELDS],
         rx.hstack(
-            rx.button("Save (new version)", on_click=EditorState.save, loading=EditorState.saving,
-                      id="save-profile"),
+            rx.cond(AccessState.can_edit_profiles,
+                    rx.button("Save (new version)", on_click=EditorState.save,
+                              loading=EditorState.saving, id="save-profile")),
             rx.text("current version ", rx.text.strong(EditorState.version, id="current-version")),
             align="center",
         ),
@@ -484,11 +487,12 @@ def _versions() -> rx.Component:
                         rx.table.cell(v["version"]),
                         rx.table.cell(v["created"]),
                         rx.table.cell(v["changes"]),
-                        rx.table.cell(
+                        rx.table.cell(rx.cond(
+                            AccessState.can_edit_profiles,
                             rx.button("Restore", size="1", variant="soft",
                                       on_click=handler(EditorState.restore)(v["version"]),
-                                      id="restore-" + v["version"])
-                        ),
+                                      id="restore-" + v["version"]),
+                        )),
                         class_name="version-row",
                     ),
                 )
@@ -583,7 +587,8 @@ def editor_page() -> rx.Component:
             rx.grid(
                 # min-width 0: a grid cell may shrink below its widest table (which scrolls).
                 rx.vstack(_form(), _versions(), width="100%", min_width="0"),
-                rx.box(_chat_panel(), min_width="0"),
+                rx.box(rx.cond(AccessState.can_chat, _chat_panel(),
+                               not_allowed("chat with the profile")), min_width="0"),
                 columns=rx.breakpoints(initial="1", md="2"),
                 gap="24px",
                 width="100%",

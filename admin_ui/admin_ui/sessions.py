@@ -152,7 +152,8 @@ def sessions_page() -> rx.Component:
             ),
             id="sessions-table",
         )),
-        empty(SessionsState.sessions, "No sessions match.", SessionsState.loading),
+        empty(SessionsState.sessions, "No sessions match.", SessionsState.loading,
+              SessionsState.error),
     )
 
 

@@ -21,12 +21,35 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class SettingsError(ValueError):
+    """A setting from the environment that cannot be used; the message names the variable,
+    so commands print it as one line instead of a traceback."""
+
+
 def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
+    raw = os.environ.get(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, str(default)))
+    raw = os.environ.get(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level() -> str:
+    raw = _env("OB_LOG_LEVEL", "INFO")
+    if raw.strip().upper() not in LOG_LEVELS:
+        raise SettingsError(f"OB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+    return raw.strip().upper()
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -108,7 +131,7 @@ class Settings:
     port: int = field(default_factory=lambda: _env_int("OB_PORT", 8000))
     api_url: str | None = field(default_factory=_optional("OB_API_URL"))
     api_key: str | None = field(default_factory=_optional("OB_API_KEY"), repr=False)
-    log_level: str = field(default_factory=lambda: _env("OB_LOG_LEVEL", "INFO"))
+    log_level: str = field(default_factory=_log_level)
     log_json: bool = field(default_factory=lambda: _env_bool("OB_LOG_JSON", True))
     aws_mode: bool = field(default_factory=lambda: _env_bool("OB_AWS_MODE", False))
     """True when deployed: webhook targets must be public https (SSRF protection)."""

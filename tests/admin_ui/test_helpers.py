@@ -143,8 +143,9 @@ def test_lead_patch_sends_only_changes() -> None:
     form = lead_form(lead)
     assert form["medications"] == "a"
     form |= {"status": "qualified", "medications": "a, b", "email": "", "phone": " "}
-    assert lead_patch(form, lead) == LeadFields(status="qualified", medications=["a", "b"])
-    assert lead_patch(lead_form(lead), lead) == LeadFields()
+    assert lead_patch(form, lead) == (LeadFields(status="qualified", medications=["a", "b"]),
+                                      ["email"])  # emptied: cleared; phone was empty already
+    assert lead_patch(lead_form(lead), lead) == (LeadFields(), [])
 
 
 def test_lead_form_has_every_editable_field() -> None:

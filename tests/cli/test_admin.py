@@ -40,7 +40,8 @@ def test_bad_admin_input_is_one_line(cli: Cli) -> None:
     cli.run("ob-admin", "tenants", "sync")
     for args, message in [
         (("keys", "create", "--tenant", "nope"), "tenant 'nope' does not exist"),
-        (("keys", "create", "--tenant", "demo", "--scope", "bogus"), "Invalid enum value"),
+        (("keys", "create", "--tenant", "demo", "--scope", "bogus"),
+         "--scope 'bogus' is not a scope; the scopes are chat, "),
         (("keys", "create", "--tenant", "demo", "--kind", "weird"), "--kind must be"),
         (("token", "--tenant", "demo", "--role", "god"), "role must be one of"),
     ]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.cli.conftest import Cli, Receiver
 
@@ -109,7 +112,7 @@ def test_ob_refuses_what_the_api_refuses(cli: Cli) -> None:
     long = cli.run("ob", "x" * 16_001)
     assert long.returncode == 1
     assert long.stderr.strip() == (
-        "error: invalid value: Expected `str` of length <= 16000 - at `$.message`"
+        "error: message must have at most 16000 characters"
     )
 
 
@@ -121,3 +124,30 @@ def test_a_missing_tenants_folder_is_one_clear_line(cli: Cli, tmp_path: Path) ->
     )
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: tenant spec directory {str(missing)!r} does not exist"
+
+
+def test_serve_on_a_busy_port_is_one_line_and_announces_nothing(cli: Cli) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli.run("ob", "serve", "--port", str(port), timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no "OpenBrain API on …" banner for a server that never ran
+    assert result.stderr.strip() == (
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use "
+        "(choose another with --port or OB_PORT)"
+    )
+
+
+@pytest.mark.parametrize(("variable", "value", "line"), [
+    ("OB_LOG_LEVEL", "LOUD",
+     "error: OB_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
+    ("OB_PORT", "eighty", "error: OB_PORT must be a whole number, not 'eighty'"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(cli: Cli, variable: str, value: str,
+                                                       line: str) -> None:
+    for command in (("ob", "hello"), ("ob", "serve")):
+        result = Cli(env=cli.env | {variable: value}, data_dir=cli.data_dir).run(*command)
+        assert result.returncode == 1, command
+        assert result.stderr.strip() == line, command

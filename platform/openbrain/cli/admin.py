@@ -71,6 +71,11 @@ def keys_create(
         if kind not in ("secret", "publishable"):
             raise fail("--kind must be secret or publishable")
         key_kind: KeyKind = "secret" if kind == "secret" else "publishable"
+        known = (*ALL_TENANT_SCOPES, "platform:admin")
+        unknown = [s for s in scope if s not in known]
+        if unknown:
+            raise fail(f"--scope {unknown[0]!r} is not a scope; the scopes are "
+                       + ", ".join(known))
         scopes: list[Scope] = msgspec.convert(
             scope or (list(ALL_TENANT_SCOPES) if key_kind == "secret" else ["chat"]),
             list[Scope],

@@ -13,8 +13,9 @@ from rich.console import Console
 
 from openbrain.cli.backends import ChatBackend, LocalBackend, RemoteBackend
 from openbrain.domain import OpenBrainError
+from openbrain.domain.validation import explain
 from openbrain.runtime import ADMIN, LOCAL_CHAT, Runtime
-from openbrain.settings import get_settings
+from openbrain.settings import SettingsError, get_settings
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
@@ -58,7 +59,9 @@ def one_line_errors() -> Iterator[None]:
     except OpenBrainError as exc:
         raise fail(exc.detail) from None
     except msgspec.ValidationError as exc:
-        raise fail(f"invalid value: {exc}") from None
+        raise fail(explain(str(exc)).sentence) from None
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 

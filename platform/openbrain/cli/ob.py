@@ -70,11 +70,12 @@ def serve(
     from openbrain.api.server import serve as run_server
     from openbrain.settings import get_settings
 
-    settings = get_settings()
-    settings = replace(
-        settings, host=host or settings.host, port=port if port is not None else settings.port
-    )
     with one_line_errors():
+        settings = get_settings()
+        settings = replace(
+            settings, host=host or settings.host,
+            port=port if port is not None else settings.port,
+        )
         run_server(settings)
 
 

@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from openbrain.domain.base import ClientId, Identifier, Record, Request, Timestamp
+from openbrain.domain.base import ClientId, Identifier, Record, Request, Timestamp, WebUrl
 from openbrain.domain.event import Event
 from openbrain.domain.tenant import EventType, Route
 
 RouteSource = Literal["spec", "added"]
 AttemptOutcome = Literal["delivered", "retrying", "dead"]
 DeadLetterState = Literal["open", "redriven"]
-WebhookUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2_000)]
+WebhookUrl = WebUrl
 
 
 class NewRoute(Request, kw_only=True, frozen=True):

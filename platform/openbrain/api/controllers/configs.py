@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.params import HeaderParameter, JSONBody, Parameter
 
 from openbrain.api.controllers._common import CursorParam, LimitParam, ProfileParam
 from openbrain.api.deps import ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import ConfigPage, ToolInfo
-from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.agent_config import AgentConfig, AgentSettings, merge_patch
 from openbrain.domain.errors import InvalidError
 
 VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
@@ -50,6 +50,25 @@ class ConfigsController(Controller):
         """Save a new version (``If-Match: <version>`` refuses to overwrite a newer one)."""
         services.tools.check(data.tools)
         return store.configs.save(name, data, expected_version=_if_match(if_match))
+
+    @patch("/{name:str}", operation_id="patchConfig", guards=[requires_scope("configs:write")],
+           sync_to_thread=True)
+    def patch_config(
+        self, name: ProfileParam, data: JSONBody[dict[str, Any]], store: StoreDep,
+        services: ServicesDep,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
+                                                  max_length=40)] = None,
+    ) -> AgentConfig:
+        """Change some fields (a JSON merge patch, RFC 7396: ``null`` resets a field to its
+        default) and save the result as a new version; the other fields keep their values."""
+        head = store.configs.require(name)
+        expected = _if_match(if_match)
+        settings = merge_patch(head.settings, data)
+        services.tools.check(settings.tools)
+        # Saved on the version it was merged onto: a concurrent save makes this a 409.
+        return store.configs.save(
+            name, settings, expected_version=head.version if expected is None else expected
+        )
 
     @delete("/{name:str}", operation_id="deleteConfig", guards=[requires_scope("configs:write")],
             sync_to_thread=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, delete, get, patch
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
@@ -26,6 +28,8 @@ CSV_FIELDS = ("lead_id", "session_id", "status", *(f.name for f in PERSON_FIELDS
               "created_at", "updated_at")
 CSV_COLUMNS = tuple(_WIRE[name] for name in CSV_FIELDS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number (``+1 555 123 4567``) starts like a formula but cannot run anything.
+_PHONE_LIKE = re.compile(r"\+[0-9 ().-]+")
 
 
 def _matches(status: str | None, q: str | None):  # type: ignore[no-untyped-def]
@@ -47,7 +51,9 @@ def _cell(value: object) -> str:
         value = value.isoformat()
     text = "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
     # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) and not _PHONE_LIKE.fullmatch(text):
+        return f"'{text}"
+    return text
 
 
 def _csv_rows(store: StoreDep, status: str | None, q: str | None) -> Iterator[str]:
@@ -92,8 +98,13 @@ class LeadsController(Controller):
 
     @patch("/{lead_id:str}", operation_id="updateLead", guards=[requires_scope("leads:write")],
            sync_to_thread=True)
-    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], store: StoreDep) -> Lead:
-        return store.leads.update(lead_id, data)
+    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], body: bytes,
+                    store: StoreDep) -> Lead:
+        """Change the fields sent; a field sent as ``null`` is cleared (a JSON merge patch),
+        one left out keeps its value."""
+        raw = msgspec.json.decode(body)
+        cleared = [k for k, v in raw.items() if v is None] if isinstance(raw, dict) else []
+        return store.leads.update(lead_id, data, cleared=cleared)
 
     @delete("/{lead_id:str}", operation_id="eraseLead", guards=[requires_scope("leads:write")],
             sync_to_thread=True)
