@@ -118,6 +118,7 @@ class EditorState(AuthState):
     loading: rx.Field[bool] = rx.field(False)
     saving: rx.Field[bool] = rx.field(False)
     not_found: rx.Field[bool] = rx.field(False)
+    _ice_breaker: str = ""  # backend only: the saved version's, which opens the live chat
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -143,6 +144,7 @@ class EditorState(AuthState):
 
     def _show_config(self, config: AgentConfig) -> None:
         self.version = config.version
+        self._ice_breaker = config.ice_breaker
         self.form = form_from_config(config)
         self.selected_tools = list(config.tools)
         self.overridable = list(config.overridable)
@@ -229,13 +231,18 @@ class ChatState(EditorState):
     def set_draft(self, value: str) -> None:
         self.draft = value
 
-    async def reset_chat(self) -> Any:
-        """Start a new session (the profile's ice breaker opens it)."""
+    def reset_chat(self) -> None:
+        """A fresh conversation, opened by the saved version's ice breaker. No session is
+        started until the first message: opening, saving or restoring a profile must not
+        leave empty sessions among the tenant's real ones."""
         self.chat, self.lead, self.chat_events = [], [], []
         self.partial, self.chat_error, self.session_id = "", "", ""
         self.model_notice = ""
-        if not self.name or self.not_found:
-            return None
+        if self.name and not self.not_found and self._ice_breaker:
+            self.chat = [{"role": "assistant", "text": self._ice_breaker}]
+
+    async def _start_session(self) -> Any:
+        """The session the first message goes to (its opening is already on screen)."""
         try:
             async with self.api() as client:
                 reply = await client.send(api.start_session(StartSession(profile=self.name)))
@@ -244,7 +251,6 @@ class ChatState(EditorState):
             return redirect
         self.session_id = reply.session_id
         self.model_notice = reply.notice or ""
-        self.chat = [{"role": "assistant", "text": reply.message}]
         return None
 
     def send_on_enter(self, key: str) -> Any:
@@ -259,8 +265,10 @@ class ChatState(EditorState):
         if not text or self.streaming:
             return
         if not self.session_id:
-            await self.reset_chat()
+            redirect = await self._start_session()
             if not self.session_id:
+                if redirect is not None:
+                    yield redirect
                 return
         self.draft, self.chat_error, self.partial = "", "", ""
         self.chat = [*self.chat, {"role": "user", "text": text}]

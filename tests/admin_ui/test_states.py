@@ -209,8 +209,11 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
     chat = substate(state_tree, ChatState)
     chat.token = jwt()
     chat.name = "sales"
-    run(chat.reset_chat())
+    chat._ice_breaker = "Hello!"
+    chat.reset_chat()
     assert chat.chat == [{"role": "assistant", "text": "Hello!"}]
+    # Opening the panel starts no session: the first message does.
+    assert not any(r["path"] == "/v1/sessions" for r in stub_api.requests)
     chat.set_draft("I am Ann Lee, ann@x.io")
     partials: list[str] = []
 
@@ -220,7 +223,10 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
 
     run(send())
     assert "Thanks Ann" in partials
-    assert chat.chat[-1] == {"role": "assistant", "text": "Thanks Ann"}
+    assert chat.chat == [{"role": "assistant", "text": "Hello!"},
+                         {"role": "user", "text": "I am Ann Lee, ann@x.io"},
+                         {"role": "assistant", "text": "Thanks Ann"}]
+    assert [r["path"] for r in stub_api.requests].count("/v1/sessions") == 1
     # Every filled-in field (a lead always has a status; empty medications are left out).
     assert {f["name"]: f["value"] for f in chat.lead} == {
         "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "status": "new"}

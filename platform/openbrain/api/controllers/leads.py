@@ -11,7 +11,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, patch
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, RawBody
 from litestar.response import Stream
 
 from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
@@ -98,7 +98,7 @@ class LeadsController(Controller):
 
     @patch("/{lead_id:str}", operation_id="updateLead", guards=[requires_scope("leads:write")],
            sync_to_thread=True)
-    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], body: bytes,
+    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], body: RawBody,
                     store: StoreDep) -> Lead:
         """Change the fields sent; a field sent as ``null`` is cleared (a JSON merge patch),
         one left out keeps its value."""
