@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import HeaderParameter, JSONBody, Parameter
+from litestar.params import Body, HeaderParameter, JSONBody, Parameter
 
 from openbrain.api.controllers._common import CursorParam, LimitParam, ProfileParam
 from openbrain.api.deps import ServicesDep, StoreDep
@@ -15,6 +16,21 @@ from openbrain.domain.agent_config import AgentConfig, AgentSettings, merge_patc
 from openbrain.domain.errors import InvalidError
 
 VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
+
+
+def _merge_patch_schema() -> dict[str, Any]:
+    """The PATCH body's schema, derived from ``AgentSettings``: any of its fields, each also
+    ``null`` (reset to the default), nothing else."""
+    settings = msgspec.json.schema(AgentSettings)["$defs"]["AgentSettings"]
+    properties = {name: {"anyOf": [{k: v for k, v in prop.items() if k != "default"},
+                                   {"type": "null"}]}
+                  for name, prop in settings["properties"].items()}
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "title": "ProfileChanges",
+            "description": "A JSON merge patch of a profile's settings (RFC 7396)."}
+
+
+ProfileChanges = Annotated[dict[str, Any], Body(schema_extra=_merge_patch_schema())]
 
 
 def _if_match(value: str | None) -> int | None:
@@ -54,7 +70,7 @@ class ConfigsController(Controller):
     @patch("/{name:str}", operation_id="patchConfig", guards=[requires_scope("configs:write")],
            sync_to_thread=True)
     def patch_config(
-        self, name: ProfileParam, data: JSONBody[dict[str, Any]], store: StoreDep,
+        self, name: ProfileParam, data: ProfileChanges, store: StoreDep,
         services: ServicesDep,
         if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
                                                   max_length=40)] = None,
