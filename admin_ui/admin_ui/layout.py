@@ -178,3 +178,14 @@ def handler(method: Callable[Concatenate[Any, P], object]) -> Callable[P, EventS
     and the parameters keep their types.
     """
     return cast(Callable[P, EventSpec], method)
+
+
+def filter_bar(on_submit: Any, *children: rx.Component) -> rx.Component:
+    """Filters above a list, as a form: Enter in any field applies them, like the button
+    (which must be ``type="submit"``; other buttons in the bar ``type="button"``)."""
+    return rx.form(
+        rx.flex(*children, gap="12px", align="end", wrap="wrap"),
+        on_submit=on_submit,
+        reset_on_submit=False,
+        margin_bottom="12px",
+    )

@@ -14,6 +14,7 @@ from admin_ui.layout import (
     empty,
     error_callout,
     field_error,
+    filter_bar,
     handler,
     heading,
     labelled,
@@ -47,6 +48,10 @@ class LeadsState(AuthState):
 
     def _filters(self) -> tuple[str, str]:
         return self.query.strip(), "" if self.status == ALL else self.status
+
+    async def search(self, _form: dict[str, Any]) -> Any:
+        """The filter bar was submitted (its button, or Enter in a field)."""
+        return await self.load()
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -175,7 +180,8 @@ class LeadState(AuthState):
 def leads_page() -> rx.Component:
     return shell(
         "Leads",
-        rx.flex(
+        filter_bar(
+            LeadsState.search,
             labelled("Search name, e-mail or phone", "lead-search",
                      rx.input(value=LeadsState.query, on_change=LeadsState.set_query,
                               id="lead-search"),
@@ -183,13 +189,9 @@ def leads_page() -> rx.Component:
             labelled("Status", "lead-status",
                      rx.select([ALL, *LEAD_STATUSES], value=LeadsState.status,
                                on_change=LeadsState.set_status, id="lead-status")),
-            rx.button("Search", on_click=LeadsState.load, id="search-leads"),
-            rx.button("Export CSV", on_click=LeadsState.export_csv, variant="soft",
-                      id="export-csv"),
-            margin_bottom="12px",
-            gap="12px",
-            align="end",
-            wrap="wrap",
+            rx.button("Search", type="submit", id="search-leads"),
+            rx.button("Export CSV", type="button", on_click=LeadsState.export_csv,
+                      variant="soft", id="export-csv"),
         ),
         error_callout(LeadsState.error),
         loading(LeadsState.loading),

@@ -6,10 +6,14 @@ import json
 import socket
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from openbrain.domain.agent_config import AgentSettings
+from openbrain.settings import Settings
+from openbrain.store import TenantStore, open_driver
 from tests.cli.conftest import Cli, Receiver
 
 
@@ -151,3 +155,41 @@ def test_a_bad_setting_is_one_line_naming_the_variable(cli: Cli, variable: str, 
         result = Cli(env=cli.env | {variable: value}, data_dir=cli.data_dir).run(*command)
         assert result.returncode == 1, command
         assert result.stderr.strip() == line, command
+
+
+def test_override_and_context_reach_the_new_session(cli: Cli) -> None:
+    first = cli.run("ob", "hello")  # creates the store, the tenant and its default profile
+    assert first.returncode == 0, first.stderr
+    settings = replace(Settings(), store=cli.env["OB_STORE"], data_dir=cli.data_dir)
+    driver = open_driver(settings)
+    try:
+        TenantStore(driver, "demo").configs.save("tuned", AgentSettings(
+            model="offline", overridable=["temperature", "systemMessage"]))
+    finally:
+        driver.close()
+
+    result = cli.run("ob", "--json", "-p", "tuned", "-o", "temperature=0.7",
+                     "--override", "systemMessage=Be brief.", "-c", "plan=gold",
+                     "--context", 'tags=["a", "b"]', "hi")
+    assert result.returncode == 0, result.stderr
+    session_id = json.loads(result.stdout)["sessionId"]
+    driver = open_driver(settings)
+    try:
+        config = TenantStore(driver, "demo").sessions.require(session_id).config
+    finally:
+        driver.close()
+    assert (config.temperature, config.system_message) == (0.7, "Be brief.")
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("-o", "temperature=0.2", "hi"),
+     "error: profile 'default' does not allow overriding 'temperature'"),
+    (("--override", "temperature", "hi"), "error: --override takes KEY=VALUE, not 'temperature'"),
+    (("-c", "=x", "hi"), "error: --context takes KEY=VALUE, not '=x'"),
+    (("-s", "S1", "-o", "temperature=0.2", "hi"),
+     "error: --override applies when a session starts: leave out --session"),
+])
+def test_bad_override_or_context_is_one_line(cli: Cli, args: tuple[str, ...], line: str) -> None:
+    result = cli.run("ob", *args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 import typer
@@ -20,9 +20,11 @@ from openbrain.settings import SettingsError, get_settings
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
-ApiUrlOption = typer.Option(None, "--api-url", envvar="OB_API_URL", help="Remote API base URL.")
-ApiKeyOption = typer.Option(None, "--api-key", envvar="OB_API_KEY", help="API key (remote mode).")
-TenantOption = typer.Option("demo", "--tenant", envvar="OB_TENANT",
+ApiUrlOption = typer.Option(None, "--api-url", envvar="OB_API_URL", metavar="URL",
+                            help="Remote API base URL.")
+ApiKeyOption = typer.Option(None, "--api-key", envvar="OB_API_KEY", metavar="KEY",
+                            help="API key (remote mode).")
+TenantOption = typer.Option("demo", "--tenant", envvar="OB_TENANT", metavar="TENANT",
                             help="Tenant (embedded mode).")
 
 
@@ -73,3 +75,22 @@ def run_guarded(func: Callable[[], T]) -> T:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def key_values(option: str, pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` options as a dict; a VALUE that is JSON (``0.2``, ``true``, ``["a"]``)
+    is taken as such, anything else as text.
+
+    Raises:
+        typer.Exit: a pair without ``=`` or with an empty key (after a one-line message).
+    """
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"{option} takes KEY=VALUE, not {pair!r}")
+        try:
+            values[key.strip()] = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            values[key.strip()] = raw
+    return values
