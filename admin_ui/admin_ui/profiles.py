@@ -37,7 +37,7 @@ from openbrain.api.schemas import SendMessage, StartSession
 from openbrain.client import Token, api
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.chat import ChatReply
-from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
+from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
@@ -118,6 +118,7 @@ class EditorState(AuthState):
     loading: rx.Field[bool] = rx.field(False)
     saving: rx.Field[bool] = rx.field(False)
     not_found: rx.Field[bool] = rx.field(False)
+    conflict: rx.Field[bool] = rx.field(False)  # a save lost to a newer version elsewhere
     _ice_breaker: str = ""  # backend only: the saved version's, which opens the live chat
 
     async def load(self) -> Any:
@@ -125,6 +126,7 @@ class EditorState(AuthState):
             return redirect
         self.name = self.router.url.query_parameters.get("name", "")
         self.loading, self.error, self.saved, self.not_found = True, "", "", False
+        self.conflict = False
         self.field_errors = dict(_NO_ERRORS)
         try:
             async with self.api() as client:
@@ -186,10 +188,12 @@ class EditorState(AuthState):
             # The form keeps what the admin typed; the API's message says what to fix.
             fields = exc.fields if isinstance(exc, InvalidError) else {}
             self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
+            self.conflict = isinstance(exc, ConflictError)
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.saving = False
+        self.conflict = False
         self._show_config(config)
         self.versions = version_rows(versions.items)
         self.saved = f"Saved as version {self.version}."
@@ -587,6 +591,19 @@ def editor_page() -> rx.Component:
         "Profile",
         heading(EditorState.name, 2, id="profile-name"),
         error_callout(EditorState.error),
+        rx.cond(
+            EditorState.conflict,
+            rx.hstack(
+                rx.text("Someone saved this profile since you opened it. Reload to see their "
+                        "version (your edits here are dropped), then make your change again.",
+                        size="2"),
+                rx.button("Reload the profile", on_click=EditorState.load, size="1",
+                          id="reload-profile"),
+                align="center",
+                wrap="wrap",
+                margin_bottom="8px",
+            ),
+        ),
         notice(EditorState.saved, "saved"),
         loading(EditorState.loading),
         rx.cond(

@@ -192,6 +192,21 @@ def test_save_shows_the_new_version(stub_api: StubApi, state_tree: Any) -> None:
     assert editor.versions[0]["changes"] == "Max tokens: 1024 → 300"
 
 
+def test_save_lost_to_a_newer_version_offers_a_reload(stub_api: StubApi,
+                                                     state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "profile 'sales' is at version 2, not 1"}, content_type=PROBLEM)
+    editor.set_field("maxTokens", "300")
+    run(editor.save())
+    assert editor.conflict
+    assert editor.error == "profile 'sales' is at version 2, not 1"
+    assert editor.form["maxTokens"] == "300"  # kept until the admin chooses to reload
+    run(editor.load())
+    assert not editor.conflict
+
+
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
     opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
     stub_api.answer("POST", "/v1/sessions", 201, opened)
