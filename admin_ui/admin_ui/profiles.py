@@ -22,6 +22,7 @@ from admin_ui.helpers import (
     version_rows,
 )
 from admin_ui.layout import (
+    dialog_title,
     empty,
     error_callout,
     field_error,
@@ -35,7 +36,7 @@ from admin_ui.layout import (
 )
 from openbrain.api.schemas import SendMessage, StartSession
 from openbrain.client import Token, api
-from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSettings
 from openbrain.domain.chat import ChatReply
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
@@ -119,6 +120,8 @@ class EditorState(AuthState):
     saving: rx.Field[bool] = rx.field(False)
     not_found: rx.Field[bool] = rx.field(False)
     conflict: rx.Field[bool] = rx.field(False)  # a save lost to a newer version elsewhere
+    copy_name: rx.Field[str] = rx.field("")
+    deleting: rx.Field[bool] = rx.field(False)  # the delete confirmation is open
     _ice_breaker: str = ""  # backend only: the saved version's, which opens the live chat
 
     async def load(self) -> Any:
@@ -198,6 +201,40 @@ class EditorState(AuthState):
         self.versions = version_rows(versions.items)
         self.saved = f"Saved as version {self.version}."
         return ChatState.reset_chat
+
+    def set_copy_name(self, value: str) -> None:
+        self.copy_name = value
+
+    async def duplicate(self) -> Any:
+        """A new profile with this one's saved settings (never overwriting an existing one)."""
+        name = self.copy_name.strip()
+        self.error, self.saved = "", ""
+        if not name:
+            self.error = "Give the copy a name."
+            return None
+        try:
+            async with self.api() as client:
+                current = await client.send(api.config(self.name))
+                await client.send(api.save_config(name, current.settings, if_match=0))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.copy_name = ""
+        return rx.redirect(f"/profile?name={quote(name, safe='')}")
+
+    def set_deleting(self, open_: bool) -> None:
+        self.deleting = bool(open_)
+
+    async def delete(self) -> Any:
+        """Delete the profile (its sessions keep the settings they started with)."""
+        self.error, self.deleting = "", False
+        try:
+            async with self.api() as client:
+                await client.send(api.delete_config(self.name))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        return rx.redirect("/profiles")
 
     async def restore(self, version: str) -> Any:
         self.error, self.saved = "", ""
@@ -477,8 +514,47 @@ def _form() -> rx.Component:
             rx.text("current version ", rx.text.strong(EditorState.version, id="current-version")),
             align="center",
         ),
+        rx.cond(AccessState.can_edit_profiles, _copy_and_delete()),
         width="100%",
         spacing="3",
+    )
+
+
+def _copy_and_delete() -> rx.Component:
+    """Duplicate the saved profile under a new name; delete it after a confirmation (the
+    ``default`` profile, which chats start with, is not offered for deletion)."""
+    return rx.flex(
+        labelled("Copy as", "copy-name",
+                 rx.input(value=EditorState.copy_name, on_change=EditorState.set_copy_name,
+                          id="copy-name")),
+        rx.button("Duplicate", on_click=EditorState.duplicate, variant="soft",
+                  id="duplicate-profile"),
+        rx.cond(EditorState.name != DEFAULT_PROFILE, rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button("Delete…", color_scheme="red", variant="soft", high_contrast=True,
+                          id="delete-profile"),
+            ),
+            rx.alert_dialog.content(
+                dialog_title("Delete this profile?"),
+                rx.alert_dialog.description(
+                    "The profile and all its versions are deleted. Sessions that used it "
+                    "keep the settings they started with. This cannot be undone."),
+                rx.flex(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
+                                                     id="cancel-delete")),
+                    rx.alert_dialog.action(rx.button("Delete for good",
+                                                     on_click=EditorState.delete,
+                                                     color_scheme="red", high_contrast=True,
+                                                     id="confirm-delete")),
+                    gap="12px", margin_top="16px", justify="end", wrap="wrap",
+                ),
+            ),
+            open=EditorState.deleting,
+            on_open_change=EditorState.set_deleting,
+        )),
+        gap="12px",
+        align="end",
+        wrap="wrap",
     )
 
 

@@ -48,3 +48,19 @@ def test_an_admin_keeps_every_control(page: Any, tuner: Tuner) -> None:
     page.goto(f"{tuner.dashboard}/keys")
     expect(page.locator("#create-key")).to_be_visible()
     expect(page.locator("#not-allowed")).to_have_count(0)
+
+
+def test_an_admin_duplicates_then_deletes_a_profile(page: Any, tuner: Tuner) -> None:
+    sign_in(page, tuner, tuner.token("demo"))
+    page.goto(f"{tuner.dashboard}/profile?name=default")
+    wait_at(page, "profile", "name=default")
+    expect(page.locator("#delete-profile")).to_have_count(0)  # chats start with default
+    page.locator("#copy-name").fill("default-copy")
+    page.locator("#duplicate-profile").click()
+    wait_at(page, "profile", "name=default-copy")
+    expect(page.locator("#current-version")).to_have_text("1")
+    page.locator("#delete-profile").click()
+    page.get_by_role("alertdialog").locator("#confirm-delete").click()
+    wait_at(page, "profiles")
+    expect(page.locator("#profiles-table")).not_to_contain_text("default-copy")
+    expect(page.locator("#profiles-table")).to_contain_text("default")

@@ -207,6 +207,32 @@ def test_save_lost_to_a_newer_version_offers_a_reload(stub_api: StubApi,
     assert not editor.conflict
 
 
+def test_duplicate_never_overwrites_and_delete_asks_the_api(stub_api: StubApi,
+                                                           state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales-copy", 200, config(1))
+    editor.set_copy_name(" sales-copy ")
+    run(editor.duplicate())
+    put = stub_api.requests[-1]
+    assert (put["method"], put["path"]) == ("PUT", "/v1/configs/sales-copy")
+    assert put["headers"]["If-Match"] == "0"  # the copy must be a new profile
+    assert editor.error == ""
+
+    stub_api.answer("PUT", "/v1/configs/taken", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "profile 'taken' is at version 3, not 0"}, content_type=PROBLEM)
+    editor.set_copy_name("taken")
+    run(editor.duplicate())
+    assert editor.error == "profile 'taken' is at version 3, not 0"
+
+    stub_api.answer("DELETE", "/v1/configs/sales", 204, None)
+    editor.set_deleting(True)
+    run(editor.delete())
+    assert (stub_api.requests[-1]["method"], stub_api.requests[-1]["path"]) == (
+        "DELETE", "/v1/configs/sales")
+    assert not editor.deleting
+
+
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
     opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
     stub_api.answer("POST", "/v1/sessions", 201, opened)

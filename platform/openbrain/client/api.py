@@ -66,10 +66,16 @@ def config(name: str) -> Call[AgentConfig]:
 
 def save_config(name: str, settings: AgentSettings,
                 if_match: int | None = None) -> Call[AgentConfig]:
-    """Save a new version; ``if_match`` (the version edited) refuses to overwrite a newer one."""
-    headers = {"If-Match": str(if_match)} if if_match else {}
+    """Save a new version; ``if_match`` (the version edited) refuses to overwrite a newer one,
+    and ``0`` refuses to overwrite any: the profile must be new."""
+    headers = {"If-Match": str(if_match)} if if_match is not None else {}
     return Call(method="PUT", path=f"/v1/configs/{segment(name)}", decode=json_of(AgentConfig),
                 body=settings, headers=headers)
+
+
+def delete_config(name: str) -> Call[None]:
+    """Delete the profile and its versions (sessions keep their own copy)."""
+    return Call(method="DELETE", path=f"/v1/configs/{segment(name)}", decode=nothing)
 
 
 def patch_config(name: str, changes: Mapping[str, object],
