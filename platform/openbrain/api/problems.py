@@ -14,6 +14,7 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 
 from openbrain.domain.errors import (
     PROBLEM_TYPE_PREFIX,
@@ -49,8 +50,10 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None) -> Problem:
-    """The problem detail an exception stands for (also used for SSE ``error`` events)."""
+def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None,
+                wire: dict[str, str] | None = None) -> Problem:
+    """The problem detail an exception stands for (also used for SSE ``error`` events);
+    ``wire`` renames parameters in validation errors to the names the caller sent."""
     if isinstance(exc, OpenBrainError):
         return Problem(type=f"{PROBLEM_TYPE_PREFIX}{exc.slug}", title=exc.title,
                        status=exc.status, detail=exc.detail, instance=path,
@@ -61,7 +64,7 @@ def problem_for(exc: Exception, path: str | None = None, request_id: str | None 
     if isinstance(exc, HTTPException):
         status = exc.status_code if 400 <= exc.status_code < 600 else 500
         title, slug = _HTTP_TITLES.get(status, ("Error", "error"))
-        errors = _validation_errors(exc) if isinstance(exc, ValidationException) else None
+        errors = _validation_errors(exc, wire) if isinstance(exc, ValidationException) else None
         detail = exc.detail
         if errors:
             detail = "; ".join(_message(e) for e in errors if e.get("message"))
@@ -80,18 +83,41 @@ def _message(error: dict[str, Any]) -> str:
     return str(error["message"])
 
 
-def _validation_errors(exc: ValidationException) -> list[dict[str, Any]] | None:
+def _validation_errors(exc: ValidationException,
+                       wire: dict[str, str] | None = None) -> list[dict[str, Any]] | None:
     extra = exc.extra
     if isinstance(extra, list):
-        return [{k: v for k, v in e.items() if k in {"key", "message", "source"}}
-                for e in extra if isinstance(e, dict)] or None
+        errors = [{k: v for k, v in e.items() if k in {"key", "message", "source"}}
+                  for e in extra if isinstance(e, dict)]
+        for error in errors:  # Litestar reports a parameter by its Python name
+            if wire and error.get("key") in wire:
+                error["key"] = wire[error["key"]]
+        return errors or None
     return None
+
+
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Python name -> wire name of the handler's parameters that are renamed on the wire
+    (``session_id`` is ``?sessionId=``), so a problem names what the caller sent."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except (AttributeError, KeyError):  # not routed (404/405)
+        return {}
+    names: dict[str, str] = {}
+    for name, field in parameters.items():
+        kwarg = field.kwarg_definition
+        alias = isinstance(kwarg, ParameterKwarg) and (kwarg.name or kwarg.query
+                                                       or kwarg.header or kwarg.cookie)
+        if alias and alias != name:
+            names[name] = alias
+    return names
 
 
 def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """The app's exception handler."""
     request_id = request.scope.get("state", {}).get("request_id")
-    problem = problem_for(exc, request.url.path, request_id)
+    wire = _wire_names(request) if isinstance(exc, ValidationException) else None
+    problem = problem_for(exc, request.url.path, request_id, wire)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimitedError | StoreBusyError):
         headers["Retry-After"] = str(exc.retry_after)

@@ -12,7 +12,7 @@ from openbrain.api.deps import ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import ConfigPage, ToolInfo
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
-from openbrain.domain.errors import InvalidError
+from openbrain.domain.errors import InvalidError, PreconditionFailedError
 
 VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
 
@@ -20,8 +20,13 @@ VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
 def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    raw = value.strip()
+    if raw.startswith("W/"):
+        # If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches no version.
+        raise PreconditionFailedError("If-Match takes a strong entity tag: a weak one (W/...) "
+                                      "matches no version")
+    raw = raw.removeprefix('"').removesuffix('"')
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidError("If-Match must be the profile version you edited, e.g. If-Match: 3")
     return int(raw)
 

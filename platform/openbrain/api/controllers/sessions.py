@@ -10,7 +10,12 @@ from litestar.params import JSONBody, Parameter
 from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
-from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam, ProfileParam
+from openbrain.api.controllers._common import (
+    CursorParam,
+    IdParam,
+    LimitParam,
+    ProfileFilter,
+)
 from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
@@ -41,7 +46,7 @@ class SessionsController(Controller):
          sync_to_thread=True)
     def list_sessions(
         self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
-        profile: Annotated[ProfileParam | None, Parameter(required=False)] = None,
+        profile: ProfileFilter = None,
         since: Annotated[datetime | None, Parameter(required=False)] = None,
         until: Annotated[datetime | None, Parameter(required=False)] = None,
     ) -> SessionPage:

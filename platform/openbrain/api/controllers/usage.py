@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from litestar import Controller, get
 
 from openbrain.api.controllers._common import DayParam
@@ -17,4 +19,9 @@ class UsageController(Controller):
     @get(operation_id="listUsage", guards=[requires_scope("configs:read")], sync_to_thread=True)
     def list_usage(self, store: StoreDep, since: DayParam = None,
                    until: DayParam = None) -> UsagePage:
-        return UsagePage(items=store.usage.list(since=since, until=until), cursor=None)
+        return UsagePage(items=store.usage.list(since=_day(since), until=_day(until)),
+                         cursor=None)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
