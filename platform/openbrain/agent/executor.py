@@ -110,6 +110,7 @@ class TurnExecutor:
         request: ChatMessage,
         *,
         origin: str | None = None,
+        visitor_hash: str | None = None,
         on_token: TokenSink | None = None,
         session: ChatSession | None = None,
         budget: TurnBudget | None = None,
@@ -120,7 +121,8 @@ class TurnExecutor:
         ``idempotency_key``: the caller's ``Idempotency-Key``. The reply is committed with the
         turn under it; the same request sent again with it returns that reply without
         running the turn again (a turn whose commit never happened runs, or commits the
-        answer this process kept for it).
+        answer this process kept for it). ``origin`` and ``visitor_hash``: the widget page and
+        visitor a new session belongs to.
 
         ``session``: the session ``request.session_id`` names, when the caller has just read
         it (the API's checks do); the turn then skips its own read. The version check at
@@ -146,7 +148,7 @@ class TurnExecutor:
                 return done
         now = self._clock()
         if request.reset or request.session_id is None:
-            turn = self._start(store, request, origin, now)
+            turn = self._start(store, request, origin, visitor_hash, now)
             if request.message is None:
                 return self._greet(store, turn, request, now, on_token, started,
                                    idempotency_key)
@@ -159,14 +161,16 @@ class TurnExecutor:
     # -- reading ---------------------------------------------------------------------------
 
     def _start(
-        self, store: TenantStore, request: ChatMessage, origin: str | None, now: datetime
+        self, store: TenantStore, request: ChatMessage, origin: str | None,
+        visitor_hash: str | None, now: datetime,
     ) -> _Turn:
         profile = store.configs.require(request.agent_config or DEFAULT_PROFILE)
         config = apply_overrides(profile, request.agent_config_overrides)
         self._tools.check(config.tools)
         session = ChatSession(
             client_id=store.client_id, session_id=new_id(), profile_name=profile.profile_name,
-            config=config, version=0, origin=origin, created_at=now, updated_at=now,
+            config=config, version=0, origin=origin, visitor_hash=visitor_hash,
+            created_at=now, updated_at=now,
         )
         opening = []
         if config.ice_breaker:

@@ -74,6 +74,9 @@ class WidgetSession(Record, kw_only=True, frozen=True):
     expires_at: datetime
     profile: str
     session_id: str | None = None
+    visitor_secret: str | None = None
+    """Issued once, to a browser that sent none: kept by it and sent as ``X-Visitor-Secret``
+    on every later call (it is what makes its sessions its own)."""
 
 
 class Redriven(Record, kw_only=True, frozen=True):
