@@ -10,6 +10,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from openbrain.api.allow import AllowHeaderMiddleware
 from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
@@ -18,9 +19,10 @@ from openbrain.api.guards import check_guarded
 from openbrain.api.json_depth import JsonDepthMiddleware
 from openbrain.api.limits import SharedLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware
-from openbrain.api.openapi import document_problems
+from openbrain.api.openapi import document_problems, match_structs, parameters_without_null
 from openbrain.api.problems import EXCEPTION_HANDLERS
 from openbrain.api.services import STATE_KEY, Services
+from openbrain.api.strict_body import decode_body_strictly
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.jwt_tokens import JwtVerifier
 from openbrain.auth.widget_tokens import WidgetTokens
@@ -69,10 +71,11 @@ def create_app(runtime: Runtime) -> Litestar:
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware,
+        middleware=[RequestContextMiddleware, AllowHeaderMiddleware,
                     DefineMiddleware(JsonDepthMiddleware, max_body_bytes=MAX_BODY_BYTES),
                     AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
+        before_request=decode_body_strictly,
         state=_state(services),
         on_startup=[start_runtime],
         on_shutdown=[close_runtime],
@@ -87,6 +90,8 @@ def create_app(runtime: Runtime) -> Litestar:
     )
     check_guarded(app)
     document_problems(app)
+    match_structs(app)
+    parameters_without_null(app)
     return app
 
 

@@ -13,6 +13,10 @@ EventType = Literal[
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+# No space or control character, spelled out so that Python and ECMA-262 (the OpenAPI
+# document's readers) agree: their ``\s`` differ on U+001C-U+001F, U+0085 and U+FEFF.
+WebhookUrl = Annotated[str, msgspec.Meta(
+    pattern=r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$(?!\n)", max_length=2_000)]
 
 
 class Plan(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -32,7 +36,7 @@ class Route(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     route_id: Identifier
     event_types: Annotated[list[EventType], msgspec.Meta(min_length=1)]
     kind: Literal["webhook", "log"] = "webhook"
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2_000)] | None = None
+    url: WebhookUrl | None = None
     enabled: bool = True
 
     def __post_init__(self) -> None:

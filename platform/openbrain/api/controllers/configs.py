@@ -49,8 +49,10 @@ class ConfigsController(Controller):
     def put_config(
         self, name: ProfileParam, data: JSONBody[AgentSettings], store: StoreDep,
         services: ServicesDep,
-        if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
-                                                  max_length=40)] = None,
+        if_match: Annotated[str | None, HeaderParameter(
+            name="If-Match", required=False, max_length=40, pattern=r'^(W/)?"?[0-9]{1,9}"?$',
+            description='the version edited: 3 or "3" (a weak W/"3" matches nothing: 412)',
+        )] = None,
     ) -> AgentConfig:
         """Save a new version (``If-Match: <version>`` refuses to overwrite a newer one)."""
         services.tools.check(data.tools)
