@@ -89,9 +89,9 @@ def _validation_errors(exc: ValidationException,
     if isinstance(extra, list):
         errors = [{k: v for k, v in e.items() if k in {"key", "message", "source"}}
                   for e in extra if isinstance(e, dict)]
-        for error in errors:  # Litestar reports a parameter by its Python name
+        for error in errors:  # Litestar's ``key`` is the Python name: add the one sent
             if wire and error.get("key") in wire:
-                error["key"] = wire[error["key"]]
+                error["parameter"] = wire[error["key"]]
         return errors or None
     return None
 
