@@ -66,6 +66,62 @@ def _jwt_secret() -> str | None:
     return path.read_text().strip()
 
 
+_COGNITO_SCOPES = "openid email profile"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CognitoSettings:
+    """The Cognito user pool tenant admins sign in with (a stage's dashboard and API).
+
+    The API verifies the pool's tokens when ``client_id`` and an issuer (``issuer``, or one
+    derived from ``user_pool_id``) are set; the dashboard offers the hosted UI when ``domain``
+    and ``redirect_uri`` are set too. Unset everywhere in the local stage.
+    """
+
+    user_pool_id: str | None = field(default_factory=_optional("OB_COGNITO_USER_POOL_ID"))
+    client_id: str | None = field(default_factory=_optional("OB_COGNITO_CLIENT_ID"))
+    """The dashboard's app client: the ``aud`` of ID tokens, ``client_id`` of access tokens."""
+    domain: str | None = field(default_factory=_optional("OB_COGNITO_DOMAIN"))
+    """The hosted UI's base URL (``https://PREFIX.auth.REGION.amazoncognito.com``)."""
+    configured_issuer: str | None = field(default_factory=_optional("OB_COGNITO_ISSUER"))
+    """Overrides the issuer derived from the pool id (an OIDC issuer on loopback in tests)."""
+    redirect_uri: str | None = field(default_factory=_optional("OB_COGNITO_REDIRECT_URI"))
+    """The dashboard's callback (and sign-out) URL, one of the app client's callback URLs."""
+    scopes: str = field(default_factory=lambda: _env("OB_COGNITO_SCOPES", _COGNITO_SCOPES))
+    tenant_claim: str = field(
+        default_factory=lambda: _env("OB_COGNITO_TENANT_CLAIM", "custom:clientId")
+    )
+    role_claim: str = field(default_factory=lambda: _env("OB_COGNITO_ROLE_CLAIM", "custom:role"))
+
+    @property
+    def issuer(self) -> str | None:
+        """``https://cognito-idp.REGION.amazonaws.com/POOL`` (a pool id starts with its region)."""
+        if self.configured_issuer:
+            return self.configured_issuer.rstrip("/")
+        if self.user_pool_id and "_" in self.user_pool_id:
+            region = self.user_pool_id.partition("_")[0]
+            return f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool_id}"
+        return None
+
+    @property
+    def jwks_url(self) -> str | None:
+        return f"{self.issuer}/.well-known/jwks.json" if self.issuer else None
+
+    @property
+    def verifies_tokens(self) -> bool:
+        """Whether the API accepts this pool's tokens."""
+        return bool(self.client_id and self.issuer)
+
+    @property
+    def hosted_ui(self) -> bool:
+        """Whether the dashboard can send admins to the hosted UI."""
+        return self.verifies_tokens and bool(self.domain and self.redirect_uri)
+
+    @classmethod
+    def from_env(cls) -> CognitoSettings:
+        return cls()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Every knob, with defaults that make the embedded mode work with no configuration."""
@@ -104,6 +160,8 @@ class Settings:
         default_factory=lambda: _env("OB_JWT_TENANT_CLAIM", "custom:clientId")
     )
     jwt_role_claim: str = field(default_factory=lambda: _env("OB_JWT_ROLE_CLAIM", "custom:role"))
+    cognito: CognitoSettings = field(default_factory=CognitoSettings.from_env)
+    """Tenant admins' sign-in on a stage (their tokens are accepted beside local JWTs)."""
     host: str = field(default_factory=lambda: _env("OB_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: _env_int("OB_PORT", 8000))
     api_url: str | None = field(default_factory=_optional("OB_API_URL"))

@@ -22,6 +22,7 @@ from openbrain.api.openapi import document_problems
 from openbrain.api.problems import EXCEPTION_HANDLERS
 from openbrain.api.services import STATE_KEY, Services
 from openbrain.api.tenant_cache import TenantCache
+from openbrain.auth.cognito import CognitoVerifier
 from openbrain.auth.jwt_tokens import JwtVerifier
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.runtime import SERVICE, Runtime
@@ -48,7 +49,8 @@ def create_app(runtime: Runtime) -> Litestar:
         settings=settings,
         driver=driver,
         tenants=tenants,
-        authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens),
+        authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens,
+                                    cognito=CognitoVerifier.from_settings(settings.cognito)),
         widget_tokens=widget_tokens,
         limiter=SharedLimiter(),
         budget=TokenBudget(),

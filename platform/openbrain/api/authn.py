@@ -5,7 +5,8 @@
   key is cached, so revocation takes effect on the next request.
 * Widget session tokens (minted by ``POST /v1/widget/session``): signature, expiry, and the
   publishable key they came from must still be active.
-* JWTs: see :mod:`openbrain.auth.jwt_tokens`.
+* JWTs: see :mod:`openbrain.auth.jwt_tokens`; on a stage with a Cognito user pool, a JWT
+  that does not claim the local issuer is the pool's (:mod:`openbrain.auth.cognito`).
 
 Every credential bound to a tenant is refused when that tenant is missing (401) or disabled
 (403); the tenant record checked comes back with the principal (its plan sets the limits).
@@ -21,7 +22,8 @@ from typing import NamedTuple
 from openbrain.api.principal import Principal, PrincipalKind
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.api_keys import is_key_shaped, parse_key, verify_secret
-from openbrain.auth.jwt_tokens import JwtVerifier, looks_like_jwt
+from openbrain.auth.cognito import CognitoVerifier
+from openbrain.auth.jwt_tokens import JwtClaims, JwtVerifier, looks_like_jwt, unverified_issuer
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
@@ -62,10 +64,12 @@ class Authenticator:
         tenants: TenantCache,
         jwt_verifier: JwtVerifier,
         widget_tokens: WidgetTokens,
+        cognito: CognitoVerifier | None = None,
     ) -> None:
         self._driver = driver
         self._tenants = tenants
         self._jwt = jwt_verifier
+        self._cognito = cognito
         self._widget = widget_tokens
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -82,7 +86,7 @@ class Authenticator:
         if self._widget.is_widget_token(token):
             return self._widget_session(token)
         if looks_like_jwt(token):
-            claims = self._jwt.verify(token)
+            claims = self._jwt_claims(token)
             tenant = self._check_tenant(claims.client_id) if claims.client_id is not None else None
             return Authenticated(Principal(
                 kind="jwt",
@@ -92,6 +96,11 @@ class Authenticator:
                 subject=f"jwt:{claims.subject}",
             ), tenant)
         raise UnauthorizedError("the credential is malformed")
+
+    def _jwt_claims(self, token: str) -> JwtClaims:
+        if self._cognito is not None and unverified_issuer(token) != self._jwt.issuer:
+            return self._cognito.verify(token)
+        return self._jwt.verify(token)
 
     def _key(self, token: str) -> Authenticated:
         parsed = parse_key(token)
