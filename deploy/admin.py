@@ -276,6 +276,7 @@ class Dashboard(pulumi.ComponentResource):
             self.url,
             logs.name,
             aws.get_region_output().region,
+            identity.redirect_uri,
         ).apply(
             lambda v: json.dumps(
                 [
@@ -289,6 +290,7 @@ class Dashboard(pulumi.ComponentResource):
                             {"name": "OB_COGNITO_USER_POOL_ID", "value": v[2]},
                             {"name": "OB_COGNITO_CLIENT_ID", "value": v[3]},
                             {"name": "OB_COGNITO_DOMAIN", "value": v[4]},
+                            {"name": "OB_COGNITO_REDIRECT_URI", "value": v[8]},
                             # admin_ui/rxconfig.py: one port, all interfaces, public URL.
                             {"name": "OB_TUNER_PORT", "value": str(BACKEND_PORT)},
                             {"name": "OB_TUNER_HOST", "value": "0.0.0.0"},  # noqa: S104

@@ -162,6 +162,43 @@ def test_user_pool_carries_tenant_and_role_claims(registered: list[Registered]) 
     assert pool.protect is PRODUCTION
 
 
+def test_dashboard_signs_in_through_the_hosted_ui(registered: list[Registered]) -> None:
+    """Code + PKCE: the app client's one callback is the URL the dashboard sends, and the
+    dashboard and the API name the same pool and app client (the API derives its issuer)."""
+    from openbrain.settings import CognitoSettings
+
+    (client,) = [r for r in registered if r.type == "aws:cognito/userPoolClient:UserPoolClient"]
+    (task,) = [r for r in registered if r.type == "aws:ecs/taskDefinition:TaskDefinition"]
+    (api,) = [r for r in registered if r.inputs.get("name") == f"openbrain-{STAGE}-api"
+              and r.type == "aws:lambda/function:Function"]
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    board = {e["name"]: e["value"] for e in container["environment"]}
+    api_env = api.inputs["environment"]["variables"]
+    assert client.inputs["allowedOauthFlows"] == ["code"]
+    assert client.inputs["allowedOauthFlowsUserPoolClient"] is True
+    assert {"openid", "email", "profile"} == set(client.inputs["allowedOauthScopes"])
+    assert client.inputs["generateSecret"] is False, "a public client: PKCE proves the code"
+    assert board["OB_COGNITO_REDIRECT_URI"] == "https://d111111abcdef8.cloudfront.net/"
+    assert client.inputs["callbackUrls"] == [board["OB_COGNITO_REDIRECT_URI"]]
+    assert client.inputs["logoutUrls"] == [board["OB_COGNITO_REDIRECT_URI"]]
+    dashboard = CognitoSettings(user_pool_id=board["OB_COGNITO_USER_POOL_ID"],
+                                client_id=board["OB_COGNITO_CLIENT_ID"],
+                                domain=board["OB_COGNITO_DOMAIN"],
+                                redirect_uri=board["OB_COGNITO_REDIRECT_URI"],
+                                configured_issuer=None)
+    assert dashboard.hosted_ui
+    assert dashboard.domain is not None
+    assert dashboard.domain.endswith(".auth.us-east-1.amazoncognito.com")
+    pool, app_client = api_env["OB_COGNITO_USER_POOL_ID"], api_env["OB_COGNITO_CLIENT_ID"]
+    assert (pool, app_client) == (dashboard.user_pool_id, dashboard.client_id)
+    api_settings = CognitoSettings(user_pool_id=pool, client_id=app_client,
+                                   configured_issuer=None)
+    assert api_settings.issuer == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+    assert api_settings.verifies_tokens
+    # Local JWTs keep their HS256 secret: no setting narrows the API to the pool's algorithm.
+    assert not {"OB_JWT_ALGORITHMS", "OB_JWT_JWKS_URL", "OB_JWT_ISSUER"} & set(api_env)
+
+
 def test_api_streams_through_the_web_adapter(registered: list[Registered]) -> None:
     (url,) = [r for r in registered if r.type == "aws:lambda/functionUrl:FunctionUrl"]
     assert url.inputs["invokeMode"] == "RESPONSE_STREAM"

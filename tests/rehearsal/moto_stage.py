@@ -178,9 +178,9 @@ NOT_CREATED: dict[str, str] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "artifacts and dashboard site",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         "artifacts",
-    "aws:cognito/userPool:UserPool": "tokens come from the rehearsal's JWKS",
-    "aws:cognito/userPoolClient:UserPoolClient": "tokens come from the rehearsal's JWKS",
-    "aws:cognito/userPoolDomain:UserPoolDomain": "tokens come from the rehearsal's JWKS",
+    "aws:cognito/userPool:UserPool": "tokens come from the rehearsal's loopback pool",
+    "aws:cognito/userPoolClient:UserPoolClient": "tokens come from the rehearsal's loopback pool",
+    "aws:cognito/userPoolDomain:UserPoolDomain": "tokens come from the rehearsal's loopback pool",
     "aws:cloudfront/distribution:Distribution": "dashboard",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "dashboard",
     "aws:lb/loadBalancer:LoadBalancer": "dashboard",

@@ -85,7 +85,7 @@ def start_moto(log: Path, stack: ExitStack) -> str:
     raise AssertionError(f"moto's server did not start: {log.read_text()[-2000:]}")
 
 
-def bring_up(name: str, work: Path, jwks_url: str, stack: ExitStack) -> Stage:
+def bring_up(name: str, work: Path, pool_url: str, stack: ExitStack) -> Stage:
     """The stage from its registered resources; ``stack`` tears it down."""
     registered = load(work / f"{name}-resources.json")
     moto_url = start_moto(work / "moto.log", stack)
@@ -98,7 +98,8 @@ def bring_up(name: str, work: Path, jwks_url: str, stack: ExitStack) -> Stage:
     logs = {f: work / f"{f}.log" for f in FUNCTIONS}
     envs = {f: function_env(registered, fn + f, aws, endpoint=recorders[f].url, root=root,
                             log=logs[f]) for f in FUNCTIONS}
-    envs["api"]["OB_JWT_JWKS_URL"] = jwks_url
+    # The pool's issuer (and so its JWKS) on loopback; the app client is the program's.
+    envs["api"]["OB_COGNITO_ISSUER"] = pool_url
     api = ApiProcess(root, envs["api"], logs["api"])
     stack.callback(api.stop)
     hosts = {}
