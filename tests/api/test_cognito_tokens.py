@@ -13,14 +13,13 @@ import pytest
 from litestar.testing import TestClient
 
 from openbrain.api.app import create_app
+from openbrain.api.services import services_of
 from openbrain.auth.cognito import CognitoVerifier
 from openbrain.domain.errors import UpstreamError
 from openbrain.logs import LogSetup
 from openbrain.runtime import EMBEDDED, Runtime
 from openbrain.settings import CognitoSettings
-from tests.api.conftest import Tenant as WorldTenant
-from tests.api.conftest import World as _World
-from tests.api.conftest import make_settings, populate
+from tests.api import conftest as api_world
 from tests.oidc_issuer import CLIENT_ID, KID, OidcIssuer, new_key, serve_issuer
 
 ALPHA_ADMIN = {"sub": "u-alpha", "custom:clientId": "alpha", "custom:role": "admin"}
@@ -28,7 +27,7 @@ BETA_VIEWER = {"sub": "u-beta", "custom:clientId": "beta", "custom:role": "viewe
 
 
 class Stage:
-    def __init__(self, client: TestClient[Any], issuer: OidcIssuer, world: _World,
+    def __init__(self, client: TestClient[Any], issuer: OidcIssuer, world: api_world.World,
                  logs: io.StringIO) -> None:
         self.client, self.issuer, self.world, self.logs = client, issuer, world, logs
 
@@ -42,17 +41,16 @@ def stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
         tmp = tmp_path_factory.mktemp("cognito")
         cognito = CognitoSettings(client_id=CLIENT_ID, configured_issuer=issuer.url,
                                   user_pool_id=None, domain=None, redirect_uri=None)
-        settings = make_settings(tmp, cognito=cognito)
+        settings = api_world.make_settings(tmp, cognito=cognito)
         logs = io.StringIO()
         app = create_app(Runtime(settings, profile=EMBEDDED, logs=LogSetup(stream=logs)))
         with TestClient(app, raise_server_exceptions=False) as client:
-            from openbrain.api.services import services_of
-
-            world = _World(app=app, client=client, services=services_of(app.state),
-                           settings=settings, db_path=tmp / "openbrain.db",
-                           alpha=WorldTenant("alpha", ""), beta=WorldTenant("beta", ""))
-            populate(world, world.alpha)
-            populate(world, world.beta)
+            world = api_world.World(
+                app=app, client=client, services=services_of(app.state), settings=settings,
+                db_path=tmp / "openbrain.db", alpha=api_world.Tenant("alpha", ""),
+                beta=api_world.Tenant("beta", ""))
+            api_world.populate(world, world.alpha)
+            api_world.populate(world, world.beta)
             assert world.services.publisher.drain(timeout=10)
             yield Stage(client, issuer, world, logs)
 
@@ -127,6 +125,7 @@ def test_every_bad_token_is_a_401_naming_why_and_never_logged(stage: Stage, case
     assert r.status_code == 401, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert reason in r.json()["detail"], r.json()
+    assert '"status": 401' in stage.logs.getvalue(), "the refusal is logged, the token not"
     assert token.rsplit(".", 1)[1] not in stage.logs.getvalue()
     assert token.split(".")[1] not in stage.logs.getvalue()
 
