@@ -10,10 +10,10 @@ from typing import Any
 
 import boto3
 import pytest
-from event_targets.handler import handle_batch
 from moto.server import ThreadedMotoServer
 
 from openbrain.domain import Plan, Route, Tenant
+from openbrain.event_targets.handler import handle_batch
 from openbrain.events import EventBridgePublisher, sweep
 from openbrain.events.backoff import Backoff
 from openbrain.store import TableDriver

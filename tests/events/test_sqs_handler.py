@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from event_targets.handler import handle_batch
-
 from openbrain.domain import Event, Plan, Route, Tenant
+from openbrain.event_targets.handler import handle_batch
 from openbrain.store import TableDriver
 from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan

@@ -17,7 +17,7 @@ from tests.rehearsal.iam_check import IamRequest, denied, unused_grants
 from tests.rehearsal.stage import Stage
 
 pytestmark = [pytest.mark.rehearsal, pytest.mark.aws, pytest.mark.timeout(600)]
-SWEEPER_MIN_AGE = 60.0  # event_targets.sweeper.MIN_AGE_SECONDS
+SWEEPER_MIN_AGE = 60.0  # openbrain.event_targets.sweeper.MIN_AGE_SECONDS
 ROLES = {"api": "api-role", "event-target": "event-target-role",
          "outbox-sweeper": "outbox-sweeper-role"}
 

@@ -1,4 +1,4 @@
-"""The SQS Lambda handler: ``event_targets.handler.lambda_handler``.
+"""The SQS Lambda handler: ``openbrain.event_targets.handler.lambda_handler``.
 
 Each record's body is the EventBridge message of one event. The handler delivers it to the
 tenant's routes and reports the records that need another try in ``batchItemFailures``
@@ -13,7 +13,7 @@ from typing import Any
 
 import structlog
 
-from event_targets.runtime import lambda_runtime
+from openbrain.event_targets.runtime import lambda_runtime
 from openbrain.events.delivery import EventDeliverer
 from openbrain.events.envelope import event_from_envelope
 

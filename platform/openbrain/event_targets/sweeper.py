@@ -1,4 +1,4 @@
-"""The scheduled sweeper Lambda: ``event_targets.sweeper.lambda_handler`` (an EventBridge
+"""The scheduled sweeper Lambda: ``openbrain.event_targets.sweeper.lambda_handler`` (an EventBridge
 schedule, e.g. every 5 minutes). Republishes outbox events older than a minute that are
 still pending (a crash between commit and publish)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from event_targets.runtime import lambda_runtime
+from openbrain.event_targets.runtime import lambda_runtime
 from openbrain.events.sweeper import sweep
 
 MIN_AGE_SECONDS = 60.0
