@@ -43,6 +43,9 @@ LAYERS: dict[str, set[str]] = {
     CLI: _BELOW_RUNTIME | {RUNTIME, API, CLIENT},
     TARGETS: {DOMAIN, EVENTS, RUNTIME},
 }
+# The package's __init__ (the release, ``__version__``) imports nothing: every layer may read it.
+for _allowed in LAYERS.values():
+    _allowed.add("openbrain")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

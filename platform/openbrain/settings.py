@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 
 
 def _optional(name: str) -> Callable[[], str | None]:
@@ -85,9 +85,9 @@ class Settings:
     event_bus_name: str | None = field(default_factory=_optional("OB_EVENT_BUS"))
     """EventBridge bus; unset in embedded mode (the in-process dispatcher delivers events)."""
     events_endpoint: str | None = field(default_factory=_optional("OB_EVENTS_ENDPOINT"))
-    tenants_dir: Path = field(
-        default_factory=lambda: Path(_env("OB_TENANTS_DIR", str(_repo_tenants_dir())))
-    )
+    tenants_dir: Path = field(default_factory=lambda: _tenants_dir())
+    """Tenant specs (``OB_TENANTS_DIR``); unset: the checkout's ``tenants/`` when run from the
+    source tree, else :func:`user_tenants_dir`, created with the demo tenant on first use."""
     openai_api_key: str | None = field(default_factory=_optional("OPENAI_API_KEY"), repr=False)
     openai_base_url: str | None = field(default_factory=_optional("OPENAI_BASE_URL"))
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
@@ -129,9 +129,25 @@ class Settings:
         return cls()
 
 
-def _repo_tenants_dir() -> Path:
-    # platform/openbrain/settings.py -> repository root /tenants
-    return Path(__file__).resolve().parents[2] / "tenants"
+def user_tenants_dir() -> Path:
+    """An installed package's tenant specs: the user's configuration directory."""
+    return Path(user_config_dir("openbrain")) / "tenants"
+
+
+def _checkout_tenants_dir() -> Path | None:
+    """The repository's ``tenants/`` when this module runs from the source tree (an editable
+    install, ``scripts/run.sh``); ``None`` from a wheel (where ``parents[2]`` is ``lib/``)."""
+    root = Path(__file__).resolve().parents[2]  # platform/openbrain/settings.py -> the root
+    if (root / "pyproject.toml").is_file() and (root / "tenants").is_dir():
+        return root / "tenants"
+    return None
+
+
+def _tenants_dir() -> Path:
+    configured = os.environ.get("OB_TENANTS_DIR")
+    if configured:
+        return Path(configured)
+    return _checkout_tenants_dir() or user_tenants_dir()
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ def test_dashboard_env_uses_local_node_npm_and_no_telemetry(tmp_path: Path) -> N
     assert env["PATH"].split(os.pathsep)[0] == str(tmp_path)
     assert env["REFLEX_USE_NPM"] == "1"
     assert env["REFLEX_TELEMETRY_ENABLED"] == "false"
+    assert env["REFLEX_CHECK_LATEST_VERSION"] == "false"
     assert env["OB_API_URL"] == "http://127.0.0.1:8000"
     assert env["OB_TUNER_PORT"] == "4321"
     assert env["OB_TUNER_URL"] == "http://127.0.0.1:4321"

@@ -116,4 +116,6 @@ def test_a_missing_tenants_folder_is_one_clear_line(cli: Cli, tmp_path: Path) ->
         "ob", "hello"
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"error: tenant spec directory {str(missing)!r} does not exist"
+    assert result.stderr.strip() == (
+        f"error: OB_TENANTS_DIR: tenant spec directory {str(missing)!r} does not exist"
+    )

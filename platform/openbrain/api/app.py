@@ -10,6 +10,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from openbrain import __version__
 from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
@@ -27,7 +28,6 @@ from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.runtime import SERVICE, Runtime
 
 MAX_BODY_BYTES = 256 * 1024
-API_VERSION = "1.0.0"
 
 
 def app_from_environment() -> Litestar:
@@ -78,7 +78,7 @@ def create_app(runtime: Runtime) -> Litestar:
         on_shutdown=[close_runtime],
         openapi_config=OpenAPIConfig(
             title="OpenBrain API",
-            version=API_VERSION,
+            version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),

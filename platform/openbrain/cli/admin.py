@@ -14,6 +14,7 @@ from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
 from openbrain.cli.common import admin_runtime, err_console, fail
+from openbrain.cli.version import VersionOption
 from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.domain.tenant import Tenant
@@ -26,6 +27,11 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
 console = Console(highlight=False)
+
+
+@app.callback()
+def _root(_version: bool = VersionOption) -> None:
+    pass
 
 
 def _require_tenant(tenants: TenantRepository, client_id: str) -> Tenant:

@@ -10,6 +10,7 @@ from typing import TypeVar
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from openbrain.cli.backends import ChatBackend, LocalBackend, RemoteBackend
 from openbrain.domain import OpenBrainError
@@ -46,7 +47,8 @@ def admin_runtime() -> Iterator[Runtime]:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    # The message is text, not markup: "openbrain[admin]" or a path must print as written.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     return typer.Exit(code)
 
 

@@ -15,6 +15,7 @@ from openbrain.cli.common import (
     one_line_errors,
     open_backend,
 )
+from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage
 
 ask_app = typer.Typer(add_completion=False, help=__doc__)
@@ -31,6 +32,7 @@ def ask(
     api_url: str | None = ApiUrlOption,
     api_key: str | None = ApiKeyOption,
     tenant: str = TenantOption,
+    _version: bool = VersionOption,
 ) -> None:
     """Send MESSAGE and print the agent's answer. Without --session a new session starts."""
     with one_line_errors():
