@@ -29,6 +29,16 @@ def test_missing_node_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("OB_NODE_BIN", str(tmp_path))
     with pytest.raises(typer.Exit):
         node_bin_dir()
+    monkeypatch.delenv("OB_NODE_BIN")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(typer.Exit):
+        node_bin_dir(root=tmp_path)  # no checkout Node, none on PATH
+    (tmp_path / "on-path").mkdir()
+    (tmp_path / "on-path" / "node").write_text("")
+    (tmp_path / "on-path" / "node").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "on-path"))
+    assert node_bin_dir(root=tmp_path) == tmp_path / "on-path", "a user's Node on PATH"
+    monkeypatch.setenv("OB_NODE_BIN", str(tmp_path))
     (tmp_path / "node").write_text("")
     assert node_bin_dir() == tmp_path
 

@@ -98,3 +98,19 @@ def install(dist: Dist, root: Path, *, extra: str | None = None) -> Installed:
     home = root / "home"
     home.mkdir()
     return Installed(venv, home)
+
+
+def tool_install(dist: Dist, root: Path) -> Path:
+    """``uv tool install`` of the wheel (its own virtualenv, the commands linked into a bin
+    folder), the dependencies pinned to uv.lock; the bin folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    pins = locked(root / "pylock.toml")
+    result = subprocess.run(
+        [uv(), "tool", "install", "--offline", "--quiet", "--with-requirements", str(pins),
+         str(dist.wheel)],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+        env=dict(os.environ) | {"UV_TOOL_DIR": str(root / "tools"),
+                                "UV_TOOL_BIN_DIR": str(root / "bin")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "bin"

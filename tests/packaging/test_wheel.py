@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from openbrain import __version__
-from tests.packaging.installed import REPO, Dist, Installed, install
+from tests.packaging.installed import REPO, Dist, Installed, install, tool_install
 
 pytestmark = pytest.mark.packaging
 
@@ -165,3 +165,18 @@ def test_serve_answers_a_key_minted_by_ob_admin_and_the_remote_cli(
     remote = user.run("ob", "--api-url", served, "--api-key", key, "--json", "Hello again")
     assert remote.returncode == 0, remote.stderr
     assert json.loads(remote.stdout)["message"]
+
+
+def test_uv_tool_install_gives_the_four_commands(
+    dist: Dist, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp("tool")
+    # Installed.bin is <venv>/bin: here the folder uv links the commands into.
+    tool = Installed(venv=tool_install(dist, root).parent, home=root / "home")
+    tool.home.mkdir()
+    assert sorted(p.name for p in tool.bin.iterdir()) == sorted(COMMANDS)
+    for command in COMMANDS:
+        assert tool.run(command, "--version").stdout == f"{command} {__version__}\n"
+    answer = tool.run("ob", "Hi, I am Jane")
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip()

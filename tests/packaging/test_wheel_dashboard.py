@@ -51,7 +51,7 @@ def test_missing_node_is_one_clear_line(admin: Installed) -> None:
     result = admin.run("ob-tuner", env={"OB_NODE_BIN": str(nowhere)})
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: Node.js (22, with npm) is needed to build the "
-                                    f"dashboard and is not in {nowhere}")
+                                    f"dashboard and none was found (OB_NODE_BIN={nowhere})")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -86,18 +86,18 @@ def node_bin_dir(root: Path = _REPO_ROOT) -> Path:
     ``OB_NODE_BIN``, else the checkout's (``scripts/ensure-node.sh``), else ``node`` on PATH."""
     configured = os.environ.get("OB_NODE_BIN")
     if configured:
-        candidates = [Path(configured)]
+        candidates, searched = [Path(configured)], f"OB_NODE_BIN={configured}"
     else:
         on_path = shutil.which("node")
         candidates = [root / _NODE_BIN, *([Path(on_path).parent] if on_path else [])]
+        searched = "PATH" + (f", {root / _NODE_BIN}" if (root / "pyproject.toml").is_file() else "")
     for path in candidates:
         if (path / "node").exists():
             return path
     raise fail(
-        f"Node.js (22, with npm) is needed to build the dashboard and is not in "
-        f"{', '.join(map(str, candidates)) or 'PATH'}: install it (your system's nodejs and npm "
-        "packages, or nodejs.org) or set OB_NODE_BIN to its bin folder; in the checkout, "
-        "scripts/build-admin.sh installs it into .tools/node"
+        f"Node.js (22, with npm) is needed to build the dashboard and none was found "
+        f"({searched}): install it (your system's nodejs and npm packages, or nodejs.org) or "
+        "set OB_NODE_BIN to its bin folder; in the checkout, scripts/build-admin.sh installs it"
     )
 
 
