@@ -82,10 +82,14 @@ def index_statement(table_arn: pulumi.Input[str], index: str) -> Statement:
 
 
 def kms_statement(key_arn: pulumi.Input[str], service: str, region: pulumi.Input[str]) -> Statement:
-    """Use of the customer key, only through ``service`` (e.g. DynamoDB on the caller's behalf)."""
+    """Decrypting with the customer key, only through ``service``: what DynamoDB does for each
+    principal that reads or writes a table under that key (it decrypts the table key and
+    caches it per principal). Creating the table key and the grants happens when the table is
+    created, by whoever runs the program, never by a function (docs/deploy.md, "Least
+    privilege, proven")."""
     via = pulumi.Output.from_input(region).apply(lambda r: f"{service}.{r}.amazonaws.com")
     return Statement(
-        actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+        actions=["kms:Decrypt"],
         resources=[key_arn],
         condition={"StringEquals": {"kms:ViaService": via}},
     )

@@ -19,6 +19,7 @@ import jwt
 import pytest
 
 from tests.api.test_jwt_jwks import KID, PRIVATE
+from tests.lambda_artifacts import Unpacked
 from tests.rehearsal.flow import first_deploy_steps, lead_during_bus_outage
 from tests.rehearsal.stage import Stage, bring_up, run_program
 
@@ -48,9 +49,10 @@ def fx_jwks_url() -> Iterator[str]:
     server.shutdown()
 
 
-def id_token(env: dict[str, str], role: str, client_id: str | None = None) -> str:
+def id_token(env: dict[str, str], role: str, client_id: str | None = None,
+             subject: str | None = None) -> str:
     """An ID token as the stage's pool issues it (issuer and audience from the program)."""
-    claims: dict[str, Any] = {"sub": f"{role}-user", "iss": env["OB_JWT_ISSUER"],
+    claims: dict[str, Any] = {"sub": subject or f"{role}-user", "iss": env["OB_JWT_ISSUER"],
                               "aud": env["OB_JWT_AUDIENCE"], "exp": int(time.time()) + 600,
                               "custom:role": role}
     if client_id:
@@ -59,16 +61,18 @@ def id_token(env: dict[str, str], role: str, client_id: str | None = None) -> st
 
 
 @pytest.fixture(name="stages", scope="module")
-def fx_stages(tmp_path_factory: pytest.TempPathFactory, jwks_url: str) -> Iterator[
-        dict[str, Stage]]:
+def fx_stages(tmp_path_factory: pytest.TempPathFactory, jwks_url: str,
+              lambda_unpacked: Unpacked) -> Iterator[dict[str, Stage]]:
+    """Both stages on the real artifacts (built once per session: tests/lambda_artifacts.py)."""
     works = {name: tmp_path_factory.mktemp(f"rehearsal-{name}") for name in STAGES}
-    programs = {name: run_program(name, works[name]) for name in STAGES}
+    build = lambda_unpacked.build
+    programs = {name: run_program(name, works[name], build) for name in STAGES}
     for name, proc in programs.items():
         assert proc.wait(timeout=240) == 0, f"the program failed for {name}"
     with ExitStack() as stack:
         stages = {}
         for name in STAGES:
-            stage = bring_up(name, works[name], jwks_url, stack)
+            stage = bring_up(name, works[name], lambda_unpacked, jwks_url, stack)
             first_deploy_steps(stage)
             lead_during_bus_outage(stage)
             stages[name] = stage

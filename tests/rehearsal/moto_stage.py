@@ -29,7 +29,8 @@ class MotoStage:
     """The stage: moto keeps one state per process, so IAM's global names carry it, as
     Pulumi's auto-naming (``api-role-1a2b3c4``) keeps two stacks apart in one account."""
     arns: dict[str, str] = field(default_factory=dict)
-    """Mock ARN -> moto ARN, where they differ (secrets carry a random suffix)."""
+    """Mock ARN or id -> moto's, where they differ (secrets carry a random suffix, user pools
+    a random id)."""
     queue_urls: dict[str, str] = field(default_factory=dict)
     """Queue name -> moto URL."""
 
@@ -135,6 +136,18 @@ def _secret_version(stage: MotoStage, r: Registered) -> None:
         SecretId=r.inputs["secretId"].removesuffix("-id"), SecretString=value)
 
 
+def _user_pool(stage: MotoStage, r: Registered) -> None:
+    """The pool the first platform admin is created in (tokens come from the rehearsal's JWKS
+    stand-in: moto does not serve the pool's)."""
+    i = r.inputs
+    schema = [{"Name": a["name"], "AttributeDataType": a["attributeDataType"],
+               "Mutable": a["mutable"], "Required": a["required"]} for a in i["schemas"]]
+    pool = stage.client("cognito-idp").create_user_pool(
+        PoolName=i["name"], UsernameAttributes=i["usernameAttributes"], Schema=schema,
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]
+    stage.arns[f"{REGION}_Pool{len(i['name'])}"] = pool["Id"]  # the id StageMocks gives it
+
+
 def _role(stage: MotoStage, r: Registered) -> None:
     stage.client("iam").create_role(RoleName=f"{r.name}-{stage.name}",
                                     AssumeRolePolicyDocument=r.inputs["assumeRolePolicy"])
@@ -157,6 +170,7 @@ CREATORS: dict[str, Callable[[MotoStage, Registered], None]] = {
         "RedriveAllowPolicy", "redriveAllowPolicy"),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:cognito/userPool:UserPool": _user_pool,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
 }
@@ -178,7 +192,6 @@ NOT_CREATED: dict[str, str] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "artifacts and dashboard site",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         "artifacts",
-    "aws:cognito/userPool:UserPool": "tokens come from the rehearsal's JWKS",
     "aws:cognito/userPoolClient:UserPoolClient": "tokens come from the rehearsal's JWKS",
     "aws:cognito/userPoolDomain:UserPoolDomain": "tokens come from the rehearsal's JWKS",
     "aws:cloudfront/distribution:Distribution": "dashboard",

@@ -13,13 +13,18 @@ from standardwebhooks.webhooks import Webhook
 from tests.events.support import Receiver
 from tests.rehearsal.conftest import id_token
 from tests.rehearsal.flow import Poller, api, queue_url
-from tests.rehearsal.iam_check import IamRequest, denied, unused_grants
+from tests.rehearsal.functions import foreign, interpreter_path, loaded_extensions, path_leaks
+from tests.rehearsal.iam_check import denied, unused_grants
+from tests.rehearsal.implied import function_role, implied_requests
+from tests.rehearsal.runbook import run_first_deploy
 from tests.rehearsal.stage import Stage
 
 pytestmark = [pytest.mark.rehearsal, pytest.mark.aws, pytest.mark.timeout(600)]
 SWEEPER_MIN_AGE = 60.0  # event_targets.sweeper.MIN_AGE_SECONDS
-ROLES = {"api": "api-role", "event-target": "event-target-role",
-         "outbox-sweeper": "outbox-sweeper-role"}
+UNPLAYED_ROLES = {
+    "dashboard-execution-role": "ECS's agent pulls the dashboard image and ships its logs with "
+                                "it; the dashboard makes no AWS call and runs no container here",
+}
 
 
 def _chat(stage: Stage, key: str, message: str, session: str | None = None) -> dict[str, Any]:
@@ -70,6 +75,16 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
         payload = Webhook(secret).verify(call.body, call.headers)
         assert payload["detail-type"] == "lead.created"
 
+        # acme's lead reaches acme's queue only (its routes are hosts the rehearsal cannot
+        # reach: the message is read and then dropped, as an operator's purge would)
+        stage.secrets += ["ann@acme.example", "555-0142"]
+        _chat(stage, acme, "Hi, I am Ann Acme, ann@acme.example, 555-0142")
+        (message,) = poller.receive(queue_url(stage, "acme"))
+        assert json.loads(message["Body"])["detail"]["clientId"] == "acme"
+        stage.aws.client("sqs").purge_queue(QueueUrl=queue_url(stage, "acme"))
+        assert poller.poll("demo") is None
+        assert len(receiver.calls) == 1
+
         # A receiver that keeps failing: partial batch failures, then the tenant's DLQ
         receiver.status = 503
         _chat(stage, demo, "My e-mail is jane.doe@example.com", session=first["sessionId"])
@@ -107,8 +122,10 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
 
 def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
         stage: Stage) -> None:
-    """Its events would reach no rule and no queue: refused, never silently dropped."""
-    token = id_token(stage.api_env, "platform-admin")
+    """Its events would reach no rule and no queue: refused, never silently dropped. The
+    caller is the first platform admin the first-deploy steps created (their ID token)."""
+    sub, _ = stage.admin
+    token = id_token(stage.api_env, "platform-admin", subject=sub)
     stage.secrets.append(token)
     answer = api(stage, "POST", "/v1/tenants", token,
                  json={"clientId": "newco", "name": "New Co"})
@@ -121,33 +138,33 @@ def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
     assert "newco" not in [t["clientId"] for t in listed.json()["items"]]
 
 
-def _implied(stage: Stage, function: str, requests: list[IamRequest]) -> list[IamRequest]:
-    """Calls AWS makes for the function with its role, which no proxy sees: Lambda writes its
-    output to its log group, and DynamoDB uses the table's customer key for its callers."""
-    implied = []
-    log_group = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/openbrain-" \
-                f"{stage.name}-{function}"
-    if stage.logs[function].stat().st_size:
-        stream = f"{log_group}:log-stream:rehearsal"
-        implied += [IamRequest("logs:CreateLogStream", stream),
-                    IamRequest("logs:PutLogEvents", stream)]
-    if any(r.action.startswith("dynamodb:") for r in requests):
-        via = {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}
-        key = "arn:aws:kms:us-east-1:123456789012:key/data-key"
-        implied += [IamRequest(f"kms:{a}", key, via)
-                    for a in ("Decrypt", "DescribeKey", "Encrypt", "GenerateDataKey")]
-    return implied
+def test_the_first_deploy_steps_run_again_leave_the_admin_as_it_is(stage: Stage) -> None:
+    """After a later `pulumi up` the same steps sync the tenants again and keep the admin."""
+    out = run_first_deploy(stage.name, stage.outputs, stage.operator_env, stage.work)
+    stage.secrets += [line for line in out.splitlines() if line.startswith("ob_sk_")]
+    assert "synced 2 tenant(s): acme, demo" in out.splitlines()
+    assert "platform admin ops@example.com already exists: left as it is" in out.splitlines()
 
 
 def test_every_call_is_allowed_and_every_grant_is_used(stage: Stage) -> None:
+    """Each function's calls (recorded, plus what AWS does with its role: implied.py) against
+    its role's policy from the program: none denied, and every action-resource pair of every
+    statement needed by one of them. Every role of the program is either a function's, checked
+    here, or listed in UNPLAYED_ROLES with the reason it is not."""
     problems = {}
-    for function, role in ROLES.items():
-        calls = stage.recorders[function].requests
+    checked = set()
+    for function, recorder in stage.recorders.items():
+        name = f"openbrain-{stage.name}-{function}"
+        role = function_role(stage.registered, name)
+        calls = recorder.requests
         assert calls, f"{function} made no AWS call"
-        every = calls + _implied(stage, function, calls)
+        every = calls + implied_requests(stage.registered, name, stage.logs[function], calls,
+                                         stage.aws.arns)
         policy = stage.policies[role]
         problems[role] = {"denied": denied(policy, every),
                           "unused": unused_grants(policy, every)}
+        checked.add(role)
+    assert sorted(stage.policies) == sorted(checked | set(UNPLAYED_ROLES))
     failing = {role: p for role, p in problems.items() if p["denied"] or p["unused"]}
     assert not failing, json.dumps(failing, indent=1)
 
@@ -165,3 +182,22 @@ def test_functions_log_json_lines_without_secrets(stage: Stage) -> None:
             assert {"event", "level", "timestamp"} <= set(json.loads(line)), line
         leaked = [line for line in lines if any(s in line for s in stage.secrets)]
         assert leaked == [], f"{function} logged secrets or lead data"
+
+
+def test_the_functions_run_from_the_built_artifacts_alone(stage: Stage) -> None:
+    """Every module the workers imported and every extension the API loaded comes from the
+    unpacked code archive, the layer or the standard library: nothing from the checkout or a
+    virtualenv, so what was rehearsed is what the archives hold."""
+    runtime = stage.runtime
+    for function, host in stage.hosts.items():
+        path, files = host.loaded()
+        assert foreign(files, runtime) == [], function
+        assert path_leaks(path, runtime) == [], (function, path)
+        assert f"{runtime.task_root}/ob_boot.py" in files, function
+        assert any(f.startswith(f"{runtime.layer_root}/boto3/") for f in files), function
+    run_sh_path = {**stage.api_env, "PYTHONPATH": f"{runtime.task_root}:/opt/python:"
+                   f"{stage.api_env['PYTHONPATH']}"}
+    assert path_leaks(interpreter_path(runtime, run_sh_path), runtime) == []
+    extensions = loaded_extensions(stage.api.proc.pid)
+    assert any(e.startswith(f"{runtime.layer_root}/msgspec/") for e in extensions), extensions
+    assert foreign(extensions, runtime) == [], extensions

@@ -13,6 +13,7 @@ from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
+from openbrain.cli.admin_stage import app as stage_app
 from openbrain.cli.common import admin_runtime, err_console, fail
 from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
@@ -25,6 +26,7 @@ keys_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
+app.add_typer(stage_app, name="stage")
 console = Console(highlight=False)
 
 
