@@ -131,7 +131,7 @@ def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
                  json={"clientId": "newco", "name": "New Co"})
     assert answer.status_code == 409, answer.text
     assert "tenants/newco.toml" in answer.json()["detail"]
-    assert "pulumi up" in answer.json()["detail"]
+    assert "scripts/build-lambda.sh and `pulumi up`" in answer.json()["detail"]
     assert "ob-admin tenants sync" in answer.json()["detail"]
     listed = api(stage, "GET", "/v1/tenants", token)
     assert listed.status_code == 200, listed.text
@@ -169,19 +169,56 @@ def test_every_call_is_allowed_and_every_grant_is_used(stage: Stage) -> None:
     assert not failing, json.dumps(failing, indent=1)
 
 
+LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
+
+
 def test_functions_log_json_lines_without_secrets(stage: Stage) -> None:
     """Each function as its runtime starts it logs through the one setup: JSON at the
-    stage's ``OB_LOG_LEVEL``, and no key, token, secret or lead e-mail in any line."""
+    stage's ``OB_LOG_LEVEL`` (nothing below it), every request of the API with its request id,
+    and no key, token, password, secret or lead e-mail in any line."""
     for function, path in stage.logs.items():
         text = path.read_text(encoding="utf-8")
         lines = [line for line in text.splitlines() if line.strip()]
         assert lines, f"{function} logged nothing"
         plain = [line for line in lines if not line.startswith("{")]
         assert plain == [], f"{function} logged lines that are not JSON"
-        for line in lines:
-            assert {"event", "level", "timestamp"} <= set(json.loads(line)), line
+        records = [json.loads(line) for line in lines]
+        for record in records:
+            assert {"event", "level", "timestamp"} <= set(record), record
+        floor = LEVELS[function_variables(stage, function)["OB_LOG_LEVEL"].lower()]
+        assert [r for r in records if LEVELS[r["level"]] < floor] == [], function
         leaked = [line for line in lines if any(s in line for s in stage.secrets)]
         assert leaked == [], f"{function} logged secrets or lead data"
+    requests = [r for r in map(json.loads, stage.logs["api"].read_text().splitlines())
+                if r["event"] == "request"]
+    assert requests
+    assert all(r.get("request_id") for r in requests), requests
+
+
+def function_variables(stage: Stage, function: str) -> dict[str, str]:
+    (registered,) = [r for r in stage.registered if r.type == "aws:lambda/function:Function"
+                     and r.inputs["name"] == f"openbrain-{stage.name}-{function}"]
+    return dict(registered.inputs["environment"]["variables"])
+
+
+def _program_arn(resource: str, arns: set[str]) -> bool:
+    """An ARN of a resource the program created, or one of the narrowings the program uses:
+    a log group's streams (``:*``) or a named index of a table."""
+    if resource in arns or resource.removesuffix(":*") in arns:
+        return True
+    table, _, index = resource.partition("/index/")
+    return bool(index) and table in arns and "*" not in index
+
+
+def test_function_roles_name_only_the_programs_resources(stage: Stage) -> None:
+    """Least privilege is also exact: every resource of a function's role is the ARN of a
+    resource this stage created (no wildcard, nothing of another stage)."""
+    arns = {stage.aws.resolve(str(r.state["arn"])) for r in stage.registered
+            if r.custom and "arn" in r.state}
+    for function in stage.recorders:
+        role = function_role(stage.registered, f"openbrain-{stage.name}-{function}")
+        resources = {res for s in stage.policies[role]["Statement"] for res in s["Resource"]}
+        assert sorted(r for r in resources if not _program_arn(r, arns)) == [], role
 
 
 def test_the_functions_run_from_the_built_artifacts_alone(stage: Stage) -> None:
