@@ -176,11 +176,11 @@ CREATORS: dict[str, Callable[[MotoStage, Registered], None]] = {
 }
 
 NOT_CREATED: dict[str, str] = {
-    "aws:lambda/function:Function": "played by the rehearsal from the code root",
+    "aws:lambda/function:Function": "played by the rehearsal from the built archives",
     "aws:lambda/eventSourceMapping:EventSourceMapping": "played by the rehearsal's poller",
     "aws:lambda/functionUrl:FunctionUrl": "the rehearsal calls the adapter's port",
     "aws:lambda/permission:Permission": "invocation is the rehearsal's",
-    "aws:lambda/layerVersion:LayerVersion": "the dependency layer is the rehearsal's seam",
+    "aws:lambda/layerVersion:LayerVersion": "its archive is unpacked for the functions",
     "aws:kms/key:Key": "moto does not encrypt the table",
     "aws:kms/alias:Alias": "moto does not encrypt the table",
     "aws:cloudwatch/logGroup:LogGroup": "functions log to the rehearsal's pipes",
