@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from importlib import import_module
 from typing import Any
 
 from litestar import Litestar
@@ -52,7 +55,7 @@ def create_app(runtime: Runtime) -> Litestar:
         widget_tokens=widget_tokens,
         limiter=SharedLimiter(),
         budget=TokenBudget(),
-        executor=runtime.executor,
+        executor_source=lambda: runtime.executor,
         publisher=runtime.publisher,
         tools=runtime.tools,
         route_resolver=lambda: resolver,
@@ -61,6 +64,7 @@ def create_app(runtime: Runtime) -> Litestar:
     # Litestar passes the app to hooks that take parameters: these take none.
     def start_runtime() -> None:
         runtime.start()
+        threading.Thread(target=_prepare_turns, name="ob-prepare-turns", daemon=True).start()
 
     def close_runtime() -> None:
         runtime.close()
@@ -88,6 +92,18 @@ def create_app(runtime: Runtime) -> Litestar:
     check_guarded(app)
     document_problems(app)
     return app
+
+
+def _prepare_turns() -> None:
+    """Import the turn path (LangChain, the model providers) after the server is up, so that
+    ``/healthz`` answers before it and the first turn does not wait for it; then freeze what
+    start-up allocated, so the collector never walks those objects again."""
+    for module in _TURN_MODULES:
+        import_module(module)
+    gc.freeze()
+
+
+_TURN_MODULES = ("openbrain.agent.executor", "openbrain.agent.providers.openai_compat")
 
 
 def _state(services: Services) -> Any:
