@@ -363,6 +363,11 @@ class OpenBrainServer(msgspec.Struct):
     proc: subprocess.Popen[bytes]
     port: int
     token: str
+    data_dir: str
+
+    def stop(self) -> None:
+        stop(self.proc)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def start_openbrain(args: argparse.Namespace, env: dict[str, str], core: int,
@@ -375,7 +380,7 @@ def start_openbrain(args: argparse.Namespace, env: dict[str, str], core: int,
     wait_up(proc, port)
     while not key.exists():
         time.sleep(0.05)
-    return OpenBrainServer(proc, port, key.read_text())
+    return OpenBrainServer(proc, port, key.read_text(), data_dir)
 
 
 class Figures(msgspec.Struct):
@@ -433,18 +438,28 @@ async def offline_extras(args: argparse.Namespace, server: OpenBrainServer) -> N
 # -- LangGraph's server ---------------------------------------------------------------------
 
 
-def start_langgraph(venv: Path, core: int, model_url: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
+def peer_dir() -> Path:
+    """A copy of ``bench/peers`` to run ``langgraph dev`` in: it writes its in-memory state
+    (hundreds of MiB of pickles) into its working directory, never into the repository."""
+    target = Path(tempfile.mkdtemp(prefix="ob-bench-peers-"))
+    for name in ("graph.py", "langgraph.json"):
+        shutil.copy(ROOT / "bench" / "peers" / name, target / name)
+    return target
+
+
+def start_langgraph(venv: Path, core: int, model_url: str
+                    ) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port, cwd = free_port(), peer_dir()
     env = {**os.environ, "OPENAI_BASE_URL": model_url, "OPENAI_API_KEY": "bench",
            "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
            "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
     proc = subprocess.Popen(
         [*pin(core), str(venv / "bin" / "langgraph"), "dev", "--no-browser", "--no-reload",
-         "--port", str(port), "--config", str(ROOT / "bench" / "peers" / "langgraph.json"),
+         "--port", str(port), "--config", str(cwd / "langgraph.json"),
          "--server-log-level", "WARNING"],
-        env=env, cwd=ROOT / "bench" / "peers", stdout=subprocess.DEVNULL,
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    return proc, port
+    return proc, port, cwd
 
 
 async def langgraph_phases(args: argparse.Namespace, proc: subprocess.Popen[bytes], port: int,
@@ -520,14 +535,14 @@ def cold_figures(args: argparse.Namespace, env: dict[str, str], core: int,
                                 cold_env, port, args.cold),
     }
     if peers is not None:
+        cwd = peer_dir()
         found["langgraph"] = cold_starts(
             "langgraph dev (peer)", [
                 *pin(core), str(peers / "bin" / "langgraph"), "dev", "--no-browser",
-                "--no-reload", "--port", str(port), "--config",
-                str(ROOT / "bench" / "peers" / "langgraph.json")],
+                "--no-reload", "--port", str(port), "--config", str(cwd / "langgraph.json")],
             {**os.environ, "OPENAI_API_KEY": "bench", "LANGSMITH_TRACING": "false",
-             "PATH": f"{peers / 'bin'}:{os.environ['PATH']}"}, port, args.cold, "/ok",
-            ROOT / "bench" / "peers")
+             "PATH": f"{peers / 'bin'}:{os.environ['PATH']}"}, port, args.cold, "/ok", cwd)
+        shutil.rmtree(cwd, ignore_errors=True)
     shutil.rmtree(data_dir, ignore_errors=True)
     return found
 
@@ -592,21 +607,22 @@ def main() -> None:
             offline = asyncio.run(openbrain_phases(args, server, offline=True))
             asyncio.run(offline_extras(args, server))
         finally:
-            stop(server.proc)
+            server.stop()
         server = start_openbrain(args, env, server_core, model_url)
         try:
             online = asyncio.run(openbrain_phases(args, server, offline=False))
         finally:
-            stop(server.proc)
+            server.stop()
         lg: dict[str, Figures] = {}
         if peers is not None:
             for graph in ("offline", "openai"):
-                proc, port = start_langgraph(peers, server_core, model_url)
+                proc, port, cwd = start_langgraph(peers, server_core, model_url)
                 try:
                     wait_up(proc, port, "/ok")
                     lg[graph] = asyncio.run(langgraph_phases(args, proc, port, graph))
                 finally:
                     stop(proc)
+                    shutil.rmtree(cwd, ignore_errors=True)
         cold = cold_figures(args, env, server_core, peers)
     finally:
         stop(model)

@@ -71,6 +71,7 @@ class OpenAICompatChatModel(BaseChatModel):
     _url: str = PrivateAttr(default="")
 
     def model_post_init(self, context: Any) -> None:
+        super().model_post_init(context)
         self._url = self.base_url.rstrip("/") + "/chat/completions"
         self._headers = {"Authorization": f"Bearer {self.api_key.get_secret_value()}",
                          "Content-Type": "application/json", "Accept": "application/json"}
