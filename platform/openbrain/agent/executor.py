@@ -200,7 +200,8 @@ class TurnExecutor:
                 f"session {session.session_id!r} runs profile {session.profile_name!r}; "
                 "send reset: true to start a session with another profile"
             )
-        history = store.sessions.window(session.session_id, session.config.memory_window)
+        history = store.sessions.window(session.session_id, session.config.memory_window,
+                                        count=session.message_count)
         lead = store.leads.get(session.lead_id) if session.lead_id else None
         return _Turn(session=session, history=history, lead=lead)
 
@@ -242,8 +243,9 @@ class TurnExecutor:
         first_seq = session.message_count + len(turn.opening)
         user = self._message(session, first_seq, Said("user", request.message), now)
         messages = prompt(system, [*turn.history, user])
-        # session + opening + user message + lead + kept reply: the rest is the loop's
-        budget = MAX_TRANSACT_ITEMS - 4 - len(turn.opening)
+        # session + listing entry + opening + user message + lead + kept reply: the rest is
+        # the loop's
+        budget = MAX_TRANSACT_ITEMS - 5 - len(turn.opening)
         limits = Limits(
             max_iterations=config.max_iterations,
             deadline=time.monotonic() + config.max_execution_time,
@@ -455,6 +457,7 @@ class TurnExecutor:
             store.usage.record(
                 now.date().isoformat(), session.profile_name, turns=1,
                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+                spread=session.session_id,
             )
         except Exception as exc:  # the turn is committed: a lost counter must not undo it
             log.warning("usage.record_failed", client_id=store.client_id,

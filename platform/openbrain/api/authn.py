@@ -1,8 +1,10 @@
 """Authentication: turn the request's credential into a :class:`Principal`, or refuse (401).
 
 * ``ob_sk_…`` secret keys and ``ob_pk_…`` publishable keys: one strongly consistent ``get``
-  in the tenant the token names, then SHA-256 and a constant-time compare. Nothing about a
-  key is cached, so revocation takes effect on the next request.
+  in the tenant the token names (at most once a second per process and key,
+  :mod:`~openbrain.api.key_cache`), then SHA-256 and a constant-time compare on every
+  request. A key revoked through this process takes effect on the next request, one revoked
+  elsewhere within a second.
 * Widget session tokens (minted by ``POST /v1/widget/session``): signature, expiry, and the
   publishable key they came from must still be active.
 * JWTs: see :mod:`openbrain.auth.jwt_tokens`.
@@ -18,6 +20,7 @@ import time
 from datetime import timedelta
 from typing import NamedTuple
 
+from openbrain.api.key_cache import KeyCache
 from openbrain.api.principal import Principal, PrincipalKind
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.api_keys import is_key_shaped, parse_key, verify_secret
@@ -69,6 +72,7 @@ class Authenticator:
         self._widget = widget_tokens
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.keys = KeyCache(driver)
 
     def authenticate(self, token: str) -> Authenticated:
         """The caller behind ``token`` (blocking: reads the store).
@@ -97,7 +101,7 @@ class Authenticator:
         parsed = parse_key(token)
         if parsed is None:
             raise UnauthorizedError("the API key is malformed")
-        key = TenantStore(self._driver, parsed.client_id).api_keys.get(parsed.key_id)
+        key = self.keys.get(parsed.client_id, parsed.key_id)
         # One message for every miss, so the answer does not tell which part was wrong.
         if key is None or key.kind != parsed.kind or not verify_secret(token, key.secret_hash):
             raise UnauthorizedError("the API key is not valid")
@@ -119,7 +123,7 @@ class Authenticator:
 
     def _widget_session(self, token: str) -> Authenticated:
         grant = self._widget.verify(token)
-        key = TenantStore(self._driver, grant.client_id).api_keys.get(grant.key_id)
+        key = self.keys.get(grant.client_id, grant.key_id)
         if key is None or not key.active:
             raise UnauthorizedError("the widget's key has been revoked")
         tenant = self._check_tenant(grant.client_id)
