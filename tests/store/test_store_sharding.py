@@ -117,3 +117,14 @@ def test_an_entry_whose_session_is_gone_is_dropped(driver: CountingDriver) -> No
     driver.delete(keys.session_pk("acme", gone.session_id), keys.SESSION_SK)  # as TTL does
     assert [s.session_id for s in store.sessions.list()[0]] == [kept.session_id]
     assert driver.get(keys.session_pk("acme", gone.session_id), keys.SESSION_LISTED_SK) is None
+
+
+def test_get_many_answers_in_the_order_asked(raw_driver: TableDriver) -> None:
+    """The listing reads a page's sessions through ``get_many``."""
+    raw_driver.put_many([Item(pk=f"T#a#S#{n}", sk="SESSION", data=str(n).encode())
+                         for n in range(150)])
+    asked = [(f"T#a#S#{n}", "SESSION") for n in (149, 3, 3, 77)] + [("T#a#S#none", "SESSION")]
+    asked += [(f"T#a#S#{n}", "SESSION") for n in range(120)]
+    found = raw_driver.get_many(asked)
+    assert [i.data.decode() if i else None for i in found[:5]] == ["149", "3", "3", "77", None]
+    assert [i.data.decode() if i else None for i in found[5:]] == [str(n) for n in range(120)]

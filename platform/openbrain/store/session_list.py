@@ -5,7 +5,7 @@ one of :data:`~openbrain.store.keys.SESSION_LIST_SHARDS` index partitions; sessi
 before that carried the index keys on the session item itself, in the unsharded partition,
 which is merged in too (a session listed both ways appears once). A page asks every partition
 for its next ``limit`` entries after the cursor, keeps the newest ``limit`` of the union, and
-reads the current session items of the entries that hold no record.
+reads the page's current session items (``get_many``).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def listing_page(driver: TableDriver, client_id: str, *, limit: int,
     more = more or len(ordered) > limit
     chosen = ordered[:limit]
     items: list[Item] = []
-    for entry in chosen:
-        head = driver.get(entry.pk, keys.SESSION_SK)
+    heads = driver.get_many([(entry.pk, keys.SESSION_SK) for entry in chosen])
+    for entry, head in zip(chosen, heads, strict=True):
         if head is None:  # expired or deleted while its entry stayed: drop the entry
             driver.delete(entry.pk, keys.SESSION_LISTED_SK)
             continue

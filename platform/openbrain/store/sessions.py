@@ -35,13 +35,11 @@ from openbrain.store.paging import filtered_page
 from openbrain.store.scoped import ScopedRepository
 from openbrain.store.session_list import listing_page
 
-_LIST_ENCODER = msgspec.json.Encoder()
 _LISTED: set[str] = set()  # sessions stored before sharding given their entry by this process
 _LISTED_LOCK = threading.Lock()
 _MAX_LISTED = 100_000
-
-
-_CHUNK_BYTES = MAX_DATA_BYTES // 2
+_LIST_ENCODER = msgspec.json.Encoder()
+_CHUNK_BYTES = MAX_DATA_BYTES // 2  # a turn's messages per item, well under an item's cap
 
 
 def _chunks(messages: Sequence[Message]) -> list[list[Message]]:
