@@ -70,6 +70,7 @@ class Api(pulumi.ComponentResource):
             config=config,
             artifacts=artifacts,
             handler="run.sh",
+            alerts=events.alerts,
             statements=[
                 table_statement(data.table.arn, API_TABLE_ACTIONS),
                 index_statement(data.table.arn, INDEX_NAME),

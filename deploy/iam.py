@@ -70,6 +70,12 @@ def log_statement(log_group_arn: pulumi.Input[str]) -> Statement:
     return Statement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams])
 
 
+def xray_statement() -> Statement:
+    """Sending trace segments (Lambda's active tracing); X-Ray has no resource-level grants."""
+    return Statement(actions=["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                     resources=["*"])
+
+
 def table_statement(table_arn: pulumi.Input[str], actions: Sequence[str]) -> Statement:
     """Item actions on the table itself (an index takes only ``Query``: :func:`index_statement`)."""
     return Statement(actions=[f"dynamodb:{a}" for a in actions], resources=[table_arn])

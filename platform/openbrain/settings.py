@@ -85,6 +85,8 @@ class Settings:
     event_bus_name: str | None = field(default_factory=_optional("OB_EVENT_BUS"))
     """EventBridge bus; unset in embedded mode (the in-process dispatcher delivers events)."""
     events_endpoint: str | None = field(default_factory=_optional("OB_EVENTS_ENDPOINT"))
+    metrics_namespace: str | None = field(default_factory=_optional("OB_METRICS_NAMESPACE"))
+    """CloudWatch namespace the outbox sweeper publishes its metrics to; unset: none."""
     tenants_dir: Path = field(
         default_factory=lambda: Path(_env("OB_TENANTS_DIR", str(_repo_tenants_dir())))
     )

@@ -17,15 +17,22 @@ import pulumi
 import pytest
 import yaml
 from deploy.artifacts import LAYER_ARCHIVE, build_code_archive
+from deploy.stage import load_stage_config
 from deploy_checks import (
+    check_alarms,
     check_complete,
+    check_event_targets,
     check_function_secrets,
     check_iam,
+    check_network,
+    check_origin,
+    check_provider,
     check_table,
     check_tenants,
+    check_tracing,
     expected_counts,
 )
-from deploy_mocks import RecordingMonitor, Registered, StageMocks, dump
+from deploy_mocks import ACCOUNT, ALARM_EMAIL, RecordingMonitor, Registered, StageMocks, dump
 
 from openbrain.tenancy import build_routing_plan, load_tenants
 
@@ -55,6 +62,8 @@ def _stage_config() -> dict[str, str]:
             "openbrain:llmApiKey": "sk-test-llm-key",
             "openbrain:buildDir": str(build),
             "openbrain:dashboardSiteDir": str(site),
+            "openbrain:alarmEmail": ALARM_EMAIL,
+            "openbrain:allowedAccountIds": json.dumps([ACCOUNT]),
         }
     )
     if STAGE == "prod":
@@ -65,7 +74,8 @@ def _stage_config() -> dict[str, str]:
 MOCKS = StageMocks()
 MONITOR = RecordingMonitor(MOCKS)
 pulumi.runtime.set_mocks(MOCKS, project="openbrain", stack=STAGE, preview=False, monitor=MONITOR)
-pulumi.runtime.set_all_config(_stage_config(), secret_keys=SECRET_KEYS)
+CONFIG = _stage_config()
+pulumi.runtime.set_all_config(CONFIG, secret_keys=SECRET_KEYS)
 PROGRAM: dict[str, Any] = runpy.run_path(str(REPO / "deploy"), run_name="__main__")
 PLAN = build_routing_plan(load_tenants(REPO / "tenants"), stage=STAGE)
 PRODUCTION = STAGE == "prod"
@@ -196,3 +206,65 @@ def test_sweeper_runs_on_a_schedule(registered: list[Registered]) -> None:
         and r.inputs.get("rule") == rules[0].inputs["name"]
     ]
     assert target.inputs["arn"].endswith(f":function:openbrain-{STAGE}-outbox-sweeper")
+
+
+def test_alarms_reach_the_configured_email(registered: list[Registered]) -> None:
+    assert check_alarms(registered, PLAN, email=ALARM_EMAIL) == []
+
+
+def test_functions_trace_to_xray(registered: list[Registered]) -> None:
+    assert check_tracing(registered) == []
+
+
+def test_every_resource_uses_the_stage_provider(registered: list[Registered]) -> None:
+    assert check_provider(registered, stage=STAGE, accounts=[ACCOUNT]) == []
+
+
+def test_event_targets_retry_then_dead_letter(registered: list[Registered]) -> None:
+    assert check_event_targets(registered) == []
+
+
+def test_dashboard_backend_takes_only_its_distribution(registered: list[Registered]) -> None:
+    assert check_origin(registered) == []
+
+
+def test_dashboard_needs_no_default_vpc(registered: list[Registered]) -> None:
+    assert check_network(registered) == []
+
+
+@pytest.mark.parametrize("key", ["openbrain:alarmEmail", "openbrain:allowedAccountIds"])
+def test_a_stack_without_alarm_email_or_accounts_is_a_config_error(key: str) -> None:
+    pulumi.runtime.set_all_config({k: v for k, v in CONFIG.items() if k != key},
+                                  secret_keys=SECRET_KEYS)
+    try:
+        with pytest.raises(pulumi.RunError, match=key):
+            load_stage_config()
+    finally:
+        pulumi.runtime.set_all_config(CONFIG, secret_keys=SECRET_KEYS)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_outputs_give_operators_what_they_need() -> pulumi.Output[None]:
+    outputs = PROGRAM["outputs"]
+    fn = f"openbrain-{STAGE}-"
+
+    def check(values: list[Any]) -> None:
+        resolved = dict(zip(outputs, values, strict=True))
+        assert resolved["api_url"].startswith("https://"), resolved["api_url"]
+        assert resolved["dashboard_url"].endswith(".cloudfront.net"), resolved
+        assert resolved["cognito_domain"] == (
+            f"https://openbrain-{STAGE}-{ACCOUNT}.auth.us-east-1.amazoncognito.com")
+        assert resolved["tenant_queues"] == {
+            t.client_id: {
+                "queue_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{t.queue_name}",
+                "dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
+                           f"{t.dead_letter_queue_name}",
+            } for t in PLAN.tenants
+        }
+        assert resolved["functions"] == {
+            fn + f: {"log_group": f"/aws/lambda/{fn}{f}"}
+            for f in ("api", "event-target", "outbox-sweeper")
+        }
+        assert resolved["alerts_topic_arn"].endswith(f"openbrain-{STAGE}-alerts")
+
+    return pulumi.Output.all(*outputs.values()).apply(check)

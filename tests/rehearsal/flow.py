@@ -17,10 +17,11 @@ REPO = Path(__file__).resolve().parents[2]
 ADMIN = REPO / ".venv" / "bin" / "ob-admin"
 
 
-def ob_admin(stage: Stage, *args: str) -> str:
-    """``ob-admin`` as the operator runs it against the stage (docs/deploy.md, first deploy)."""
-    done = subprocess.run([str(ADMIN), *args], env=stage.operator_env, capture_output=True,
-                          text=True, timeout=60, check=False)
+def ob_admin(stage: Stage, *args: str, env: dict[str, str] | None = None) -> str:
+    """``ob-admin`` as the operator runs it against the stage (docs/deploy.md, first deploy);
+    ``env``: what the operator adds for this command."""
+    done = subprocess.run([str(ADMIN), *args], env={**stage.operator_env, **(env or {})},
+                          capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

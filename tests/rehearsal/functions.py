@@ -69,10 +69,11 @@ def function_env(registered: list[Registered], name: str, stage: MotoStage, *,
     return env
 
 
-def handler_of(registered: list[Registered], name: str) -> str:
+def handler_of(registered: list[Registered], name: str) -> tuple[str, float]:
+    """The function's handler and timeout (seconds), as the program configures them."""
     (function,) = [r for r in registered if r.type == "aws:lambda/function:Function"
                    and r.inputs["name"] == name]
-    return str(function.inputs["handler"])
+    return str(function.inputs["handler"]), float(function.inputs["timeout"])
 
 
 class ApiProcess:
@@ -110,10 +111,11 @@ class ApiProcess:
 class LambdaHost:
     """A warm container of one function, invoked synchronously with JSON events."""
 
-    def __init__(self, handler: str, env: dict[str, str], log: Path) -> None:
+    def __init__(self, handler: str, timeout: float, env: dict[str, str], log: Path) -> None:
         self.log = log
         self._err = log.open("wb")
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "lambda_host.py"), handler],
+        self.proc = subprocess.Popen([sys.executable, str(HERE / "lambda_host.py"), handler,
+                                      str(timeout)],
                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._err, text=True)
         assert self._read() == {"ready": True}

@@ -24,6 +24,7 @@ _SERVICES = {
     "AWSEvents": "events",
     "AmazonSQS": "sqs",
     "secretsmanager": "secretsmanager",
+    "GraniteServiceVersion20100801": "cloudwatch",
 }
 # Parts of a transaction that IAM authorizes as the single-item action of each part.
 _TRANSACT_PARTS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
@@ -76,6 +77,12 @@ def iam_requests(target: str, body: Mapping[str, Any]) -> list[IamRequest]:
         return [IamRequest("events:PutEvents", _bus_arn(bus)) for bus in sorted(buses)]
     if service == "sqs":
         return [IamRequest(f"sqs:{operation}", _queue_arn(body["QueueUrl"]))]
+    if service == "cloudwatch":
+        if operation != "PutMetricData":
+            raise AssertionError(f"unexpected CloudWatch call {operation}")
+        # No resource-level permissions: IAM authorizes "*" with the namespace as condition.
+        return [IamRequest("cloudwatch:PutMetricData", "*",
+                           {"cloudwatch:namespace": body["Namespace"]})]
     return [IamRequest(f"secretsmanager:{operation}", body["SecretId"])]
 
 

@@ -87,6 +87,14 @@ def _rule(stage: MotoStage, r: Registered) -> None:
 def _target(stage: MotoStage, r: Registered) -> None:
     i = r.inputs
     target: dict[str, Any] = {"Id": r.name, "Arn": i["arn"]}
+    if "deadLetterConfig" in i:
+        target["DeadLetterConfig"] = {"Arn": i["deadLetterConfig"]["arn"]}
+    if "retryPolicy" in i:
+        retry = i["retryPolicy"]
+        target["RetryPolicy"] = {
+            "MaximumRetryAttempts": int(retry["maximumRetryAttempts"]),
+            "MaximumEventAgeInSeconds": int(retry["maximumEventAgeInSeconds"]),
+        }
     if "inputTransformer" in i:
         # moto renders the template as JSON: placeholders need their quotes.
         t = i["inputTransformer"]
@@ -135,6 +143,17 @@ def _secret_version(stage: MotoStage, r: Registered) -> None:
         SecretId=r.inputs["secretId"].removesuffix("-id"), SecretString=value)
 
 
+def _alarm(stage: MotoStage, r: Registered) -> None:
+    """The alarm's definition: the rehearsal reads the metric each alarm watches."""
+    i = r.inputs
+    stage.client("cloudwatch").put_metric_alarm(
+        AlarmName=i["name"], Namespace=i["namespace"], MetricName=i["metricName"],
+        Dimensions=[{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
+        Statistic=i["statistic"], Period=int(i["period"]),
+        EvaluationPeriods=int(i["evaluationPeriods"]), Threshold=float(i["threshold"]),
+        ComparisonOperator=i["comparisonOperator"], TreatMissingData=i["treatMissingData"])
+
+
 def _role(stage: MotoStage, r: Registered) -> None:
     stage.client("iam").create_role(RoleName=f"{r.name}-{stage.name}",
                                     AssumeRolePolicyDocument=r.inputs["assumeRolePolicy"])
@@ -159,6 +178,7 @@ CREATORS: dict[str, Callable[[MotoStage, Registered], None]] = {
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
 }
 
 NOT_CREATED: dict[str, str] = {
@@ -170,8 +190,9 @@ NOT_CREATED: dict[str, str] = {
     "aws:kms/key:Key": "moto does not encrypt the table",
     "aws:kms/alias:Alias": "moto does not encrypt the table",
     "aws:cloudwatch/logGroup:LogGroup": "functions log to the rehearsal's pipes",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "no function calls CloudWatch",
     "aws:sns/topic:Topic": "alarms only",
+    "aws:sns/topicSubscription:TopicSubscription": "alarms only",
+    "pulumi:providers:aws": "the rehearsal's clients point at moto",
     "aws:s3/bucket:Bucket": "artifacts and dashboard site, not used by a function",
     "aws:s3/bucketPolicy:BucketPolicy": "dashboard site",
     "aws:s3/bucketObjectv2:BucketObjectv2": "artifacts and dashboard site",
@@ -185,6 +206,12 @@ NOT_CREATED: dict[str, str] = {
     "aws:cloudfront/originAccessControl:OriginAccessControl": "dashboard",
     "aws:lb/loadBalancer:LoadBalancer": "dashboard",
     "aws:lb/listener:Listener": "dashboard",
+    "aws:lb/listenerRule:ListenerRule": "dashboard",
+    "aws:ec2/vpc:Vpc": "dashboard",
+    "aws:ec2/subnet:Subnet": "dashboard",
+    "aws:ec2/internetGateway:InternetGateway": "dashboard",
+    "aws:ec2/routeTable:RouteTable": "dashboard",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "dashboard",
     "aws:lb/targetGroup:TargetGroup": "dashboard",
     "aws:ec2/securityGroup:SecurityGroup": "dashboard",
     "aws:ecr/repository:Repository": "dashboard",

@@ -17,7 +17,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "deploy"))
 
-from deploy_mocks import RecordingMonitor, StageMocks, dump  # noqa: E402
+from deploy_mocks import ACCOUNT, ALARM_EMAIL, RecordingMonitor, StageMocks, dump  # noqa: E402
 
 JWT_SECRET = "rehearsal-jwt-secret-value-0123456789"
 
@@ -35,6 +35,8 @@ def stage_config(stage: str, work: Path) -> dict[str, str]:
         "openbrain:jwtSecret": JWT_SECRET,
         "openbrain:buildDir": str(work / "build"),
         "openbrain:dashboardSiteDir": str(site),
+        "openbrain:alarmEmail": ALARM_EMAIL,
+        "openbrain:allowedAccountIds": json.dumps([ACCOUNT]),
     })
     return config
 

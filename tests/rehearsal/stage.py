@@ -103,7 +103,7 @@ def bring_up(name: str, work: Path, jwks_url: str, stack: ExitStack) -> Stage:
     stack.callback(api.stop)
     hosts = {}
     for f in ("event-target", "outbox-sweeper"):
-        hosts[f] = LambdaHost(handler_of(registered, fn + f), envs[f], logs[f])
+        hosts[f] = LambdaHost(*handler_of(registered, fn + f), envs[f], logs[f])
         stack.callback(hosts[f].stop)
     operator_env = {
         **os.environ, "OB_STAGE": name, "OB_STORE": f"dynamodb://openbrain-{name}",

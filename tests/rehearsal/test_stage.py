@@ -6,18 +6,27 @@ from __future__ import annotations
 import json
 import time
 from typing import Any
+from unittest import mock
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.events.support import Receiver
 from tests.rehearsal.conftest import id_token
-from tests.rehearsal.flow import Poller, api, queue_url
+from tests.rehearsal.flow import Poller, api, ob_admin, queue_url
 from tests.rehearsal.iam_check import IamRequest, denied, unused_grants
+from tests.rehearsal.redrive import (
+    alarm_metric,
+    dlq_depth,
+    open_dead_letters,
+    runbook_move,
+    sweep,
+)
 from tests.rehearsal.stage import Stage
 
 pytestmark = [pytest.mark.rehearsal, pytest.mark.aws, pytest.mark.timeout(600)]
 SWEEPER_MIN_AGE = 60.0  # event_targets.sweeper.MIN_AGE_SECONDS
+ANY_ITEM = {"itemIdentifier": mock.ANY}
 ROLES = {"api": "api-role", "event-target": "event-target-role",
          "outbox-sweeper": "outbox-sweeper-role"}
 
@@ -70,29 +79,31 @@ def test_a_deployed_stage_works_end_to_end(stage: Stage) -> None:
         payload = Webhook(secret).verify(call.body, call.headers)
         assert payload["detail-type"] == "lead.created"
 
-        # A receiver that keeps failing: partial batch failures, then the tenant's DLQ
+        # A receiver that keeps failing: partial batch failures, then a dead letter on the
+        # last attempt (the demo plan's maxDeliveryAttempts: 5), its message settled
         receiver.status = 503
         _chat(stage, demo, "My e-mail is jane.doe@example.com", session=first["sessionId"])
-        failures = 0
+        failures = []
         while (answer := poller.poll("demo")) is not None:
-            assert len(answer["batchItemFailures"]) == 1
-            failures += 1
-        assert failures == 5  # the demo plan's maxDeliveryAttempts
+            failures.append(len(answer["batchItemFailures"]))
+        assert failures == [1, 1, 1, 1, 0]
         dlq = stage.aws.client("sqs").receive_message(
             QueueUrl=queue_url(stage, "demo", dlq=True), MaxNumberOfMessages=10)
-        assert len(dlq.get("Messages", [])) == 1
+        assert dlq.get("Messages", []) == []
+        letters = api(stage, "GET", "/v1/dead-letters", demo).json()["items"]
+        assert len(letters) == 1
 
-        # The documented redrive (docs/deploy.md): through the API, then the DLQ purged
+        # The redrive through the API delivers the event that failed, exactly once more
         receiver.status = 200
         before = len(receiver.calls)
         redriven = api(stage, "POST", "/v1/dead-letters/redrive", demo)
         assert redriven.status_code == 200, redriven.text
-        stage.aws.client("sqs").purge_queue(QueueUrl=queue_url(stage, "demo", dlq=True))
         assert _poll_until(poller, "demo") == {"batchItemFailures": []}
         assert poller.poll("demo") is None
         assert len(receiver.calls) == before + 1, "delivered exactly once more"
         assert receiver.calls[-1].headers["webhook-id"] == receiver.calls[-2].headers[
             "webhook-id"], "the event that failed"
+        assert api(stage, "GET", "/v1/dead-letters", demo).json()["items"] == []
 
         # The sweeper publishes what the outage left pending (once it is a minute old)
         time.sleep(max(0.0, SWEEPER_MIN_AGE + 1 - (time.monotonic() - stage.outage_at)))
@@ -121,6 +132,86 @@ def test_a_tenant_created_through_the_api_is_refused_with_the_way_to_onboard(
     assert "newco" not in [t["clientId"] for t in listed.json()["items"]]
 
 
+def _agree(stage: Stage, *, dead_letters: int, in_dlq: int) -> None:
+    """The dead-letter records, the DLQ and the metrics the alarms watch say the same."""
+    sweep(stage)
+    assert len(open_dead_letters(stage, "demo")) == dead_letters
+    assert alarm_metric(stage, f"openbrain-{stage.name}-demo-dead-letters") == dead_letters
+    assert dlq_depth(stage, "demo") == in_dlq
+
+
+def test_every_redrive_delivers_exactly_the_undelivered_events(stage: Stage) -> None:
+    """API (as the dashboard calls it), ``ob-admin dlq``, and the SQS runbook's move."""
+    demo = stage.keys["demo"]
+    assert api(stage, "DELETE", "/v1/routes/crm", demo).status_code == 204  # its receiver left
+    gone, stuck = Receiver(), Receiver()
+    gone.start()
+    stuck.start()
+    poller = Poller(stage)
+    try:
+        for route, receiver in (("gone", gone), ("stuck", stuck)):
+            created = api(stage, "POST", "/v1/routes", demo,
+                          json={"routeId": route, "url": receiver.url,
+                                "eventTypes": ["lead.created"]})
+            assert created.status_code == 201, created.text
+            stage.secrets.append(created.json()["secret"])
+        stage.secrets += ["kim@example.com", "lou@example.com", "max@example.com"]
+
+        # A permanent failure (404): a dead letter at once, the message settled -- and alarmed
+        gone.status = 404
+        _chat(stage, demo, "I am Kim, kim@example.com")
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        _agree(stage, dead_letters=1, in_dlq=0)
+        # ... redriven through the API, one dead letter as the dashboard does
+        gone.status = 200
+        (letter,) = open_dead_letters(stage, "demo")
+        answer = api(stage, "POST", f"/v1/dead-letters/{letter['deadLetterId']}/redrive", demo)
+        assert answer.status_code == 200, answer.text
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert poller.poll("demo") is None
+        assert [c.headers["webhook-id"] for c in gone.calls] == [letter["eventId"]] * 2
+        assert len(stuck.calls) == 1, "the route that had it is not sent it again"
+        _agree(stage, dead_letters=0, in_dlq=0)
+
+        # ... redriven with `ob-admin dlq redrive --all`, publishing to the stage's bus
+        gone.status = 404
+        _chat(stage, demo, "I am Lou, lou@example.com")
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        _agree(stage, dead_letters=1, in_dlq=0)
+        gone.status = 200
+        bus = {"OB_EVENT_BUS": f"openbrain-{stage.name}"}
+        assert "redriven 1 dead letter(s)" in ob_admin(stage, "dlq", "redrive", "--all",
+                                                       "--tenant", "demo", env=bus)
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert poller.poll("demo") is None
+        assert [len(gone.calls), len(stuck.calls)] == [4, 2]
+        _agree(stage, dead_letters=0, in_dlq=0)
+
+        # A message the worker could not process (its store unreachable) after one route went
+        # dead: SQS parks it in the DLQ, which alarms, as the dead letter does
+        gone.status, stuck.status = 404, 503
+        _chat(stage, demo, "I am Max, max@example.com")
+        assert _poll_until(poller, "demo") == {"batchItemFailures": [ANY_ITEM]}
+        stage.recorders["event-target"].unreachable.add("DynamoDB_20120810")
+        try:
+            while poller.poll("demo") is not None:
+                pass
+        finally:
+            stage.recorders["event-target"].unreachable.clear()
+        _agree(stage, dead_letters=1, in_dlq=1)
+        # ... moved back as the SQS runbook says: both routes get it, once
+        gone.status, stuck.status = 200, 200
+        assert runbook_move(stage, "demo") == 1
+        assert _poll_until(poller, "demo") == {"batchItemFailures": []}
+        assert poller.poll("demo") is None
+        assert [len(gone.calls), len(stuck.calls)] == [6, 4]
+        assert gone.calls[-1].headers["webhook-id"] == stuck.calls[-1].headers["webhook-id"]
+        _agree(stage, dead_letters=0, in_dlq=0)
+    finally:
+        gone.stop()
+        stuck.stop()
+
+
 def _implied(stage: Stage, function: str, requests: list[IamRequest]) -> list[IamRequest]:
     """Calls AWS makes for the function with its role, which no proxy sees: Lambda writes its
     output to its log group, and DynamoDB uses the table's customer key for its callers."""
@@ -131,6 +222,12 @@ def _implied(stage: Stage, function: str, requests: list[IamRequest]) -> list[Ia
         stream = f"{log_group}:log-stream:rehearsal"
         implied += [IamRequest("logs:CreateLogStream", stream),
                     IamRequest("logs:PutLogEvents", stream)]
+    (fn,) = [r for r in stage.registered if r.type == "aws:lambda/function:Function"
+             and r.inputs["name"] == f"openbrain-{stage.name}-{function}"]
+    if fn.inputs.get("tracingConfig") == {"mode": "Active"}:
+        # Lambda's X-Ray daemon sends the invocation's segments with the function's role.
+        implied += [IamRequest(f"xray:{a}", "*") for a in ("PutTraceSegments",
+                                                           "PutTelemetryRecords")]
     if any(r.action.startswith("dynamodb:") for r in requests):
         via = {"kms:ViaService": "dynamodb.us-east-1.amazonaws.com"}
         key = "arn:aws:kms:us-east-1:123456789012:key/data-key"

@@ -33,6 +33,7 @@ class WebhookTarget:
     ) -> None:
         self._aws_mode = aws_mode
         self._resolve = resolve
+        self._timeout = timeout
         # One pooled client for every delivery (thread-safe); no redirects, no env proxies.
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -41,7 +42,9 @@ class WebhookTarget:
             headers={"user-agent": USER_AGENT},
         )
 
-    def deliver(self, event: Event, route: Route, secret: str | None) -> TargetResult:
+    def deliver(
+        self, event: Event, route: Route, secret: str | None, *, timeout: float | None = None
+    ) -> TargetResult:
         if not route.url or not secret:
             return TargetResult(ok=False, error="webhook route without url or secret")
         try:
@@ -52,7 +55,9 @@ class WebhookTarget:
         headers = signed_headers(secret, event.event_id, int(time.time()), body)
         headers["content-type"] = "application/json"
         try:
-            response = self._client.post(route.url, content=body, headers=headers)
+            response = self._client.post(
+                route.url, content=body, headers=headers, timeout=self._limit(timeout)
+            )
         except httpx.TimeoutException:
             return TargetResult(ok=False, retryable=True, error="timeout")
         except httpx.HTTPError as exc:
@@ -64,3 +69,8 @@ class WebhookTarget:
         retryable = status >= 500 or status in RETRYABLE_STATUSES
         return TargetResult(ok=False, retryable=retryable, http_status=status,
                             error=f"HTTP {status}")
+
+    def _limit(self, timeout: float | None) -> httpx.Timeout:
+        """The client's timeout, shortened to ``timeout`` (the caller's time left)."""
+        total = self._timeout if timeout is None else max(0.1, min(timeout, self._timeout))
+        return httpx.Timeout(total, connect=min(total, 5.0))
