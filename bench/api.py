@@ -1,30 +1,34 @@
-"""HTTP API benchmark: the platform's own server CPU per chat turn, measured from the outside.
+"""HTTP API benchmark: the platform's own server CPU per chat turn, measured from the outside,
+beside the bare route of the same server and (``--peers``) LangGraph's server, in one run.
 
-One uvicorn server process (embedded SQLite store, offline model), pinned to one core with
-``taskset`` (core 0); this process is the load generator, pinned to the other core, speaking
-raw HTTP/1.1 over keep-alive sockets (a few microseconds of client work per request, so the
-client does not steal the server's core). Figures:
+Servers are pinned to one core with ``taskset`` (core 0); this process (the load, raw HTTP/1.1
+over keep-alive sockets) and the loopback model server (``bench/model_server.py``, a process
+of its own: its CPU is never counted) run on the other core. Figures:
 
-* throughput (req/s) and server CPU per request for a bare Litestar JSON route served by the
-  same process (the floor), a chat turn continuing a session, and ``GET /v1/configs/default``;
-* the platform's own CPU per turn: server CPU minus the CPU the offline model spends in its
-  ``invoke`` (LangChain layers included; that is the "LLM", excluded as the brief asks),
-  read from a bench-only counter inside the server;
-* cost growth: server CPU of turns ~10 and ~500 of one session (medians of 21 turns around
-  each point, each turn measured from ``/proc/<pid>/task/*/schedstat``, nanoseconds);
-* memory: the server's RSS after warm-up and after thousands of turns.
+* the bare Litestar JSON route served by the same process (the floor);
+* a chat turn with the offline model (the model's own CPU, read from a bench-only counter, is
+  also shown apart) and with the OpenAI-compatible path against the loopback model server
+  (3 tools bound, a 20-message window), each plain JSON and streamed (SSE, 35 token events
+  from the model server);
+* cost growth over one session of ``--long`` turns (offline), RSS after warm-up and after;
+* cold start: 5 fresh processes of the deployed factory (``uvicorn --factory``) and of
+  ``ob serve``, process start to the first 200 on ``/healthz``, with the RSS then;
+* ``--peers``: LangGraph's server (``langgraph dev``, in-memory, from the venv that
+  ``bench/peers/setup.sh`` builds; never a project dependency) with a fixed-answer model and
+  with a ``ChatOpenAI`` graph against the same model server, and the ratios.
 
-Server CPU for the throughput phases is ``utime + stime`` from ``/proc/<pid>/stat`` (whole
-process, exited threads included; clock ticks, so phases last seconds). Logging runs as in
-production (JSON at INFO, to /dev/null here). Prints figures; never asserts on speed.
+Server CPU is ``utime + stime`` from ``/proc`` (the whole process tree, exited threads
+included; clock ticks, so phases last seconds). Logging runs as in production (JSON at INFO,
+to /dev/null). Prints figures; never asserts on speed.
 
-    .venv/bin/python bench/api.py [--turns 3000] [--clients 4] [--long 510]
+    .venv/bin/python bench/api.py [--turns 3000] [--clients 4] [--long 510] [--peers [VENV]]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -41,19 +45,16 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
 MESSAGE = "What are your opening hours?"
 
-# LangGraph's server (``langgraph dev``), same fake model, one core: the brief's figures.
-LANGGRAPH_TURNS_PER_S = 90.0
-LANGGRAPH_CPU_MS_PER_TURN = 10.7
-LANGGRAPH_GROWTH_500_VS_10 = 4.4
-LANGGRAPH_RSS = "past 1 GB after a few thousand turns"
-BARE_LITESTAR_MS, BARE_LITESTAR_PER_S = 0.06, 17_000  # the brief's bare Litestar JSON route
+TOOLS = ["capture_lead", "update_lead", "calculator"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- the server (child process) -------------------------------------------------------------
 
 
-def serve(port: int, data_dir: str, log_level: str) -> None:
-    """Child process: the real app plus a bare route and the model-time counter, on uvicorn."""
+def serve(port: int, data_dir: str, log_level: str, model_url: str) -> None:
+    """Child process: the real app plus a bare route and the model-time counter, on uvicorn;
+    the offline model, or the OpenAI-compatible path to ``model_url`` (unless ``-``)."""
     import threading
     from typing import Any
 
@@ -65,6 +66,7 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
     from openbrain.api.guards import public
     from openbrain.api.services import services_of
     from openbrain.auth.api_keys import mint_key
+    from openbrain.domain import AgentSettings
     from openbrain.domain.api_key import ALL_TENANT_SCOPES, ApiKey
     from openbrain.domain.base import utcnow
     from openbrain.logs import LogSetup
@@ -87,8 +89,10 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
 
     OfflineChatModel.invoke = timed_invoke  # type: ignore[method-assign]
 
-    settings = Settings(store=f"sqlite:///{data_dir}/bench.db", openai_api_key=None,
-                        openai_base_url=None, host=HOST, port=port)
+    online = model_url != "-"
+    settings = Settings(store=f"sqlite:///{data_dir}/bench.db",
+                        openai_api_key="bench" if online else None,
+                        openai_base_url=model_url if online else None, host=HOST, port=port)
     app = create_app(Runtime(settings, profile=EMBEDDED, logs=LogSetup(level=log_level)))
 
     @get("/bare", guards=[public], sync_to_thread=False, include_in_schema=False)
@@ -103,7 +107,11 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
     app.register(bare)
     app.register(model_time)
     key_id, token, digest = mint_key("demo", "secret")
-    TenantStore(services_of(app.state).driver, "demo").api_keys.create(ApiKey(
+    store = TenantStore(services_of(app.state).driver, "demo")
+    store.configs.save("default", AgentSettings(
+        system_message="You help the visitors of a shop.", ice_breaker="Hi! How can I help?",
+        model="bench-model" if online else "offline", tools=TOOLS, memory_window=20))
+    store.api_keys.create(ApiKey(
         client_id="demo", key_id=key_id, kind="secret", scopes=list(ALL_TENANT_SCOPES),
         secret_hash=digest, created_at=utcnow()))
     (Path(data_dir) / "key").write_text(token)
@@ -115,9 +123,18 @@ def serve(port: int, data_dir: str, log_level: str) -> None:
 
 
 def cpu_ticks_seconds(pid: int) -> float:
-    """utime + stime of the whole process (exited threads included), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    """utime + stime of the process and its live descendants (exited threads included), in
+    seconds: ``langgraph dev`` may run its server in a child process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(FileNotFoundError):
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                total += cpu_ticks_seconds(int(child))
+    return total
 
 
 def cpu_ns(pid: int) -> int:
@@ -132,12 +149,18 @@ def cpu_ns(pid: int) -> int:
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) in MiB."""
-    found = {}
+    """(VmRSS, VmHWM) in MiB, of the process and its live descendants."""
+    found = {"VmRSS": 0.0, "VmHWM": 0.0}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in found:
             found[name] = int(value.split()[0]) / 1024
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(FileNotFoundError):
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                rss, hwm = rss_mb(int(child))
+                found["VmRSS"] += rss
+                found["VmHWM"] += hwm
     return found["VmRSS"], found["VmHWM"]
 
 
@@ -165,16 +188,24 @@ class Connection:
         return cls(reader, writer)
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:
+        """Send ``raw``, read the whole response (``content-length`` or chunked)."""
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lower = head.lower()
         at = lower.find(b"content-length:")
-        if at < 0:
-            raise RuntimeError(f"no content-length in {head!r}")
-        length = int(lower[at + 15:lower.index(b"\r\n", at)])
-        body = await self.reader.readexactly(length)
-        return status, body
+        if at >= 0:
+            length = int(lower[at + 15:lower.index(b"\r\n", at)])
+            return status, await self.reader.readexactly(length)
+        if b"transfer-encoding: chunked" not in lower:
+            raise RuntimeError(f"neither content-length nor chunked in {head!r}")
+        parts = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                return status, b"".join(parts)
+            parts.append((await self.reader.readexactly(size + 2))[:-2])
 
     async def close(self) -> None:
         self.writer.close()
@@ -280,6 +311,11 @@ def around(values: dict[int, float], point: int, half: int = 10) -> float:
     return statistics.median(values[n] for n in range(point - half, point + half + 1))
 
 
+def stream_chat(auth: dict[str, str], session_id: str) -> bytes:
+    return build("POST", f"/v1/sessions/{session_id}/messages",
+                 {**auth, "accept": "text/event-stream"}, {"message": MESSAGE})
+
+
 # -- orchestration --------------------------------------------------------------------------
 
 
@@ -288,62 +324,237 @@ def pin(core: int) -> list[str]:
     return [taskset, "-c", str(core)] if taskset else []
 
 
-async def measure(args: argparse.Namespace, port: int, pid: int, token: str) -> None:
-    auth = {"authorization": f"Bearer {token}"}
-    c = args.clients
-    per = max(1, args.turns // c)
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def up(port: int, path: str = "/healthz") -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=1) as sock:
+            sock.sendall(build("GET", path))
+            return sock.recv(16).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def wait_up(proc: subprocess.Popen[bytes], port: int, path: str = "/healthz",
+            limit: float = 120.0) -> float:
+    """Seconds from now until ``path`` answers 200 (polled every 10 ms)."""
+    started = time.perf_counter()
+    while not up(port, path):
+        if time.perf_counter() - started > limit or proc.poll() is not None:
+            raise SystemExit(f"the server on port {port} did not start")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+class OpenBrainServer(msgspec.Struct):
+    proc: subprocess.Popen[bytes]
+    port: int
+    token: str
+    data_dir: str
+
+    def stop(self) -> None:
+        stop(self.proc)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def start_openbrain(args: argparse.Namespace, env: dict[str, str], core: int,
+                    model_url: str) -> OpenBrainServer:
+    port, data_dir = free_port(), tempfile.mkdtemp(prefix="ob-bench-")
+    proc = subprocess.Popen(
+        [*pin(core), sys.executable, __file__, "--serve", str(port), data_dir, args.log_level,
+         model_url], env=env, stderr=subprocess.DEVNULL)  # production logging, written nowhere
+    key = Path(data_dir) / "key"
+    wait_up(proc, port)
+    while not key.exists():
+        time.sleep(0.05)
+    return OpenBrainServer(proc, port, key.read_text(), data_dir)
+
+
+class Figures(msgspec.Struct):
+    turn: Phase
+    stream: Phase
+    events: int  # token events in one streamed reply
+    bare: Phase | None = None
+
+
+async def openbrain_phases(args: argparse.Namespace, server: OpenBrainServer, *,
+                           offline: bool) -> Figures:
+    port, pid = server.port, server.proc.pid
+    auth = {"authorization": f"Bearer {server.token}"}
+    c, per = args.clients, max(1, args.turns // args.clients)
     sessions = [await start_session(port, auth) for _ in range(c)]
     bare_raw = build("GET", "/bare")
-    config_raw = build("GET", "/v1/configs/default", auth)
-
-    # Warm-up: imports on first use, caches, the thread pool, SQLite pages.
+    # Warm-up: imports on first use, caches, the thread pool, SQLite pages, full windows.
     await closed_loop("warm-up", port, pid, [[bare_raw] * 200 for _ in range(c)])
-    await closed_loop("warm-up", port, pid,
-                      [[chat(auth, s)] * 50 for s in sessions], model=True)
-    rss0, _ = rss_mb(pid)
-
+    await closed_loop("warm-up", port, pid, [[chat(auth, s)] * 30 for s in sessions],
+                      model=offline)
+    await closed_loop("warm-up", port, pid, [[stream_chat(auth, s)] * 5 for s in sessions])
     bare = await closed_loop("bare Litestar JSON route", port, pid,
                              [[bare_raw] * args.bare for _ in range(c)])
-    turn = await closed_loop("chat turn (offline model)", port, pid,
-                             [[chat(auth, s)] * per for s in sessions], model=True)
-    config = await closed_loop("GET /v1/configs/default", port, pid,
-                               [[config_raw] * (args.bare // 4) for _ in range(c)])
-    cpu, model = await growth(port, pid, auth, args.long)
-    rss1, hwm = rss_mb(pid)
-    turns_done = 50 * c + per * c + args.long
+    turn = await closed_loop("turn", port, pid, [[chat(auth, s)] * per for s in sessions],
+                             model=offline)
+    stream = await closed_loop("streamed turn", port, pid,
+                               [[stream_chat(auth, s)] * (per // 2) for s in sessions],
+                               model=offline)
+    conn = await Connection.open(port)
+    _, body = await conn.request(stream_chat(auth, sessions[0]))
+    await conn.close()
+    return Figures(turn, stream, body.count(b"event: token"), bare)
 
+
+async def offline_extras(args: argparse.Namespace, server: OpenBrainServer) -> None:
+    """Growth over one long session and RSS, on the offline server."""
+    port, pid = server.port, server.proc.pid
+    auth = {"authorization": f"Bearer {server.token}"}
+    rss0, _ = rss_mb(pid)
+    config = await closed_loop("GET /v1/configs/default", port, pid,
+                               [[build("GET", "/v1/configs/default", auth)] * (args.bare // 4)
+                                for _ in range(args.clients)])
+    cpu, _ = await growth(port, pid, auth, args.long)
+    rss1, hwm = rss_mb(pid)
     late = args.long - 10
     early_cpu, late_cpu = around(cpu, 11), around(cpu, late)
-    early_pf = around({n: cpu[n] - model[n] for n in cpu}, 11)
-    late_pf = around({n: cpu[n] - model[n] for n in cpu}, late)
+    print(f"\n  GET /v1/configs/default: {config.cpu_ms:.3f} ms CPU, {config.per_s:,.0f}/s")
+    print(f"  growth, one session of {args.long} turns (median CPU of 21 turns): "
+          f"turn ~10 {early_cpu:.3f} ms, turn ~{late} {late_cpu:.3f} ms "
+          f"({late_cpu / early_cpu:.2f}x)")
+    print(f"  RSS {rss0:.0f} MiB after the phases above, {rss1:.0f} MiB after "
+          f"{args.long} more turns (peak {hwm:.0f} MiB)")
 
-    pinned = "pinned to one core by taskset" if pin(0) else "not pinned (no taskset)"
-    print(f"\nserver: one uvicorn process, {pinned}; load: this process on the other core, "
-          f"{c} keep-alive connections")
-    print(f"\n{'case':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms/req':>12}"
-          f"{'model ms':>10}{'platform ms':>13}")
-    for p in (bare, turn, config):
-        model_col = f"{p.model_ms:10.3f}{p.platform_ms:13.3f}" if p.model_ms else ""
-        print(f"{p.label:<28}{p.per_s:9.0f}{p.p50_ms:9.2f}{p.p99_ms:9.2f}{p.cpu_ms:12.3f}"
-              + model_col)
-    print(f"\ngrowth, one session of {args.long} turns (server CPU per turn, median of 21):")
-    print(f"  turn ~10:  {early_cpu:6.3f} ms  (platform {early_pf:6.3f} ms)")
-    print(f"  turn ~{late}: {late_cpu:6.3f} ms  (platform {late_pf:6.3f} ms)")
-    print(f"  ratio:     {late_cpu / early_cpu:6.2f}x    (platform {late_pf / early_pf:5.2f}x)")
-    print(f"\nmemory: RSS {rss0:.0f} MiB after warm-up, {rss1:.0f} MiB after {turns_done:,} "
-          f"turns (peak {hwm:.0f} MiB)")
 
-    print("\n                         OpenBrain (measured)    LangGraph server (brief)")
-    print(f"  turns/s, one core       {turn.per_s:12.0f}          {LANGGRAPH_TURNS_PER_S:12.0f}"
-          f"     ({turn.per_s / LANGGRAPH_TURNS_PER_S:.1f}x)")
-    print(f"  server CPU ms/turn      {turn.cpu_ms:12.2f}          "
-          f"{LANGGRAPH_CPU_MS_PER_TURN:12.1f}     "
-          f"({LANGGRAPH_CPU_MS_PER_TURN / turn.cpu_ms:.1f}x less)")
-    print(f"  CPU/turn, #{late} vs #10 {late_cpu / early_cpu:11.2f}x"
-          f"          {LANGGRAPH_GROWTH_500_VS_10:11.1f}x")
-    print(f"  RSS                     {rss1:9.0f} MiB          {LANGGRAPH_RSS}")
-    print(f"  bare Litestar route     {bare.cpu_ms:9.3f} ms, {bare.per_s:,.0f}/s "
-          f"(brief: {BARE_LITESTAR_MS} ms, {BARE_LITESTAR_PER_S:,}/s)")
+# -- LangGraph's server ---------------------------------------------------------------------
+
+
+def peer_dir() -> Path:
+    """A copy of ``bench/peers`` to run ``langgraph dev`` in: it writes its in-memory state
+    (hundreds of MiB of pickles) into its working directory, never into the repository."""
+    target = Path(tempfile.mkdtemp(prefix="ob-bench-peers-"))
+    for name in ("graph.py", "langgraph.json"):
+        shutil.copy(ROOT / "bench" / "peers" / name, target / name)
+    return target
+
+
+def start_langgraph(venv: Path, core: int, model_url: str
+                    ) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port, cwd = free_port(), peer_dir()
+    env = {**os.environ, "OPENAI_BASE_URL": model_url, "OPENAI_API_KEY": "bench",
+           "LANGSMITH_TRACING": "false", "LANGGRAPH_CLI_NO_ANALYTICS": "1",
+           "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    proc = subprocess.Popen(
+        [*pin(core), str(venv / "bin" / "langgraph"), "dev", "--no-browser", "--no-reload",
+         "--port", str(port), "--config", str(cwd / "langgraph.json"),
+         "--server-log-level", "WARNING"],
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    return proc, port, cwd
+
+
+async def langgraph_phases(args: argparse.Namespace, proc: subprocess.Popen[bytes], port: int,
+                           graph: str) -> Figures:
+    async def thread() -> str:
+        conn = await Connection.open(port)
+        status, body = await conn.request(build("POST", "/threads", {}, {}))
+        await conn.close()
+        return str(msgspec.json.decode(ok(status, body, "thread"))["thread_id"])
+
+    def run(thread_id: str, stream: bool) -> bytes:
+        body: dict[str, object] = {
+            "assistant_id": graph,
+            "input": {"messages": [{"role": "user", "content": MESSAGE}]}}
+        if stream:
+            body["stream_mode"] = "messages-tuple"
+        return build("POST", f"/threads/{thread_id}/runs/{'stream' if stream else 'wait'}",
+                     {}, body)
+
+    c, per = args.clients, max(1, args.peer_turns // args.clients)
+    threads = [await thread() for _ in range(c)]
+    await closed_loop("warm-up", port, proc.pid, [[run(t, False)] * 15 for t in threads])
+    turn = await closed_loop("turn", port, proc.pid, [[run(t, False)] * per for t in threads])
+    stream = await closed_loop("streamed", port, proc.pid,
+                               [[run(t, True)] * (per // 2) for t in threads])
+    conn = await Connection.open(port)
+    _, body = await conn.request(run(threads[0], True))
+    await conn.close()
+    return Figures(turn, stream, body.count(b"event: messages"))
+
+
+# -- cold start -----------------------------------------------------------------------------
+
+
+def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, runs: int,
+                path: str = "/healthz", cwd: Path | None = None) -> tuple[float, float]:
+    """Median seconds from process start to the first 200 on ``path``, and median RSS then;
+    also the process tree's CPU seconds by then (wall time suffers from a busy machine)."""
+    times, rss, cpu = [], [], []
+    for _ in range(runs + 1):  # the first run warms the page cache and writes .pyc files
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_up(proc, port, path)
+            times.append(time.perf_counter() - started)
+            rss.append(rss_mb(proc.pid)[0])
+            cpu.append(cpu_ticks_seconds(proc.pid))
+        finally:
+            stop(proc)
+    print(f"  {label:<40} {statistics.median(times[1:]):6.2f} s "
+          f"(min {min(times[1:]):.2f}), CPU {statistics.median(cpu[1:]):5.2f} s, "
+          f"RSS {statistics.median(rss[1:]):4.0f} MiB")
+    return statistics.median(times[1:]), statistics.median(rss[1:])
+
+
+def cold_figures(args: argparse.Namespace, env: dict[str, str], core: int,
+                 peers: Path | None) -> dict[str, tuple[float, float]]:
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="ob-cold-")
+    cold_env = {**env, "OB_STORE": f"sqlite:///{data_dir}/cold.db", "OB_PORT": str(port),
+                "OB_LOG_LEVEL": args.log_level}
+    print(f"\ncold start, {args.cold} fresh processes each, pinned to one core "
+          "(process start -> first 200):")
+    found = {
+        "factory": cold_starts(
+            "uvicorn --factory app_from_environment", [
+                *pin(core), sys.executable, "-m", "uvicorn", "--factory",
+                "openbrain.api.app:app_from_environment", "--port", str(port),
+                "--log-level", "warning", "--no-access-log"], cold_env, port, args.cold),
+        "ob serve": cold_starts("ob serve", [*pin(core), str(Path(sys.executable).parent / "ob"),
+                                             "serve", "--port", str(port)],
+                                cold_env, port, args.cold),
+    }
+    if peers is not None:
+        cwd = peer_dir()
+        found["langgraph"] = cold_starts(
+            "langgraph dev (peer)", [
+                *pin(core), str(peers / "bin" / "langgraph"), "dev", "--no-browser",
+                "--no-reload", "--port", str(port), "--config", str(cwd / "langgraph.json")],
+            {**os.environ, "OPENAI_API_KEY": "bench", "LANGSMITH_TRACING": "false",
+             "PATH": f"{peers / 'bin'}:{os.environ['PATH']}"}, port, args.cold, "/ok", cwd)
+        shutil.rmtree(cwd, ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return found
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def row(label: str, ours: float, bare: float | None, peer: float | None, unit: str = "ms"
+        ) -> None:
+    vs_bare = f"{ours / bare:8.1f}x" if bare else " " * 9
+    vs_peer = f"{peer:10.2f} {unit}  {peer / ours:6.1f}x" if peer else ""
+    print(f"  {label:<40}{ours:8.2f} {unit}{vs_bare}   {vs_peer}")
 
 
 def main() -> None:
@@ -353,22 +564,25 @@ def main() -> None:
     parser.add_argument("--bare", type=int, default=2000, help="bare requests per connection")
     parser.add_argument("--clients", type=int, default=4, help="keep-alive connections")
     parser.add_argument("--long", type=int, default=510, help="turns of the growth session")
+    parser.add_argument("--cold", type=int, default=5, help="fresh processes per cold start")
+    parser.add_argument("--peer-turns", type=int, default=400, help="turns per LangGraph phase")
+    parser.add_argument("--peers", nargs="?", const=str(ROOT / ".bench-peers"), default=None,
+                        metavar="VENV", help="also measure LangGraph's server from VENV "
+                        "(bench/peers/setup.sh builds it)")
     parser.add_argument("--log-level", default="INFO")
-    parser.add_argument("--serve", nargs=3, metavar=("PORT", "DIR", "LEVEL"),
+    parser.add_argument("--serve", nargs=4, metavar=("PORT", "DIR", "LEVEL", "MODEL_URL"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(int(args.serve[0]), args.serve[1], args.serve[2])
+        serve(int(args.serve[0]), args.serve[1], args.serve[2], args.serve[3])
         return
     if args.long < 30:
         parser.error("--long must be at least 30")
+    peers = Path(args.peers) if args.peers else None
+    if peers is not None and not (peers / "bin" / "langgraph").exists():
+        parser.error(f"no langgraph in {peers}: run bench/peers/setup.sh first")
 
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    data_dir = tempfile.mkdtemp(prefix="ob-bench-")
-    tenants = Path(data_dir) / "tenants"
-    tenants.mkdir()
+    tenants = Path(tempfile.mkdtemp(prefix="ob-bench-tenants-"))
     # The demo tenant, with limits high enough not to throttle the benchmark itself.
     (tenants / "demo.toml").write_text(
         'clientId = "demo"\nname = "Bench"\n[plan]\nrequestsPerMinute = 10000000\n'
@@ -378,36 +592,67 @@ def main() -> None:
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
     cores = sorted(os.sched_getaffinity(0))
-    server = subprocess.Popen(
-        [*pin(cores[0]), sys.executable, __file__, "--serve", str(port), data_dir,
-         args.log_level],
-        env=env, stderr=subprocess.DEVNULL)  # production logging, written nowhere
-    if len(cores) > 1:
-        os.sched_setaffinity(0, {cores[1]})
+    server_core, load_core = cores[0], cores[-1]
+    model_port = free_port()
+    model = subprocess.Popen([*pin(load_core), sys.executable,
+                              str(ROOT / "bench" / "model_server.py"), str(model_port)])
+    model_url = f"http://{HOST}:{model_port}/v1"
+    os.sched_setaffinity(0, {load_core})
+    print(f"OpenBrain API bench: {args.turns} turns per phase over {args.clients} sessions; "
+          f"server on core {server_core}, load and model server on core {load_core}; "
+          f"server log level {args.log_level}")
     try:
-        deadline = time.monotonic() + 60
-        key = Path(data_dir) / "key"
-        while not key.exists() or not _up(port):
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
-            time.sleep(0.1)
-        print(f"OpenBrain API bench on http://{HOST}:{port}: {args.turns} turns over "
-              f"{args.clients} sessions, then one session of {args.long} turns; "
-              f"server log level {args.log_level}")
-        asyncio.run(measure(args, port, server.pid, key.read_text()))
+        server = start_openbrain(args, env, server_core, "-")
+        try:
+            offline = asyncio.run(openbrain_phases(args, server, offline=True))
+            asyncio.run(offline_extras(args, server))
+        finally:
+            server.stop()
+        server = start_openbrain(args, env, server_core, model_url)
+        try:
+            online = asyncio.run(openbrain_phases(args, server, offline=False))
+        finally:
+            server.stop()
+        lg: dict[str, Figures] = {}
+        if peers is not None:
+            for graph in ("offline", "openai"):
+                proc, port, cwd = start_langgraph(peers, server_core, model_url)
+                try:
+                    wait_up(proc, port, "/ok")
+                    lg[graph] = asyncio.run(langgraph_phases(args, proc, port, graph))
+                finally:
+                    stop(proc)
+                    shutil.rmtree(cwd, ignore_errors=True)
+        cold = cold_figures(args, env, server_core, peers)
     finally:
-        server.terminate()
-        server.wait(10)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop(model)
+        shutil.rmtree(tenants, ignore_errors=True)
 
-
-def _up(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=1) as sock:
-            sock.sendall(build("GET", "/healthz"))
-            return sock.recv(16).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
+    assert offline.bare is not None
+    bare = offline.bare.cpu_ms
+    print(f"\nserver CPU per request (ms), {args.clients} keep-alive connections; "
+          "x bare = ours / bare route; LangGraph column: its figure and LangGraph / ours")
+    print(f"  {'figure':<40}{'OpenBrain':>11}{'x bare':>9}   {'LangGraph':>13} {'ratio':>7}")
+    row("bare Litestar JSON route", bare, None, None)
+    peer = lg.get("offline")
+    row("turn, offline model", offline.turn.cpu_ms, bare, peer and peer.turn.cpu_ms)
+    row("  of which the offline model itself", offline.turn.model_ms, None, None)
+    row("turn, OpenAI-compatible (3 tools, 20 msgs)", online.turn.cpu_ms, bare,
+        lg["openai"].turn.cpu_ms if "openai" in lg else None)
+    row(f"streamed turn, offline ({offline.events} tokens)", offline.stream.cpu_ms, bare,
+        peer and peer.stream.cpu_ms)
+    row(f"streamed turn, OpenAI-compat. ({online.events} tokens)", online.stream.cpu_ms, bare,
+        lg["openai"].stream.cpu_ms if "openai" in lg else None)
+    print(f"\n  turns/s on one core: offline {offline.turn.per_s:,.0f}, OpenAI-compatible "
+          f"{online.turn.per_s:,.0f}, streamed {offline.stream.per_s:,.0f} / "
+          f"{online.stream.per_s:,.0f}; bare route {offline.bare.per_s:,.0f}/s"
+          + "".join(f"; LangGraph {g} {f.turn.per_s:,.0f}/s" for g, f in lg.items()))
+    print(f"  p50 latency, OpenAI-compatible turn: {online.turn.p50_ms:.2f} ms "
+          f"(p99 {online.turn.p99_ms:.2f})")
+    seconds, rss = cold["factory"]
+    lg_cold = cold.get("langgraph")
+    print(f"  cold start (factory) {seconds:.2f} s, RSS {rss:.0f} MiB"
+          + (f"; LangGraph {lg_cold[0]:.2f} s, RSS {lg_cold[1]:.0f} MiB" if lg_cold else ""))
 
 
 if __name__ == "__main__":

@@ -5,24 +5,29 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from deploy.admin import Dashboard
+from deploy.admin import Dashboard, origin_secret
 from deploy.api import Api
 from deploy.data import DataStore
 from deploy.events import EventRouting
 from deploy.identity import Identity
+from deploy.outputs import stage_outputs
 from deploy.packaging import LambdaArtifacts
 from deploy.secrets import RuntimeSecrets
-from deploy.stage import load_stage_config
+from deploy.stage import load_stage_config, stage_provider
 from openbrain.tenancy import build_routing_plan, load_tenants
 
 config = load_stage_config()
 plan = build_routing_plan(load_tenants(config.tenants_dir), stage=config.stage)
-region = aws.get_region_output().region
-account_id = aws.get_caller_identity_output().account_id
+# Every resource goes through the stage's provider: its allowed accounts and default tags.
+provider = stage_provider(config)
+on_stage = pulumi.ResourceOptions(providers=[provider])
+invoke = pulumi.InvokeOptions(provider=provider)
+region = aws.get_region_output(opts=invoke).region
+account_id = aws.get_caller_identity_output(opts=invoke).account_id
 
-data = DataStore("data", config)
-secrets = RuntimeSecrets("secrets", config)
-artifacts = LambdaArtifacts("artifacts", config)
+data = DataStore("data", config, opts=on_stage)
+secrets = RuntimeSecrets("secrets", config, opts=on_stage)
+artifacts = LambdaArtifacts("artifacts", config, opts=on_stage)
 events = EventRouting(
     "events",
     config=config,
@@ -30,10 +35,18 @@ events = EventRouting(
     data=data,
     artifacts=artifacts,
     region=region,
+    opts=on_stage,
 )
-dashboard = Dashboard("dashboard", config=config)
+dashboard = Dashboard(
+    "dashboard", config=config, origin_secret=origin_secret(config.jwt_secret), opts=on_stage
+)
 identity = Identity(
-    "identity", config=config, dashboard_url=dashboard.url, region=region, account_id=account_id
+    "identity",
+    config=config,
+    dashboard_url=dashboard.url,
+    region=region,
+    account_id=account_id,
+    opts=on_stage,
 )
 api = Api(
     "api",
@@ -44,15 +57,11 @@ api = Api(
     identity=identity,
     artifacts=artifacts,
     region=region,
+    opts=on_stage,
 )
 dashboard.run_backend(api_url=api.api_url, identity=identity)
 
-pulumi.export("api_url", api.api_url)
-pulumi.export("widget_url", api.widget_url)
-pulumi.export("dashboard_url", dashboard.url)
-pulumi.export("table_name", data.table.name)
-pulumi.export("bus_name", events.bus.name)
-pulumi.export("user_pool_id", identity.pool.id)
-pulumi.export("user_pool_client_id", identity.client.id)
-pulumi.export("dashboard_repository", dashboard.repository.repository_url)
-pulumi.export("alerts_topic_arn", events.alerts.arn)
+outputs = stage_outputs(api=api, dashboard=dashboard, identity=identity, events=events,
+                        data=data)
+for output_name, value in outputs.items():
+    pulumi.export(output_name, value)

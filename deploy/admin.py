@@ -3,12 +3,14 @@
 A Reflex app is two parts: a static frontend (``reflex export --frontend-only``) and a Python
 backend that keeps each browser's UI state and talks to it over a WebSocket (``/_event``).
 Lambda cannot hold WebSockets, so the backend runs as one small Fargate task behind an ALB that
-only CloudFront can reach; CloudFront serves both from one origin (no CORS, one URL). The
+only this stage's distribution reaches (CloudFront's prefix list, then a secret origin header
+the listener checks); CloudFront serves both from one origin (no CORS, one URL). The
 dashboard is a client of the HTTP API, so its task has no AWS permissions at all.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import mimetypes
 from pathlib import Path
@@ -19,6 +21,7 @@ import pulumi_aws as aws
 
 from deploy.iam import ServiceRole, Statement, log_statement
 from deploy.identity import Identity
+from deploy.network import Network
 from deploy.stage import StageConfig
 
 BACKEND_PORT = 8000
@@ -28,6 +31,16 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+ORIGIN_HEADER = "X-OpenBrain-Origin"
+"""CloudFront adds it to every request to the backend; the ALB forwards only those."""
+
+
+def origin_secret(jwt_secret: pulumi.Output[str]) -> pulumi.Output[str]:
+    """The origin header's value: derived from the stage's JWT secret (HMAC with a fixed
+    label), so it needs no config of its own, rotates with it, and reveals nothing of it."""
+    return pulumi.Output.secret(jwt_secret.apply(
+        lambda key: hmac.new(key.encode(), b"openbrain-dashboard-origin", "sha256").hexdigest()
+    ))
 
 
 def site_files(site_dir: Path) -> list[tuple[str, Path]]:
@@ -45,6 +58,7 @@ class Dashboard(pulumi.ComponentResource):
         name: str,
         *,
         config: StageConfig,
+        origin_secret: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("openbrain:deploy:Dashboard", name, None, opts)
@@ -78,20 +92,12 @@ class Dashboard(pulumi.ComponentResource):
                 opts=child,
             )
 
-        vpc_id = (
-            pulumi.Output.from_input(config.dashboard_vpc_id)
-            if config.dashboard_vpc_id
-            else aws.ec2.get_vpc_output(default=True).id
+        network = Network(f"{name}-network", config=config, opts=child)
+        vpc_id = network.vpc_id
+        self.subnet_ids = network.subnet_ids
+        cloudfront_only = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOptions(parent=self)
         )
-        self.subnet_ids = (
-            pulumi.Output.from_input(config.dashboard_subnet_ids)
-            if config.dashboard_subnet_ids
-            # The default VPC's default subnets (one per availability zone).
-            else aws.ec2.get_subnets_output(
-                filters=[aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"])]
-            ).ids
-        )
-        cloudfront_only = aws.ec2.get_managed_prefix_list_output(name=CLOUDFRONT_PREFIX_LIST)
         self.alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=vpc_id,
@@ -139,12 +145,28 @@ class Dashboard(pulumi.ComponentResource):
             health_check={"path": "/ping", "matcher": "200"},
             opts=child,
         )
+        # Only requests carrying the distribution's secret header reach the backend: the
+        # prefix list admits every CloudFront distribution, this rule only ours.
         self.listener = aws.lb.Listener(
             f"{name}-listener",
             load_balancer_arn=self.alb.arn,
             port=80,
             protocol="HTTP",
-            default_actions=[{"type": "forward", "target_group_arn": self.target_group.arn}],
+            default_actions=[{
+                "type": "fixed-response",
+                "fixed_response": {"content_type": "text/plain", "status_code": "403",
+                                   "message_body": "Forbidden"},
+            }],
+            opts=child,
+        )
+        self.origin_rule = aws.lb.ListenerRule(
+            f"{name}-from-cloudfront",
+            listener_arn=self.listener.arn,
+            priority=1,
+            conditions=[{
+                "http_header": {"http_header_name": ORIGIN_HEADER, "values": [origin_secret]}
+            }],
+            actions=[{"type": "forward", "target_group_arn": self.target_group.arn}],
             opts=child,
         )
         oac = aws.cloudfront.OriginAccessControl(
@@ -179,6 +201,7 @@ class Dashboard(pulumi.ComponentResource):
                 {
                     "origin_id": "backend",
                     "domain_name": self.alb.dns_name,
+                    "custom_headers": [{"name": ORIGIN_HEADER, "value": origin_secret}],
                     "custom_origin_config": {
                         "http_port": 80,
                         "https_port": 443,
@@ -275,7 +298,8 @@ class Dashboard(pulumi.ComponentResource):
             identity.hosted_ui_url,
             self.url,
             logs.name,
-            aws.get_region_output().region,
+            aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region,
+            identity.redirect_uri,
         ).apply(
             lambda v: json.dumps(
                 [
@@ -289,6 +313,7 @@ class Dashboard(pulumi.ComponentResource):
                             {"name": "OB_COGNITO_USER_POOL_ID", "value": v[2]},
                             {"name": "OB_COGNITO_CLIENT_ID", "value": v[3]},
                             {"name": "OB_COGNITO_DOMAIN", "value": v[4]},
+                            {"name": "OB_COGNITO_REDIRECT_URI", "value": v[8]},
                             # admin_ui/rxconfig.py: one port, all interfaces, public URL.
                             {"name": "OB_TUNER_PORT", "value": str(BACKEND_PORT)},
                             {"name": "OB_TUNER_HOST", "value": "0.0.0.0"},  # noqa: S104
@@ -339,5 +364,5 @@ class Dashboard(pulumi.ComponentResource):
                     "container_port": BACKEND_PORT,
                 }
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.origin_rule]),
         )

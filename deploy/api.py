@@ -53,13 +53,10 @@ class Api(pulumi.ComponentResource):
                 "AWS_LWA_INVOKE_MODE": "response_stream",
                 "AWS_LWA_PORT": ADAPTER_PORT,
                 "AWS_LWA_READINESS_CHECK_PATH": "/healthz",
-                # Tenant admins' ID tokens from the Cognito pool (RS256, checked against JWKS).
-                "OB_JWT_JWKS_URL": identity.jwks_url,
-                "OB_JWT_ISSUER": identity.issuer,
-                "OB_JWT_AUDIENCE": identity.client.id,
-                "OB_JWT_ALGORITHMS": "RS256",
-                "OB_JWT_TENANT_CLAIM": "custom:clientId",
-                "OB_JWT_ROLE_CLAIM": "custom:role",
+                # Tenant admins' tokens from the Cognito pool (checked against its JWKS), beside
+                # operators' local JWTs (HS256 with OB_JWT_SECRET, e.g. ``ob-admin token``).
+                "OB_COGNITO_USER_POOL_ID": identity.pool.id,
+                "OB_COGNITO_CLIENT_ID": identity.client.id,
             }
         )
         loaded = {"OB_JWT_SECRET": secrets.jwt_secret}
@@ -70,6 +67,7 @@ class Api(pulumi.ComponentResource):
             config=config,
             artifacts=artifacts,
             handler="run.sh",
+            alerts=events.alerts,
             statements=[
                 table_statement(data.table.arn, API_TABLE_ACTIONS),
                 index_statement(data.table.arn, INDEX_NAME),

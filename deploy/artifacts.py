@@ -74,7 +74,6 @@ def code_entries(root: Path = REPO_ROOT, tenants_dir: Path | None = None) -> lis
     tenants = tenants_dir or root / "tenants"
     entries = [
         *_tree(root / "platform" / "openbrain", "openbrain"),
-        *_tree(root / "event_targets", "event_targets"),
         *((f"tenants/{p.name}", p) for p in sorted(tenants.glob("*.toml"))),
         ("ob_boot.py", root / "deploy" / "runtime" / "ob_boot.py"),
         ("run.sh", root / "deploy" / "runtime" / "run.sh"),

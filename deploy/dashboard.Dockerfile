@@ -6,7 +6,6 @@ COPY --from=ghcr.io/astral-sh/uv:0.8 /uv /usr/local/bin/uv
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 COPY platform platform
-COPY event_targets event_targets
 COPY admin_ui admin_ui
 RUN uv sync --frozen --no-default-groups --group admin
 ENV REFLEX_TELEMETRY_ENABLED=false PATH="/app/.venv/bin:$PATH"

@@ -12,11 +12,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from deploy.alarms import alarm, tenant_health_alarms
 from deploy.data import INDEX_NAME, DataStore
 from deploy.functions import ServiceFunction, runtime_environment
 from deploy.iam import Statement, index_statement, kms_statement, table_statement
 from deploy.packaging import LambdaArtifacts
 from deploy.stage import StageConfig
+from openbrain.events.health import NAMESPACE
 from openbrain.tenancy import RoutingPlan
 from openbrain.tenancy import TenantRouting as RoutingEntry
 
@@ -27,17 +29,27 @@ MAX_CONCURRENCY_PER_TENANT = 5
 """Per-tenant cap on concurrent batches, so one busy tenant cannot starve the others."""
 
 # What each function's code calls, as the stage rehearsal (tests/rehearsal) records it. The
-# consumer reads the tenant, its routes and secrets and records attempts on the table; the
-# sweeper lists pending events on the index and marks them published.
-CONSUMER_TABLE_ACTIONS = ("GetItem", "PutItem", "Query")
+# consumer reads the tenant, its routes and secrets and records attempts on the table, and
+# clears a dead route's state when an event moved back from the DLQ claims its dead letter;
+# the sweeper lists pending events on the index and marks them published.
+CONSUMER_TABLE_ACTIONS = ("DeleteItem", "GetItem", "PutItem", "Query")
 SWEEPER_TABLE_ACTIONS = ("PutItem",)
 # Lambda's event-source mapping polls with the consumer's role. With ReportBatchItemFailures
 # it never changes a message's visibility: failed records reappear when it runs out.
 CONSUMER_QUEUE_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+# EventBridge retries a target it cannot reach for a day (its maximum), then sends the event
+# to the target's DLQ: a tenant's own DLQ, where the SQS runbook's redrive delivers it.
+TENANT_TARGET_RETRY = aws.cloudwatch.EventTargetRetryPolicyArgs(
+    maximum_event_age_in_seconds=24 * 3600, maximum_retry_attempts=185
+)
+# A sweep that cannot start is worth little after the next one: retry it for one period.
+SWEEP_TARGET_RETRY = aws.cloudwatch.EventTargetRetryPolicyArgs(
+    maximum_event_age_in_seconds=300, maximum_retry_attempts=2
+)
 
 
 def _queue_policy(queue_arn: pulumi.Input[str], rule_arn: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Only this tenant's rule may send to this tenant's queue."""
+    """Only this rule may send to this queue (a tenant's queue or DLQ, the sweep's DLQ)."""
 
     def render(arns: list[Any]) -> str:
         queue, rule = arns
@@ -65,6 +77,7 @@ class TenantRouting(pulumi.ComponentResource):
         bus: aws.cloudwatch.EventBus,
         alerts: aws.sns.Topic,
         visibility_timeout: int,
+        stage: str,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("openbrain:deploy:TenantRouting", name, None, opts)
@@ -113,19 +126,28 @@ class TenantRouting(pulumi.ComponentResource):
             policy=_queue_policy(self.queue.arn, self.rule.arn),
             opts=child,
         )
+        dlq_policy = aws.sqs.QueuePolicy(
+            f"{name}-dlq-policy",
+            queue_url=self.dead_letter_queue.id,
+            policy=_queue_policy(self.dead_letter_queue.arn, self.rule.arn),
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
             f"{name}-target",
             rule=self.rule.name,
             event_bus_name=bus.name,
             arn=self.queue.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy]),
+            dead_letter_config={"arn": self.dead_letter_queue.arn},
+            retry_policy=TENANT_TARGET_RETRY,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy, dlq_policy]),
         )
         self.alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-dlq-alarm",
             name=f"{routing.dead_letter_queue_name}-not-empty",
             alarm_description=(
-                f"Tenant {routing.client_id}: events failed {routing.max_receive_count} deliveries "
-                "and wait in its dead-letter queue (see docs/deploy.md, 'Dead letters')."
+                f"Tenant {routing.client_id}: events the worker could not process "
+                f"{routing.max_receive_count} times, or EventBridge could not queue, wait in its "
+                "dead-letter queue (docs/deploy.md, 'Reading alarms')."
             ),
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
@@ -139,6 +161,26 @@ class TenantRouting(pulumi.ComponentResource):
             alarm_actions=[alerts.arn],
             ok_actions=[alerts.arn],
             opts=child,
+        )
+        # A message waits at most this long while retried: older means no worker is keeping up.
+        self.age_alarm = alarm(
+            f"{name}-age-alarm",
+            alarm_name=f"{routing.queue_name}-oldest-message",
+            description=(
+                f"Tenant {routing.client_id}: events wait longer than their retries take "
+                "(docs/deploy.md, 'Reading alarms')."
+            ),
+            namespace="AWS/SQS",
+            metric="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": routing.queue_name},
+            statistic="Maximum",
+            period=300,
+            threshold=visibility_timeout * routing.max_receive_count,
+            topic=alerts,
+            parent=self,
+        )
+        self.health_alarms = tenant_health_alarms(
+            f"{name}-health", stage=stage, client_id=routing.client_id, topic=alerts, parent=self
         )
         self.register_outputs({"queue_url": self.queue.id, "dlq_url": self.dead_letter_queue.id})
 
@@ -176,14 +218,13 @@ class EventRouting(pulumi.ComponentResource):
         self.alerts = aws.sns.Topic(
             f"{name}-alerts", name=f"openbrain-{config.stage}-alerts", opts=child
         )
-        if config.alarm_email:
-            aws.sns.TopicSubscription(
-                f"{name}-alerts-email",
-                topic=self.alerts.arn,
-                protocol="email",
-                endpoint=config.alarm_email,
-                opts=child,
-            )
+        aws.sns.TopicSubscription(
+            f"{name}-alerts-email",
+            topic=self.alerts.arn,
+            protocol="email",
+            endpoint=config.alarm_email,
+            opts=child,
+        )
         # SQS needs the visibility timeout to exceed the consumer's run time (AWS advises 6x).
         visibility = 6 * config.worker_timeout_seconds
         self.tenants = [
@@ -193,6 +234,7 @@ class EventRouting(pulumi.ComponentResource):
                 bus=self.bus,
                 alerts=self.alerts,
                 visibility_timeout=visibility,
+                stage=config.stage,
                 opts=child,
             )
             for entry in plan.tenants
@@ -211,6 +253,7 @@ class EventRouting(pulumi.ComponentResource):
             config=config,
             artifacts=artifacts,
             handler="ob_boot.handle_sqs",
+            alerts=self.alerts,
             statements=consumer_statements,
             environment=env,
             secrets={},
@@ -223,13 +266,20 @@ class EventRouting(pulumi.ComponentResource):
             config=config,
             artifacts=artifacts,
             handler="ob_boot.sweep",
+            alerts=self.alerts,
             statements=[
                 table_statement(data.table.arn, SWEEPER_TABLE_ACTIONS),
                 index_statement(data.table.arn, INDEX_NAME),
                 kms,
                 Statement(actions=["events:PutEvents"], resources=[self.bus.arn]),
+                # PutMetricData has no resources in IAM; the namespace is its condition key.
+                Statement(
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
+                    condition={"StringEquals": {"cloudwatch:namespace": NAMESPACE}},
+                ),
             ],
-            environment=env,
+            environment={**env, "OB_METRICS_NAMESPACE": NAMESPACE},
             secrets={},
             timeout=config.worker_timeout_seconds,
             opts=child,
@@ -242,11 +292,39 @@ class EventRouting(pulumi.ComponentResource):
             description="Republish outbox events that were committed but not published",
             opts=child,
         )
+        self.sweep_dlq = aws.sqs.Queue(
+            f"{name}-sweep-dlq",
+            name=f"openbrain-{config.stage}-sweep-dlq",
+            message_retention_seconds=DLQ_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        sweep_dlq_policy = aws.sqs.QueuePolicy(
+            f"{name}-sweep-dlq-policy",
+            queue_url=self.sweep_dlq.id,
+            policy=_queue_policy(self.sweep_dlq.arn, self.schedule.arn),
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
             f"{name}-sweep-target",
             rule=self.schedule.name,
             arn=self.sweeper.function.arn,
-            opts=child,
+            dead_letter_config={"arn": self.sweep_dlq.arn},
+            retry_policy=SWEEP_TARGET_RETRY,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[sweep_dlq_policy]),
+        )
+        alarm(
+            f"{name}-sweep-dlq-alarm",
+            alarm_name=f"openbrain-{config.stage}-sweep-dlq-not-empty",
+            description="Scheduled sweeps could not be started (docs/deploy.md, 'Reading alarms').",
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": f"openbrain-{config.stage}-sweep-dlq"},
+            statistic="Maximum",
+            period=300,
+            threshold=0,
+            topic=self.alerts,
+            parent=self,
         )
         aws.lambda_.Permission(
             f"{name}-sweep-permission",

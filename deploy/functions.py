@@ -1,4 +1,4 @@
-"""One Lambda function with its own log group and least-privilege role."""
+"""One Lambda function with its own log group, least-privilege role, X-Ray tracing and alarms."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from deploy.alarms import function_alarms
 from deploy.artifacts import ARCHITECTURE, PYTHON_RUNTIME
-from deploy.iam import ServiceRole, Statement, log_statement
+from deploy.iam import ServiceRole, Statement, log_statement, xray_statement
 from deploy.packaging import LambdaArtifacts
 from deploy.stage import StageConfig
 
@@ -25,6 +26,8 @@ class ServiceFunction(pulumi.ComponentResource):
 
     Its role gets the log statement for its own log group plus exactly ``statements``; reading
     the secrets it is handed is added here, so a function can only read the secrets it loads.
+    Tracing is active (the role may send its segments to X-Ray), and its errors and throttles
+    alarm on ``alerts``.
     """
 
     def __init__(
@@ -34,6 +37,7 @@ class ServiceFunction(pulumi.ComponentResource):
         config: StageConfig,
         artifacts: LambdaArtifacts,
         handler: str,
+        alerts: aws.sns.Topic,
         statements: Sequence[Statement],
         environment: Mapping[str, pulumi.Input[str]],
         secrets: Mapping[str, aws.secretsmanager.Secret],
@@ -45,13 +49,14 @@ class ServiceFunction(pulumi.ComponentResource):
         super().__init__("openbrain:deploy:ServiceFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         function_name = f"openbrain-{config.stage}-{name}"
+        self.function_name = function_name
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/aws/lambda/{function_name}",
             retention_in_days=config.log_retention_days,
             opts=child,
         )
-        all_statements = [log_statement(self.log_group.arn), *statements]
+        all_statements = [log_statement(self.log_group.arn), *statements, xray_statement()]
         if secrets:
             all_statements.append(
                 Statement(
@@ -79,9 +84,11 @@ class ServiceFunction(pulumi.ComponentResource):
             memory_size=memory_size,
             environment={"variables": variables},
             logging_config={"log_format": "Text", "log_group": self.log_group.name},
+            tracing_config={"mode": "Active"},
             # The role's policy must exist before the function (and its triggers) use it.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role.policy, self.log_group]),
         )
+        self.alarms = function_alarms(name, function_name, topic=alerts, parent=self)
         self.register_outputs({"function_arn": self.function.arn})
 
 

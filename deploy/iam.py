@@ -70,6 +70,12 @@ def log_statement(log_group_arn: pulumi.Input[str]) -> Statement:
     return Statement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[streams])
 
 
+def xray_statement() -> Statement:
+    """Sending trace segments (Lambda's active tracing); X-Ray has no resource-level grants."""
+    return Statement(actions=["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                     resources=["*"])
+
+
 def table_statement(table_arn: pulumi.Input[str], actions: Sequence[str]) -> Statement:
     """Item actions on the table itself (an index takes only ``Query``: :func:`index_statement`)."""
     return Statement(actions=[f"dynamodb:{a}" for a in actions], resources=[table_arn])
@@ -82,10 +88,14 @@ def index_statement(table_arn: pulumi.Input[str], index: str) -> Statement:
 
 
 def kms_statement(key_arn: pulumi.Input[str], service: str, region: pulumi.Input[str]) -> Statement:
-    """Use of the customer key, only through ``service`` (e.g. DynamoDB on the caller's behalf)."""
+    """Decrypting with the customer key, only through ``service``: what DynamoDB does for each
+    principal that reads or writes a table under that key (it decrypts the table key and
+    caches it per principal). Creating the table key and the grants happens when the table is
+    created, by whoever runs the program, never by a function (docs/deploy.md, "Least
+    privilege, proven")."""
     via = pulumi.Output.from_input(region).apply(lambda r: f"{service}.{r}.amazonaws.com")
     return Statement(
-        actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+        actions=["kms:Decrypt"],
         resources=[key_arn],
         condition={"StringEquals": {"kms:ViaService": via}},
     )

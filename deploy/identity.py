@@ -3,6 +3,10 @@
 Each user carries ``custom:clientId`` (tenant) and ``custom:role`` (``admin``, ``viewer``,
 ``platform-admin``), the claims the API reads from ID tokens. The app client may read them but
 not write them: only operators (admin API) set a user's tenant and role.
+
+The dashboard signs admins in through the hosted UI with the authorization code grant and PKCE:
+a public client (no secret, which a browser-facing app could not keep), whose one callback and
+sign-out URL is the dashboard's root, exactly as the dashboard sends it (``redirect_uri``).
 """
 
 from __future__ import annotations
@@ -70,7 +74,10 @@ class Identity(pulumi.ComponentResource):
                 parent=self, protect=config.production, retain_on_delete=config.production
             ),
         )
-        callback = pulumi.Output.from_input(dashboard_url)
+        # Cognito compares callback URLs as exact strings: one spelling, shared with the dashboard.
+        self.redirect_uri = pulumi.Output.from_input(dashboard_url).apply(
+            lambda url: f"{url.rstrip('/')}/"
+        )
         self.client = aws.cognito.UserPoolClient(
             f"{name}-client",
             name=f"openbrain-{config.stage}-dashboard",
@@ -81,8 +88,8 @@ class Identity(pulumi.ComponentResource):
             allowed_oauth_flows=["code"],
             allowed_oauth_scopes=["openid", "email", "profile"],
             supported_identity_providers=["COGNITO"],
-            callback_urls=[callback],
-            logout_urls=[callback],
+            callback_urls=[self.redirect_uri],
+            logout_urls=[self.redirect_uri],
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,
             id_token_validity=60,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
+import pulumi_aws as aws
 
 from deploy.artifacts import DEFAULT_BUILD_DIR
 
@@ -38,13 +39,21 @@ class StageConfig:
     api_timeout_seconds: int
     worker_timeout_seconds: int
     sweep_schedule: str
-    alarm_email: str | None
+    alarm_email: str
+    """Where the alert topic sends alarms (required: an alarm nobody receives is no alarm)."""
+    allowed_account_ids: list[str]
+    """The AWS accounts this stack may deploy to (the provider refuses any other)."""
     auth_domain_prefix: str | None
     dashboard_image_tag: str | None
     """Tag in the stage's dashboard ECR repository; unset: the backend service runs no task."""
     dashboard_site_dir: Path
     dashboard_vpc_id: str | None
     dashboard_subnet_ids: list[str] | None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on every resource of the stage (the provider's default tags)."""
+        return {"project": "openbrain", "stage": self.stage, "managed-by": "pulumi"}
 
 
 def _path(value: str | None, default: Path) -> Path:
@@ -62,6 +71,18 @@ def load_stage_config() -> StageConfig:
         raise pulumi.RunError(
             "set both openbrain:dashboardVpcId and dashboardSubnetIds, or neither"
         )
+    alarm_email = cfg.get("alarmEmail")
+    if not alarm_email:
+        raise pulumi.RunError(
+            "set openbrain:alarmEmail (`pulumi config set openbrain:alarmEmail ops@...`): the "
+            "stage's alarms are sent there"
+        )
+    accounts = cfg.get_object("allowedAccountIds")
+    if not isinstance(accounts, list) or not accounts:
+        raise pulumi.RunError(
+            "set openbrain:allowedAccountIds to the account(s) this stack deploys to "
+            "(`pulumi config set --path 'openbrain:allowedAccountIds[0]' 123456789012`)"
+        )
     return StageConfig(
         stage=stage,
         production=cfg.get_bool("production") or False,
@@ -78,7 +99,8 @@ def load_stage_config() -> StageConfig:
         api_timeout_seconds=cfg.get_int("apiTimeoutSeconds") or 120,
         worker_timeout_seconds=cfg.get_int("workerTimeoutSeconds") or 60,
         sweep_schedule=cfg.get("sweepSchedule") or "rate(5 minutes)",
-        alarm_email=cfg.get("alarmEmail"),
+        alarm_email=alarm_email,
+        allowed_account_ids=[str(a) for a in accounts],
         auth_domain_prefix=cfg.get("authDomainPrefix"),
         dashboard_image_tag=cfg.get("dashboardImageTag"),
         dashboard_site_dir=_path(
@@ -86,6 +108,17 @@ def load_stage_config() -> StageConfig:
         ),
         dashboard_vpc_id=cfg.get("dashboardVpcId"),
         dashboard_subnet_ids=[str(s) for s in subnets] if isinstance(subnets, list) else None,
+    )
+
+
+def stage_provider(config: StageConfig) -> aws.Provider:
+    """The AWS provider of the stage: it refuses any account but the allowed ones (before it
+    creates anything) and tags every resource it creates with :attr:`StageConfig.tags`."""
+    return aws.Provider(
+        "aws-stage",
+        region=aws.config.region,
+        allowed_account_ids=config.allowed_account_ids,
+        default_tags={"tags": config.tags},
     )
 
 

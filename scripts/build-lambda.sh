@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Lambda artifacts the Pulumi program deploys, reproducibly (same inputs, same bytes):
-#   build/lambda/lambda-code.zip  openbrain + event_targets + tenants/*.toml + ob_boot.py + run.sh
+#   build/lambda/lambda-code.zip  openbrain (with its event_targets) + tenants/*.toml + ob_boot.py + run.sh
 #   build/lambda/lambda-deps.zip  the locked runtime dependencies (a layer: python/...)
 # both byte-compiled for the functions' runtime (python3.11, x86_64). Needs what scripts/setup.sh
 # installs (uv, .venv); wheels come from PyPI by name and are kept in uv's cache (UV_CACHE_DIR),

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The repository's tenant specs (an installed wheel's default is the user's config folder).
+export OB_TENANTS_DIR="${OB_TENANTS_DIR:-$PWD/tenants}"
 exec .venv/bin/ob serve "$@"

@@ -6,9 +6,13 @@ import os
 import tempfile
 import time
 from collections.abc import Generator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.lambda_artifacts import Unpacked
 
 # Never reach a real LLM or AWS from tests, and never write into the user's data dir.
 os.environ.pop("OPENAI_API_KEY", None)
@@ -47,3 +51,19 @@ def pytest_runtest_makereport(
     ):
         report.outcome = "failed"
         report.longrepr = f"browser test skipped but OB_REQUIRE_BROWSER=1: {report.longrepr}"
+
+
+@pytest.fixture(name="lambda_build", scope="session")
+def fx_lambda_build() -> Path:
+    """The real Lambda artifacts (``scripts/build-lambda.sh``), built once for the inputs."""
+    from tests.lambda_artifacts import cached_build
+
+    return cached_build()
+
+
+@pytest.fixture(name="lambda_unpacked", scope="session")
+def fx_lambda_unpacked(lambda_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Unpacked:
+    """Both archives unpacked once as Lambda lays them out (shared: nothing may write there)."""
+    from tests.lambda_artifacts import unpack
+
+    return unpack(lambda_build, tmp_path_factory.mktemp("lambda-runtime"))

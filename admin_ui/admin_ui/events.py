@@ -7,18 +7,19 @@ from typing import Any, get_args
 
 import reflex as rx
 
+from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time
 from admin_ui.layout import (
     checkbox_group,
     empty,
     error_callout,
+    guarded_shell,
     handler,
     heading,
     labelled,
     loading,
     notice,
-    shell,
     table_region,
 )
 from openbrain.client import api
@@ -172,7 +173,8 @@ def _table(label: str, columns: tuple[str, ...], rows: rx.Var[Any],
 
 
 def events_page() -> rx.Component:
-    return shell(
+    return guarded_shell(
+        AccessState.can_manage_events, "manage event routes and deliveries",
         "Events",
         error_callout(EventsState.error),
         notice(EventsState.message, "events-message"),
@@ -223,7 +225,7 @@ def events_page() -> rx.Component:
             ),
             "routes-table",
         ),
-        empty(EventsState.routes, "No routes.", EventsState.loading),
+        empty(EventsState.routes, "No routes.", EventsState.loading, EventsState.error),
         rx.hstack(
             heading("Dead letters", 2),
             rx.button("Redrive all", size="1", on_click=EventsState.redrive_all,
@@ -256,7 +258,7 @@ def events_page() -> rx.Component:
             "dead-letters-table",
         ),
         empty(EventsState.dead_letters, "No dead letters: every event was delivered.",
-              EventsState.loading),
+              EventsState.loading, EventsState.error),
         heading("Delivery log", 2, margin_top="16px"),
         _table(
             "Delivery log",
@@ -268,5 +270,6 @@ def events_page() -> rx.Component:
             ),
             "deliveries-table",
         ),
-        empty(EventsState.deliveries, "No deliveries yet.", EventsState.loading),
+        empty(EventsState.deliveries, "No deliveries yet.", EventsState.loading,
+              EventsState.error),
     )

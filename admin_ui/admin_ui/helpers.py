@@ -246,18 +246,22 @@ def lead_form(lead: Lead) -> dict[str, str]:
     return form
 
 
-def lead_patch(form: dict[str, str], original: Lead) -> LeadFields:
-    """The PATCH body: only the fields the admin changed (empty text is not sent, so it
-    cannot wipe a field by accident). Not validated here: the API's answer names a bad field."""
+def lead_patch(form: dict[str, str], original: Lead) -> tuple[LeadFields, list[str]]:
+    """The PATCH: the fields the admin changed, and those they emptied (wire names), which
+    the API clears. Not validated here: the API's answer names a bad field."""
     before = lead_form(original)
     changes: dict[str, Any] = {}
+    cleared: list[str] = []
     for field in LEAD_FIELDS:
         value = form.get(field.wire, "").strip()
-        if value == before.get(field.wire, "").strip() or value == "":
+        if value == before.get(field.wire, "").strip():
+            continue
+        if value == "":
+            cleared.append(field.wire)
             continue
         changes[field.name] = [m.strip() for m in value.split(",") if m.strip()] if field.many \
             else value
-    return LeadFields(**changes)
+    return LeadFields(**changes), cleared
 
 
 def split_list(text: str) -> list[str]:

@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import reflex as rx
 
-from admin_ui.auth import AuthState
+from admin_ui.access import AccessState
+from admin_ui.auth import AuthState, api_url
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import (
     checkbox_group,
     dialog_title,
     empty,
     error_callout,
+    guarded_shell,
     handler,
     heading,
     labelled,
     loading,
     notice,
-    shell,
     table_region,
 )
 from openbrain.api.schemas import NewKey
 from openbrain.client import api
+from openbrain.domain.agent_config import DEFAULT_PROFILE
 from openbrain.domain.api_key import ALL_TENANT_SCOPES, KeyKind, TenantScope
 from openbrain.domain.errors import OpenBrainError
 
 TENANT_SCOPES = ALL_TENANT_SCOPES  # one list, the API's own
 KINDS: tuple[KeyKind, ...] = ("publishable", "secret")
+
+
+def embed_snippet(token: str, profiles: list[str]) -> str:
+    """The tag that embeds the chat widget with a publishable key (its first profile)."""
+    profile = profiles[0] if profiles else DEFAULT_PROFILE
+    return (f'<script src="{html.escape(api_url())}/widget.js" data-key="{html.escape(token)}" '
+            f'data-profile="{html.escape(profile)}" async></script>')
 
 
 class KeysState(AuthState):
@@ -38,6 +48,8 @@ class KeysState(AuthState):
     key_profiles: rx.Field[str] = rx.field("")
     scopes: rx.Field[list[str]] = rx.field(default_factory=lambda: ["chat"])
     new_secret: rx.Field[str] = rx.field("")
+    # For a new publishable key: the <script> tag that puts the widget on a site.
+    embed_snippet: rx.Field[str] = rx.field("")
     message: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
     loading: rx.Field[bool] = rx.field(False)
@@ -60,12 +72,12 @@ class KeysState(AuthState):
         self.scopes = [*rest, scope] if on else rest
 
     def dismiss_secret(self) -> None:
-        self.new_secret = ""
+        self.new_secret, self.embed_snippet = "", ""
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
             return redirect
-        self.new_secret, self.message = "", ""
+        self.new_secret, self.embed_snippet, self.message = "", "", ""
         return await self._refresh()
 
     async def _refresh(self) -> Any:
@@ -108,7 +120,7 @@ class KeysState(AuthState):
         )
 
     async def create(self) -> Any:
-        self.error, self.new_secret = "", ""
+        self.error, self.new_secret, self.embed_snippet = "", "", ""
         self.creating = True
         try:
             async with self.api() as client:
@@ -120,6 +132,8 @@ class KeysState(AuthState):
             self.creating = False
         # Shown once: the API keeps only a hash, and this page forgets it on the next load.
         self.new_secret = created.secret
+        if created.key.kind == "publishable":
+            self.embed_snippet = embed_snippet(created.secret, created.key.profiles)
         self.key_name, self.origins, self.key_profiles = "", "", ""
         return await self._refresh()
 
@@ -169,7 +183,8 @@ def _revoke_dialog(key: Any) -> rx.Component:
 
 
 def keys_page() -> rx.Component:
-    return shell(
+    return guarded_shell(
+        AccessState.can_manage_keys, "manage API keys",
         "API keys",
         error_callout(KeysState.error),
         notice(KeysState.message, "keys-message"),
@@ -208,6 +223,18 @@ def keys_page() -> rx.Component:
             KeysState.new_secret != "",
             rx.callout.root(
                 rx.text("Copy the key now: it is shown only once."),
+                rx.cond(
+                    KeysState.embed_snippet != "",
+                    rx.box(
+                        rx.text("Put the widget on your site (an allowed origin) with:",
+                                size="2", margin_top="6px"),
+                        rx.el.pre(rx.el.code(KeysState.embed_snippet), id="embed-snippet",
+                                  white_space="pre-wrap", word_break="break-all"),
+                        rx.button("Copy snippet",
+                                  on_click=rx.set_clipboard(KeysState.embed_snippet),
+                                  size="1", id="copy-snippet"),
+                    ),
+                ),
                 rx.hstack(
                     rx.code(KeysState.new_secret, id="new-secret"),
                     rx.button("Copy", on_click=rx.set_clipboard(KeysState.new_secret),
@@ -255,5 +282,5 @@ def keys_page() -> rx.Component:
             ),
             id="keys-table",
         ), region_id="keys-region"),
-        empty(KeysState.keys, "No API keys yet.", KeysState.loading),
+        empty(KeysState.keys, "No API keys yet.", KeysState.loading, KeysState.error),
     )

@@ -9,6 +9,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 from reflex_base.vars.sequence import ArrayVar
 
+from admin_ui.access import AccessState, allowed
 from admin_ui.auth import AuthState
 
 NAV = (
@@ -19,6 +20,14 @@ NAV = (
     ("Events", "/events"),
     ("Usage", "/usage"),
 )
+# Pages a role without the scope cannot use at all: their links are not shown to it.
+_NAV_NEEDS = {"/keys": AccessState.can_manage_keys, "/events": AccessState.can_manage_events}
+
+
+def _nav_link(label: str, href: str) -> rx.Component:
+    link = rx.link(label, href=href, id=f"nav-{href.strip('/')}")
+    needs = _NAV_NEEDS.get(href)
+    return link if needs is None else rx.cond(needs, link)
 
 
 def error_callout(message: rx.Var[str], test_id: str = "error") -> rx.Component:
@@ -90,6 +99,13 @@ def table_region(label: str, table: rx.Component, region_id: str | None = None) 
                   width="100%", id=region_id)
 
 
+def guarded_shell(may: rx.Var[bool], what: str, title: str,
+                  *children: rx.Component) -> rx.Component:
+    """A :func:`shell` page only for roles that ``may`` use it; others see that they cannot
+    ``what`` instead of controls the API would refuse."""
+    return shell(title, allowed(may, what, *children))
+
+
 def shell(title: str, *children: rx.Component) -> rx.Component:
     """A signed-in page: skip link, header with the navigation, then the page's main content
     under its one H1."""
@@ -104,8 +120,7 @@ def shell(title: str, *children: rx.Component) -> rx.Component:
                 rx.text("OpenBrain", size="5", weight="bold"),
                 rx.el.nav(
                     rx.flex(
-                        *[rx.link(label, href=href, id=f"nav-{href.strip('/')}")
-                          for label, href in NAV],
+                        *[_nav_link(label, href) for label, href in NAV],
                         gap="16px",
                         wrap="wrap",
                     ),
@@ -142,10 +157,12 @@ def field_error(message: rx.Var[str] | str) -> rx.Component:
     return rx.cond(message != "", rx.text(message, color_scheme="red", size="1"))
 
 
-def empty(rows: ArrayVar[Sequence[Any]], message: str, flag: rx.Var[bool]) -> rx.Component:
-    """What an empty table says (once loading is over)."""
+def empty(rows: ArrayVar[Sequence[Any]], message: str, flag: rx.Var[bool],
+          error: rx.Var[str]) -> rx.Component:
+    """What an empty table says (once loading is over, and unless loading failed: a refusal
+    is not an empty list)."""
     return rx.cond(
-        (rows.length() == 0) & ~flag,
+        (rows.length() == 0) & ~flag & (error == ""),
         rx.text(message, size="2", color_scheme="gray", class_name="empty"),
     )
 
@@ -161,3 +178,14 @@ def handler(method: Callable[Concatenate[Any, P], object]) -> Callable[P, EventS
     and the parameters keep their types.
     """
     return cast(Callable[P, EventSpec], method)
+
+
+def filter_bar(on_submit: Any, *children: rx.Component) -> rx.Component:
+    """Filters above a list, as a form: Enter in any field applies them, like the button
+    (which must be ``type="submit"``; other buttons in the bar ``type="button"``)."""
+    return rx.form(
+        rx.flex(*children, gap="12px", align="end", wrap="wrap"),
+        on_submit=on_submit,
+        reset_on_submit=False,
+        margin_bottom="12px",
+    )

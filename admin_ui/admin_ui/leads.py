@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time, lead_form, lead_name, lead_patch
 from admin_ui.layout import (
@@ -13,6 +14,7 @@ from admin_ui.layout import (
     empty,
     error_callout,
     field_error,
+    filter_bar,
     handler,
     heading,
     labelled,
@@ -46,6 +48,10 @@ class LeadsState(AuthState):
 
     def _filters(self) -> tuple[str, str]:
         return self.query.strip(), "" if self.status == ALL else self.status
+
+    async def search(self, _form: dict[str, Any]) -> Any:
+        """The filter bar was submitted (its button, or Enter in a field)."""
+        return await self.load()
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -135,14 +141,14 @@ class LeadState(AuthState):
         self.error, self.saved = "", ""
         if self._original is None:
             return None
-        patch = lead_patch(self.form, self._original)
-        if patch == LeadFields():
+        patch, cleared = lead_patch(self.form, self._original)
+        if patch == LeadFields() and not cleared:
             self.saved = "Nothing changed."
             return None
         self.saving = True
         try:
             async with self.api() as client:
-                lead = await client.send(api.update_lead(self.lead_id, patch))
+                lead = await client.send(api.update_lead(self.lead_id, patch, cleared))
         except OpenBrainError as exc:
             fields = exc.fields if isinstance(exc, InvalidError) else {}
             self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
@@ -174,7 +180,8 @@ class LeadState(AuthState):
 def leads_page() -> rx.Component:
     return shell(
         "Leads",
-        rx.flex(
+        filter_bar(
+            LeadsState.search,
             labelled("Search name, e-mail or phone", "lead-search",
                      rx.input(value=LeadsState.query, on_change=LeadsState.set_query,
                               id="lead-search"),
@@ -182,13 +189,9 @@ def leads_page() -> rx.Component:
             labelled("Status", "lead-status",
                      rx.select([ALL, *LEAD_STATUSES], value=LeadsState.status,
                                on_change=LeadsState.set_status, id="lead-status")),
-            rx.button("Search", on_click=LeadsState.load, id="search-leads"),
-            rx.button("Export CSV", on_click=LeadsState.export_csv, variant="soft",
-                      id="export-csv"),
-            margin_bottom="12px",
-            gap="12px",
-            align="end",
-            wrap="wrap",
+            rx.button("Search", type="submit", id="search-leads"),
+            rx.button("Export CSV", type="button", on_click=LeadsState.export_csv,
+                      variant="soft", id="export-csv"),
         ),
         error_callout(LeadsState.error),
         loading(LeadsState.loading),
@@ -217,7 +220,7 @@ def leads_page() -> rx.Component:
             ),
             id="leads-table",
         )),
-        empty(LeadsState.leads, "No leads match.", LeadsState.loading),
+        empty(LeadsState.leads, "No leads match.", LeadsState.loading, LeadsState.error),
     )
 
 
@@ -288,11 +291,11 @@ def lead_page() -> rx.Component:
                     rx.grid(*[_lead_input(f) for f in LEAD_FIELDS],
                             columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px",
                             width="100%"),
-                    rx.hstack(
+                    rx.cond(AccessState.can_edit_leads, rx.hstack(
                         rx.button("Save", on_click=LeadState.save, loading=LeadState.saving,
                                   id="save-lead"),
                         _erase_dialog(),
-                    ),
+                    )),
                     width="100%",
                 ),
             ),

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from admin_ui.access import AccessState, not_allowed
 from admin_ui.auth import AuthState
 from admin_ui.helpers import (
     FIELD_LABELS,
@@ -21,6 +22,7 @@ from admin_ui.helpers import (
     version_rows,
 )
 from admin_ui.layout import (
+    dialog_title,
     empty,
     error_callout,
     field_error,
@@ -34,9 +36,9 @@ from admin_ui.layout import (
 )
 from openbrain.api.schemas import SendMessage, StartSession
 from openbrain.client import Token, api
-from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSettings
 from openbrain.domain.chat import ChatReply
-from openbrain.domain.errors import InvalidError, NotFoundError, OpenBrainError
+from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
@@ -117,12 +119,17 @@ class EditorState(AuthState):
     loading: rx.Field[bool] = rx.field(False)
     saving: rx.Field[bool] = rx.field(False)
     not_found: rx.Field[bool] = rx.field(False)
+    conflict: rx.Field[bool] = rx.field(False)  # a save lost to a newer version elsewhere
+    copy_name: rx.Field[str] = rx.field("")
+    deleting: rx.Field[bool] = rx.field(False)  # the delete confirmation is open
+    _ice_breaker: str = ""  # backend only: the saved version's, which opens the live chat
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
             return redirect
         self.name = self.router.url.query_parameters.get("name", "")
         self.loading, self.error, self.saved, self.not_found = True, "", "", False
+        self.conflict = False
         self.field_errors = dict(_NO_ERRORS)
         try:
             async with self.api() as client:
@@ -142,6 +149,7 @@ class EditorState(AuthState):
 
     def _show_config(self, config: AgentConfig) -> None:
         self.version = config.version
+        self._ice_breaker = config.ice_breaker
         self.form = form_from_config(config)
         self.selected_tools = list(config.tools)
         self.overridable = list(config.overridable)
@@ -183,14 +191,50 @@ class EditorState(AuthState):
             # The form keeps what the admin typed; the API's message says what to fix.
             fields = exc.fields if isinstance(exc, InvalidError) else {}
             self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
+            self.conflict = isinstance(exc, ConflictError)
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
             self.saving = False
+        self.conflict = False
         self._show_config(config)
         self.versions = version_rows(versions.items)
         self.saved = f"Saved as version {self.version}."
         return ChatState.reset_chat
+
+    def set_copy_name(self, value: str) -> None:
+        self.copy_name = value
+
+    async def duplicate(self) -> Any:
+        """A new profile with this one's saved settings (never overwriting an existing one)."""
+        name = self.copy_name.strip()
+        self.error, self.saved = "", ""
+        if not name:
+            self.error = "Give the copy a name."
+            return None
+        try:
+            async with self.api() as client:
+                current = await client.send(api.config(self.name))
+                await client.send(api.save_config(name, current.settings, if_match=0))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.copy_name = ""
+        return rx.redirect(f"/profile?name={quote(name, safe='')}")
+
+    def set_deleting(self, open_: bool) -> None:
+        self.deleting = bool(open_)
+
+    async def delete(self) -> Any:
+        """Delete the profile (its sessions keep the settings they started with)."""
+        self.error, self.deleting = "", False
+        try:
+            async with self.api() as client:
+                await client.send(api.delete_config(self.name))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        return rx.redirect("/profiles")
 
     async def restore(self, version: str) -> Any:
         self.error, self.saved = "", ""
@@ -222,16 +266,24 @@ class ChatState(EditorState):
     chat_error: rx.Field[str] = rx.field("")
     lead: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     chat_events: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    # What the platform tells the operator about this chat (e.g. the offline model stands in).
+    model_notice: rx.Field[str] = rx.field("")
 
     def set_draft(self, value: str) -> None:
         self.draft = value
 
-    async def reset_chat(self) -> Any:
-        """Start a new session (the profile's ice breaker opens it)."""
+    def reset_chat(self) -> None:
+        """A fresh conversation, opened by the saved version's ice breaker. No session is
+        started until the first message: opening, saving or restoring a profile must not
+        leave empty sessions among the tenant's real ones."""
         self.chat, self.lead, self.chat_events = [], [], []
         self.partial, self.chat_error, self.session_id = "", "", ""
-        if not self.name or self.not_found:
-            return None
+        self.model_notice = ""
+        if self.name and not self.not_found and self._ice_breaker:
+            self.chat = [{"role": "assistant", "text": self._ice_breaker}]
+
+    async def _start_session(self) -> Any:
+        """The session the first message goes to (its opening is already on screen)."""
         try:
             async with self.api() as client:
                 reply = await client.send(api.start_session(StartSession(profile=self.name)))
@@ -239,7 +291,7 @@ class ChatState(EditorState):
             self.chat_error, redirect = self._failed(exc)
             return redirect
         self.session_id = reply.session_id
-        self.chat = [{"role": "assistant", "text": reply.message}]
+        self.model_notice = reply.notice or ""
         return None
 
     def send_on_enter(self, key: str) -> Any:
@@ -254,8 +306,10 @@ class ChatState(EditorState):
         if not text or self.streaming:
             return
         if not self.session_id:
-            await self.reset_chat()
+            redirect = await self._start_session()
             if not self.session_id:
+                if redirect is not None:
+                    yield redirect
                 return
         self.draft, self.chat_error, self.partial = "", "", ""
         self.chat = [*self.chat, {"role": "user", "text": text}]
@@ -316,7 +370,7 @@ def profiles_page() -> rx.Component:
         "Profiles",
         error_callout(ProfilesState.error),
         loading(ProfilesState.loading),
-        rx.flex(
+        rx.cond(AccessState.can_edit_profiles, rx.flex(
             labelled(
                 "New profile name",
                 "new-profile-name",
@@ -331,7 +385,7 @@ def profiles_page() -> rx.Component:
             gap="12px",
             align="end",
             wrap="wrap",
-        ),
+        )),
         table_region("Profiles", rx.table.root(
             rx.table.header(
                 rx.table.row(
@@ -353,7 +407,8 @@ def profiles_page() -> rx.Component:
             ),
             id="profiles-table",
         )),
-        empty(ProfilesState.profiles, "No profiles yet.", ProfilesState.loading),
+        empty(ProfilesState.profiles, "No profiles yet.", ProfilesState.loading,
+              ProfilesState.error),
     )
 
 
@@ -453,13 +508,53 @@ def _form() -> rx.Component:
         _overridable_picker(),
         *[_flag(name) for name in FLAG_FIELDS],
         rx.hstack(
-            rx.button("Save (new version)", on_click=EditorState.save, loading=EditorState.saving,
-                      id="save-profile"),
+            rx.cond(AccessState.can_edit_profiles,
+                    rx.button("Save (new version)", on_click=EditorState.save,
+                              loading=EditorState.saving, id="save-profile")),
             rx.text("current version ", rx.text.strong(EditorState.version, id="current-version")),
             align="center",
         ),
+        rx.cond(AccessState.can_edit_profiles, _copy_and_delete()),
         width="100%",
         spacing="3",
+    )
+
+
+def _copy_and_delete() -> rx.Component:
+    """Duplicate the saved profile under a new name; delete it after a confirmation (the
+    ``default`` profile, which chats start with, is not offered for deletion)."""
+    return rx.flex(
+        labelled("Copy as", "copy-name",
+                 rx.input(value=EditorState.copy_name, on_change=EditorState.set_copy_name,
+                          id="copy-name")),
+        rx.button("Duplicate", on_click=EditorState.duplicate, variant="soft",
+                  id="duplicate-profile"),
+        rx.cond(EditorState.name != DEFAULT_PROFILE, rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.button("Delete…", color_scheme="red", variant="soft", high_contrast=True,
+                          id="delete-profile"),
+            ),
+            rx.alert_dialog.content(
+                dialog_title("Delete this profile?"),
+                rx.alert_dialog.description(
+                    "The profile and all its versions are deleted. Sessions that used it "
+                    "keep the settings they started with. This cannot be undone."),
+                rx.flex(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
+                                                     id="cancel-delete")),
+                    rx.alert_dialog.action(rx.button("Delete for good",
+                                                     on_click=EditorState.delete,
+                                                     color_scheme="red", high_contrast=True,
+                                                     id="confirm-delete")),
+                    gap="12px", margin_top="16px", justify="end", wrap="wrap",
+                ),
+            ),
+            open=EditorState.deleting,
+            on_open_change=EditorState.set_deleting,
+        )),
+        gap="12px",
+        align="end",
+        wrap="wrap",
     )
 
 
@@ -480,11 +575,12 @@ def _versions() -> rx.Component:
                         rx.table.cell(v["version"]),
                         rx.table.cell(v["created"]),
                         rx.table.cell(v["changes"]),
-                        rx.table.cell(
+                        rx.table.cell(rx.cond(
+                            AccessState.can_edit_profiles,
                             rx.button("Restore", size="1", variant="soft",
                                       on_click=handler(EditorState.restore)(v["version"]),
-                                      id="restore-" + v["version"])
-                        ),
+                                      id="restore-" + v["version"]),
+                        )),
                         class_name="version-row",
                     ),
                 )
@@ -505,6 +601,9 @@ def _chat_panel() -> rx.Component:
         ),
         rx.text("Chats with the profile as currently saved.", size="1"),
         error_callout(ChatState.chat_error, "chat-error"),
+        rx.cond(ChatState.model_notice != "",
+                rx.callout(ChatState.model_notice, icon="info", color_scheme="amber", size="1",
+                           id="chat-model-notice")),
         rx.vstack(
             rx.foreach(
                 ChatState.chat,
@@ -568,6 +667,19 @@ def editor_page() -> rx.Component:
         "Profile",
         heading(EditorState.name, 2, id="profile-name"),
         error_callout(EditorState.error),
+        rx.cond(
+            EditorState.conflict,
+            rx.hstack(
+                rx.text("Someone saved this profile since you opened it. Reload to see their "
+                        "version (your edits here are dropped), then make your change again.",
+                        size="2"),
+                rx.button("Reload the profile", on_click=EditorState.load, size="1",
+                          id="reload-profile"),
+                align="center",
+                wrap="wrap",
+                margin_bottom="8px",
+            ),
+        ),
         notice(EditorState.saved, "saved"),
         loading(EditorState.loading),
         rx.cond(
@@ -576,7 +688,8 @@ def editor_page() -> rx.Component:
             rx.grid(
                 # min-width 0: a grid cell may shrink below its widest table (which scrolls).
                 rx.vstack(_form(), _versions(), width="100%", min_width="0"),
-                rx.box(_chat_panel(), min_width="0"),
+                rx.box(rx.cond(AccessState.can_chat, _chat_panel(),
+                               not_allowed("chat with the profile")), min_width="0"),
                 columns=rx.breakpoints(initial="1", md="2"),
                 gap="24px",
                 width="100%",

@@ -8,7 +8,16 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import day_bounds, fmt_time, transcript_rows
-from admin_ui.layout import empty, error_callout, heading, labelled, loading, shell, table_region
+from admin_ui.layout import (
+    empty,
+    error_callout,
+    filter_bar,
+    heading,
+    labelled,
+    loading,
+    shell,
+    table_region,
+)
 from openbrain.client import api
 from openbrain.domain.errors import NotFoundError, OpenBrainError
 
@@ -29,6 +38,10 @@ class SessionsState(AuthState):
 
     def set_until(self, value: str) -> None:
         self.until = value
+
+    async def search(self, _form: dict[str, Any]) -> Any:
+        """The filter bar was submitted (its button, or Enter in a field)."""
+        return await self.load()
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -109,7 +122,8 @@ class TranscriptState(AuthState):
 def sessions_page() -> rx.Component:
     return shell(
         "Sessions",
-        rx.flex(
+        filter_bar(
+            SessionsState.search,
             labelled("Profile", "filter-profile",
                      rx.input(value=SessionsState.profile_filter,
                               on_change=SessionsState.set_profile_filter, id="filter-profile")),
@@ -119,11 +133,7 @@ def sessions_page() -> rx.Component:
             labelled("To (UTC)", "filter-until",
                      rx.input(type="date", value=SessionsState.until,
                               on_change=SessionsState.set_until, id="filter-until")),
-            rx.button("Filter", on_click=SessionsState.load, id="filter-sessions"),
-            margin_bottom="12px",
-            gap="12px",
-            align="end",
-            wrap="wrap",
+            rx.button("Filter", type="submit", id="filter-sessions"),
         ),
         error_callout(SessionsState.error),
         loading(SessionsState.loading),
@@ -152,7 +162,8 @@ def sessions_page() -> rx.Component:
             ),
             id="sessions-table",
         )),
-        empty(SessionsState.sessions, "No sessions match.", SessionsState.loading),
+        empty(SessionsState.sessions, "No sessions match.", SessionsState.loading,
+              SessionsState.error),
     )
 
 

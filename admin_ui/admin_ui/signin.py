@@ -1,5 +1,6 @@
-"""The sign-in page: paste a JWT, or arrive through a one-time sign-in link (``/?code=``, from
-``ob-admin token --link`` or ``ob-tuner``), which the page exchanges with the API once."""
+"""The sign-in page: on a stage, the Cognito hosted UI; everywhere, paste a JWT, or arrive through
+a one-time sign-in link (``/?code=``, from ``ob-admin token --link`` or ``ob-tuner``), which the
+page exchanges with the API once."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ def signin_page() -> rx.Component:
                 rx.cond(
                     AuthState.signin_message != "",
                     rx.callout(AuthState.signin_message, icon="info", id="signin-message"),
+                ),
+                rx.cond(
+                    AuthState.hosted_ui,
+                    rx.vstack(
+                        rx.button("Sign in with your admin account",
+                                  on_click=AuthState.sign_in_with_cognito,
+                                  loading=AuthState.signing_in, id="cognito-sign-in",
+                                  width="100%"),
+                        rx.text("Or, for operators:", size="2"),
+                        width="100%",
+                    ),
                 ),
                 rx.text(
                     "Paste a token from your identity provider, or one from "

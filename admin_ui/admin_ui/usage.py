@@ -8,7 +8,15 @@ import reflex as rx
 
 from admin_ui.auth import AuthState
 from admin_ui.helpers import usage_by_day, usage_by_profile
-from admin_ui.layout import error_callout, heading, labelled, loading, shell, table_region
+from admin_ui.layout import (
+    error_callout,
+    filter_bar,
+    heading,
+    labelled,
+    loading,
+    shell,
+    table_region,
+)
 from openbrain.client import api
 from openbrain.domain.errors import OpenBrainError
 
@@ -26,6 +34,10 @@ class UsageState(AuthState):
 
     def set_until(self, value: str) -> None:
         self.until = value
+
+    async def search(self, _form: dict[str, Any]) -> Any:
+        """The filter bar was submitted (its button, or Enter in a field)."""
+        return await self.load()
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
@@ -91,18 +103,15 @@ def _chart(data: rx.Var[Any], x: str, label: str, test_id: str) -> rx.Component:
 def usage_page() -> rx.Component:
     return shell(
         "Usage",
-        rx.flex(
+        filter_bar(
+            UsageState.search,
             labelled("From (UTC)", "usage-since",
                      rx.input(type="date", value=UsageState.since,
                               on_change=UsageState.set_since, id="usage-since")),
             labelled("To (UTC)", "usage-until",
                      rx.input(type="date", value=UsageState.until,
                               on_change=UsageState.set_until, id="usage-until")),
-            rx.button("Show", on_click=UsageState.load, id="usage-show"),
-            margin_bottom="12px",
-            gap="12px",
-            align="end",
-            wrap="wrap",
+            rx.button("Show", type="submit", id="usage-show"),
         ),
         error_callout(UsageState.error),
         loading(UsageState.loading),

@@ -5,7 +5,7 @@ environment variable (``OPENAI_API_KEY``, ``OB_JWT_SECRET``) to a
 Secrets Manager ARN. They are read once per cold start, before ``openbrain`` reads its settings,
 so the runtime sees ordinary environment variables in AWS just as it does locally. Every
 function then builds from :mod:`openbrain.runtime` (JSON logs included): the API through
-uvicorn's factory, the others through their ``event_targets`` handler.
+uvicorn's factory, the others through their ``openbrain.event_targets`` handler.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def _boot() -> None:
 def handle_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Event-target function: one SQS batch, answered with its partial batch failures."""
     _boot()
-    from event_targets.handler import lambda_handler as handler
+    from openbrain.event_targets.handler import lambda_handler as handler
 
     result: dict[str, Any] = handler(event, context)
     return result
@@ -70,7 +70,7 @@ def handle_sqs(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def sweep(event: dict[str, Any], context: Any) -> Any:
     """Outbox sweeper function, run on its schedule."""
     _boot()
-    from event_targets.sweeper import lambda_handler as handler
+    from openbrain.event_targets.sweeper import lambda_handler as handler
 
     return handler(event, context)
 

@@ -34,7 +34,8 @@ _SENSITIVE_NAMES = frozenset(
         "authorization", "x-api-key", "cookie", "set-cookie", "token", "secret", "password",
         "api_key", "apikey", "key", "email", "phone", "full_name", "fullname", "first_name",
         "last_name", "middle_name", "date_of_birth", "medications", "notes", "message",
-        "context", "body", "query", "ob_session", "lead",
+        "context", "body", "query", "ob_session", "lead", "x-visitor-secret",
+        "visitor_secret",
     }
 )
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 
 
 def _optional(name: str) -> Callable[[], str | None]:
@@ -21,12 +21,35 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+class SettingsError(ValueError):
+    """A setting from the environment that cannot be used; the message names the variable,
+    so commands print it as one line instead of a traceback."""
+
+
 def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
+    raw = os.environ.get(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
 def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, str(default)))
+    raw = os.environ.get(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level() -> str:
+    raw = _env("OB_LOG_LEVEL", "INFO")
+    if raw.strip().upper() not in LOG_LEVELS:
+        raise SettingsError(f"OB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
+    return raw.strip().upper()
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -66,6 +89,62 @@ def _jwt_secret() -> str | None:
     return path.read_text().strip()
 
 
+_COGNITO_SCOPES = "openid email profile"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CognitoSettings:
+    """The Cognito user pool tenant admins sign in with (a stage's dashboard and API).
+
+    The API verifies the pool's tokens when ``client_id`` and an issuer (``issuer``, or one
+    derived from ``user_pool_id``) are set; the dashboard offers the hosted UI when ``domain``
+    and ``redirect_uri`` are set too. Unset everywhere in the local stage.
+    """
+
+    user_pool_id: str | None = field(default_factory=_optional("OB_COGNITO_USER_POOL_ID"))
+    client_id: str | None = field(default_factory=_optional("OB_COGNITO_CLIENT_ID"))
+    """The dashboard's app client: the ``aud`` of ID tokens, ``client_id`` of access tokens."""
+    domain: str | None = field(default_factory=_optional("OB_COGNITO_DOMAIN"))
+    """The hosted UI's base URL (``https://PREFIX.auth.REGION.amazoncognito.com``)."""
+    configured_issuer: str | None = field(default_factory=_optional("OB_COGNITO_ISSUER"))
+    """Overrides the issuer derived from the pool id (an OIDC issuer on loopback in tests)."""
+    redirect_uri: str | None = field(default_factory=_optional("OB_COGNITO_REDIRECT_URI"))
+    """The dashboard's callback (and sign-out) URL, one of the app client's callback URLs."""
+    scopes: str = field(default_factory=lambda: _env("OB_COGNITO_SCOPES", _COGNITO_SCOPES))
+    tenant_claim: str = field(
+        default_factory=lambda: _env("OB_COGNITO_TENANT_CLAIM", "custom:clientId")
+    )
+    role_claim: str = field(default_factory=lambda: _env("OB_COGNITO_ROLE_CLAIM", "custom:role"))
+
+    @property
+    def issuer(self) -> str | None:
+        """``https://cognito-idp.REGION.amazonaws.com/POOL`` (a pool id starts with its region)."""
+        if self.configured_issuer:
+            return self.configured_issuer.rstrip("/")
+        if self.user_pool_id and "_" in self.user_pool_id:
+            region = self.user_pool_id.partition("_")[0]
+            return f"https://cognito-idp.{region}.amazonaws.com/{self.user_pool_id}"
+        return None
+
+    @property
+    def jwks_url(self) -> str | None:
+        return f"{self.issuer}/.well-known/jwks.json" if self.issuer else None
+
+    @property
+    def verifies_tokens(self) -> bool:
+        """Whether the API accepts this pool's tokens."""
+        return bool(self.client_id and self.issuer)
+
+    @property
+    def hosted_ui(self) -> bool:
+        """Whether the dashboard can send admins to the hosted UI."""
+        return self.verifies_tokens and bool(self.domain and self.redirect_uri)
+
+    @classmethod
+    def from_env(cls) -> CognitoSettings:
+        return cls()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Every knob, with defaults that make the embedded mode work with no configuration."""
@@ -85,9 +164,11 @@ class Settings:
     event_bus_name: str | None = field(default_factory=_optional("OB_EVENT_BUS"))
     """EventBridge bus; unset in embedded mode (the in-process dispatcher delivers events)."""
     events_endpoint: str | None = field(default_factory=_optional("OB_EVENTS_ENDPOINT"))
-    tenants_dir: Path = field(
-        default_factory=lambda: Path(_env("OB_TENANTS_DIR", str(_repo_tenants_dir())))
-    )
+    metrics_namespace: str | None = field(default_factory=_optional("OB_METRICS_NAMESPACE"))
+    """CloudWatch namespace the outbox sweeper publishes its metrics to; unset: none."""
+    tenants_dir: Path = field(default_factory=lambda: _tenants_dir())
+    """Tenant specs (``OB_TENANTS_DIR``); unset: the checkout's ``tenants/`` when run from the
+    source tree, else :func:`user_tenants_dir`, created with the demo tenant on first use."""
     openai_api_key: str | None = field(default_factory=_optional("OPENAI_API_KEY"), repr=False)
     openai_base_url: str | None = field(default_factory=_optional("OPENAI_BASE_URL"))
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
@@ -104,11 +185,13 @@ class Settings:
         default_factory=lambda: _env("OB_JWT_TENANT_CLAIM", "custom:clientId")
     )
     jwt_role_claim: str = field(default_factory=lambda: _env("OB_JWT_ROLE_CLAIM", "custom:role"))
+    cognito: CognitoSettings = field(default_factory=CognitoSettings.from_env)
+    """Tenant admins' sign-in on a stage (their tokens are accepted beside local JWTs)."""
     host: str = field(default_factory=lambda: _env("OB_HOST", "127.0.0.1"))
     port: int = field(default_factory=lambda: _env_int("OB_PORT", 8000))
     api_url: str | None = field(default_factory=_optional("OB_API_URL"))
     api_key: str | None = field(default_factory=_optional("OB_API_KEY"), repr=False)
-    log_level: str = field(default_factory=lambda: _env("OB_LOG_LEVEL", "INFO"))
+    log_level: str = field(default_factory=_log_level)
     log_json: bool = field(default_factory=lambda: _env_bool("OB_LOG_JSON", True))
     aws_mode: bool = field(default_factory=lambda: _env_bool("OB_AWS_MODE", False))
     """True when deployed: webhook targets must be public https (SSRF protection)."""
@@ -129,9 +212,25 @@ class Settings:
         return cls()
 
 
-def _repo_tenants_dir() -> Path:
-    # platform/openbrain/settings.py -> repository root /tenants
-    return Path(__file__).resolve().parents[2] / "tenants"
+def user_tenants_dir() -> Path:
+    """An installed package's tenant specs: the user's configuration directory."""
+    return Path(user_config_dir("openbrain")) / "tenants"
+
+
+def _checkout_tenants_dir() -> Path | None:
+    """The repository's ``tenants/`` when this module runs from the source tree (an editable
+    install, ``scripts/run.sh``); ``None`` from a wheel (where ``parents[2]`` is ``lib/``)."""
+    root = Path(__file__).resolve().parents[2]  # platform/openbrain/settings.py -> the root
+    if (root / "pyproject.toml").is_file() and (root / "tenants").is_dir():
+        return root / "tenants"
+    return None
+
+
+def _tenants_dir() -> Path:
+    configured = os.environ.get("OB_TENANTS_DIR")
+    if configured:
+        return Path(configured)
+    return _checkout_tenants_dir() or user_tenants_dir()
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ import pytest
 
 from tests.admin_ui.stub_api import StubApi, start_stub
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.oidc_issuer import CLIENT_ID, OidcIssuer, serve_issuer
 
 ADMIN_UI = Path(__file__).resolve().parents[2] / "admin_ui"
 # The Reflex app's package and its rxconfig.py are imported from admin_ui/.
@@ -72,10 +73,13 @@ def browser_skip_reason() -> str | None:
 
 
 class Tuner:
-    """A running ``ob-tuner``: the URLs it printed and the secret its tokens are signed with."""
+    """A running ``ob-tuner``: the URLs it printed, the secret its tokens are signed with, and
+    the loopback OIDC issuer its dashboard and API take for the stage's Cognito user pool."""
 
-    def __init__(self, dashboard: str, api: str, signin: str, secret: str) -> None:
+    def __init__(self, dashboard: str, api: str, signin: str, secret: str,
+                 issuer: OidcIssuer) -> None:
         self.dashboard, self.api, self.signin, self.secret = dashboard, api, signin, secret
+        self.issuer = issuer
 
     def token(self, tenant: str, role: str = "admin", ttl: int = 3600) -> str:
         from dataclasses import replace
@@ -115,7 +119,19 @@ def _tenants_dir(data: Path) -> Path:
 
 @pytest.fixture(scope="package")
 def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
-    """``ob-tuner`` on free ports over a temp SQLite store (its own build of the frontend)."""
+    """``ob-tuner`` on free ports over a temp SQLite store (its own build of the frontend),
+    signing admins in through a loopback OIDC issuer as a stage does through Cognito."""
+    if (reason := browser_skip_reason()) is not None:
+        pytest.skip(reason)
+    from openbrain.cli.tuner import free_port
+
+    port = free_port()
+    with serve_issuer(OidcIssuer(redirect_uris=[f"http://127.0.0.1:{port}/"])) as issuer:
+        yield from _run_tuner(tmp_path_factory, port, issuer)
+
+
+def _run_tuner(tmp_path_factory: pytest.TempPathFactory, port: int,
+               issuer: OidcIssuer) -> Iterator[Tuner]:
     import os
     import secrets
     import selectors
@@ -124,10 +140,6 @@ def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
     import threading
     import time
 
-    if (reason := browser_skip_reason()) is not None:
-        pytest.skip(reason)
-    from openbrain.cli.tuner import free_port
-
     data = tmp_path_factory.mktemp("tuner")
     secret = secrets.token_urlsafe(32)
     env = dict(os.environ) | {
@@ -135,9 +147,13 @@ def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
         "OB_TENANTS_DIR": str(_tenants_dir(data)),
         "OB_JWT_SECRET": secret,
         "OB_LOG_LEVEL": "WARNING",
+        # Both children read these: the dashboard offers the hosted UI, the API checks its tokens.
+        "OB_COGNITO_CLIENT_ID": CLIENT_ID,
+        "OB_COGNITO_ISSUER": issuer.url,
+        "OB_COGNITO_DOMAIN": issuer.url,
+        "OB_COGNITO_REDIRECT_URI": issuer.redirect_uris[0],
     }
     env.pop("OB_API_URL", None)
-    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "openbrain.cli.tuner", "--port", str(port)],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -160,7 +176,7 @@ def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
         # Keep reading what ob-tuner and Reflex print, so a full pipe never blocks them.
         selector.close()
         threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
-        yield Tuner(urls["Dashboard"], urls["API"], urls["Sign in"], secret)
+        yield Tuner(urls["Dashboard"], urls["API"], urls["Sign in"], secret, issuer)
     finally:
         # ob-tuner stops its own children (API, Reflex) by process group on SIGTERM.
         if proc.poll() is None:

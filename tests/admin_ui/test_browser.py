@@ -138,6 +138,11 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     secret = page.locator("#new-secret")
     expect(secret).to_contain_text("ob_pk_")
     shown = secret.inner_text()
+    # With the tag that puts the widget on the tenant's site (the key's profile in it).
+    snippet = page.locator("#embed-snippet")
+    expect(snippet).to_contain_text(f'data-key="{shown}"')
+    expect(snippet).to_contain_text(f'data-profile="{PROFILE}"')
+    expect(snippet).to_contain_text("/widget.js")
     row = page.locator(".key-row", has_text="e2e widget")
     expect(row).to_have_count(1)
     shot(page, "04-keys-secret-once")
@@ -171,7 +176,7 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     page.locator("#nav-leads").click()
     wait_at(page, "leads")
     page.locator("#lead-search").fill("ann.example")
-    page.locator("#search-leads").click()
+    page.locator("#lead-search").press("Enter")  # Enter searches, like the button
     lead_link = page.locator("#leads-table .lead-link")
     expect(lead_link).to_have_count(1)
     shot(page, "08-leads")

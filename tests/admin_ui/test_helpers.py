@@ -143,8 +143,9 @@ def test_lead_patch_sends_only_changes() -> None:
     form = lead_form(lead)
     assert form["medications"] == "a"
     form |= {"status": "qualified", "medications": "a, b", "email": "", "phone": " "}
-    assert lead_patch(form, lead) == LeadFields(status="qualified", medications=["a", "b"])
-    assert lead_patch(lead_form(lead), lead) == LeadFields()
+    assert lead_patch(form, lead) == (LeadFields(status="qualified", medications=["a", "b"]),
+                                      ["email"])  # emptied: cleared; phone was empty already
+    assert lead_patch(lead_form(lead), lead) == (LeadFields(), [])
 
 
 def test_lead_form_has_every_editable_field() -> None:
@@ -162,3 +163,12 @@ def test_day_bounds_cover_whole_days() -> None:
     assert day_bounds("2025-01-02", "2025-01-03") == (
         "2025-01-02T00:00:00+00:00", "2025-01-03T23:59:59.999999+00:00")
     assert day_bounds("", "") == ("", "")
+
+
+def test_embed_snippet_escapes_and_defaults_the_profile() -> None:
+    from admin_ui.keys import embed_snippet
+
+    tag = embed_snippet("ob_pk_demo_X", [])
+    assert tag.startswith('<script src="http')
+    assert 'data-key="ob_pk_demo_X" data-profile="default" async></script>' in tag
+    assert 'data-profile="a&quot;b"' in embed_snippet("ob_pk_x", ['a"b'])

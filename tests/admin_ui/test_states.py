@@ -192,6 +192,47 @@ def test_save_shows_the_new_version(stub_api: StubApi, state_tree: Any) -> None:
     assert editor.versions[0]["changes"] == "Max tokens: 1024 → 300"
 
 
+def test_save_lost_to_a_newer_version_offers_a_reload(stub_api: StubApi,
+                                                     state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "profile 'sales' is at version 2, not 1"}, content_type=PROBLEM)
+    editor.set_field("maxTokens", "300")
+    run(editor.save())
+    assert editor.conflict
+    assert editor.error == "profile 'sales' is at version 2, not 1"
+    assert editor.form["maxTokens"] == "300"  # kept until the admin chooses to reload
+    run(editor.load())
+    assert not editor.conflict
+
+
+def test_duplicate_never_overwrites_and_delete_asks_the_api(stub_api: StubApi,
+                                                           state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("PUT", "/v1/configs/sales-copy", 200, config(1))
+    editor.set_copy_name(" sales-copy ")
+    run(editor.duplicate())
+    put = stub_api.requests[-1]
+    assert (put["method"], put["path"]) == ("PUT", "/v1/configs/sales-copy")
+    assert put["headers"]["If-Match"] == "0"  # the copy must be a new profile
+    assert editor.error == ""
+
+    stub_api.answer("PUT", "/v1/configs/taken", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "profile 'taken' is at version 3, not 0"}, content_type=PROBLEM)
+    editor.set_copy_name("taken")
+    run(editor.duplicate())
+    assert editor.error == "profile 'taken' is at version 3, not 0"
+
+    stub_api.answer("DELETE", "/v1/configs/sales", 204, None)
+    editor.set_deleting(True)
+    run(editor.delete())
+    assert (stub_api.requests[-1]["method"], stub_api.requests[-1]["path"]) == (
+        "DELETE", "/v1/configs/sales")
+    assert not editor.deleting
+
+
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
     opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
     stub_api.answer("POST", "/v1/sessions", 201, opened)
@@ -209,8 +250,11 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
     chat = substate(state_tree, ChatState)
     chat.token = jwt()
     chat.name = "sales"
-    run(chat.reset_chat())
+    chat._ice_breaker = "Hello!"
+    chat.reset_chat()
     assert chat.chat == [{"role": "assistant", "text": "Hello!"}]
+    # Opening the panel starts no session: the first message does.
+    assert not any(r["path"] == "/v1/sessions" for r in stub_api.requests)
     chat.set_draft("I am Ann Lee, ann@x.io")
     partials: list[str] = []
 
@@ -220,7 +264,10 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
 
     run(send())
     assert "Thanks Ann" in partials
-    assert chat.chat[-1] == {"role": "assistant", "text": "Thanks Ann"}
+    assert chat.chat == [{"role": "assistant", "text": "Hello!"},
+                         {"role": "user", "text": "I am Ann Lee, ann@x.io"},
+                         {"role": "assistant", "text": "Thanks Ann"}]
+    assert [r["path"] for r in stub_api.requests].count("/v1/sessions") == 1
     # Every filled-in field (a lead always has a status; empty medications are left out).
     assert {f["name"]: f["value"] for f in chat.lead} == {
         "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "status": "new"}

@@ -18,6 +18,7 @@ def test_dashboard_env_uses_local_node_npm_and_no_telemetry(tmp_path: Path) -> N
     assert env["PATH"].split(os.pathsep)[0] == str(tmp_path)
     assert env["REFLEX_USE_NPM"] == "1"
     assert env["REFLEX_TELEMETRY_ENABLED"] == "false"
+    assert env["REFLEX_CHECK_LATEST_VERSION"] == "false"
     assert env["OB_API_URL"] == "http://127.0.0.1:8000"
     assert env["OB_TUNER_PORT"] == "4321"
     assert env["OB_TUNER_URL"] == "http://127.0.0.1:4321"
@@ -28,6 +29,16 @@ def test_missing_node_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("OB_NODE_BIN", str(tmp_path))
     with pytest.raises(typer.Exit):
         node_bin_dir()
+    monkeypatch.delenv("OB_NODE_BIN")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(typer.Exit):
+        node_bin_dir(root=tmp_path)  # no checkout Node, none on PATH
+    (tmp_path / "on-path").mkdir()
+    (tmp_path / "on-path" / "node").write_text("")
+    (tmp_path / "on-path" / "node").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "on-path"))
+    assert node_bin_dir(root=tmp_path) == tmp_path / "on-path", "a user's Node on PATH"
+    monkeypatch.setenv("OB_NODE_BIN", str(tmp_path))
     (tmp_path / "node").write_text("")
     assert node_bin_dir() == tmp_path
 

@@ -62,7 +62,7 @@ def test_offline_model_is_deterministic_and_streams(offline: TurnExecutor,
 
     assert "20" in reply.message
     assert "".join(tokens) == reply.message
-    assert not reply.message.startswith("[offline mode")  # offline by choice: no notice
+    assert reply.notice is None  # offline by choice: no notice
     assert reply.input_tokens > 0
     assert reply.output_tokens > 0
 

@@ -161,15 +161,20 @@ def test_unconfigured_endpoint_falls_back_to_offline_and_says_so(
 ) -> None:
     save_profile(store, model="gpt-4o-mini")
 
-    first = offline.chat(store, ChatMessage(reset=True))
+    tokens: list[str] = []
+    first = offline.chat(store, ChatMessage(reset=True), on_token=tokens.append)
     later = offline.chat(store, ChatMessage(session_id=first.session_id, message="hello"))
 
-    assert first.message.startswith("[offline mode")
-    assert "gpt-4o-mini" in first.message
-    assert first.message.endswith("Hi! How can I help?")
-    assert not later.message.startswith("[offline mode")
+    # Told to the operator (CLI, dashboard) beside the reply; never to the visitor.
+    assert first.notice is not None
+    assert first.notice.startswith("Offline mode")
+    assert "gpt-4o-mini" in first.notice
+    assert first.message == "Hi! How can I help?"
+    assert "".join(tokens) == "Hi! How can I help?"
+    assert later.notice is None
+    assert "Offline mode" not in later.message
     stored, _ = store.sessions.transcript(first.session_id)
-    assert stored[0].content == "Hi! How can I help?"  # the notice is not part of the memory
+    assert [m.content for m in stored if "Offline mode" in m.content] == []
 
 
 def test_retries_stay_within_the_turns_time(

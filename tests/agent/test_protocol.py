@@ -71,8 +71,8 @@ def test_allowed_override_is_applied(online: TurnExecutor, store: TenantStore,
     ("overrides", "words"),
     [
         ({"model": "gpt-4o"}, "does not allow overriding 'model'"),
-        ({"noSuchField": 1}, "unknown field"),
-        ({"systemMessage": 7}, "agentConfigOverrides"),
+        ({"noSuchField": 1}, "'noSuchField' is not a profile setting"),
+        ({"systemMessage": 7}, "systemMessage must be text, not a whole number"),
     ],
 )
 def test_refused_override_writes_nothing(

@@ -103,15 +103,23 @@ class World:
         return mint_token(self.settings, client_id=client_id, role=role, ttl_seconds=ttl)
 
     def widget_token(self, tenant: Tenant, session_id: str | None = None) -> str:
+        return self.widget_headers(tenant, session_id)["Authorization"].removeprefix("Bearer ")
+
+    def widget_headers(self, tenant: Tenant, session_id: str | None = None,
+                       visitor_secret: str | None = None) -> dict[str, str]:
+        """What a widget on ``tenant``'s page sends: its session token, the page's origin and
+        the visitor secret (issued by this exchange unless ``visitor_secret`` is given)."""
         pk = self.key(tenant.client_id, kind="publishable")
         body: dict[str, Any] = {"profile": "default"}
         if session_id:
             body["sessionId"] = session_id
-        r = self.client.post("/v1/widget/session", json=body,
-                             headers={"Authorization": f"Bearer {pk}", "Origin": tenant.origin})
+        headers = {"Authorization": f"Bearer {pk}", "Origin": tenant.origin}
+        if visitor_secret:
+            headers["X-Visitor-Secret"] = visitor_secret
+        r = self.client.post("/v1/widget/session", json=body, headers=headers)
         assert r.status_code == 201, r.text
-        token: str = r.json()["token"]
-        return token
+        return {"Authorization": f"Bearer {r.json()['token']}", "Origin": tenant.origin,
+                "X-Visitor-Secret": visitor_secret or r.json()["visitorSecret"]}
 
     def snapshot(self) -> list[tuple[Any, ...]]:
         """Every row of the table, minus last-use stamps of keys and the shared rate-limit

@@ -151,8 +151,7 @@ def test_a_widget_visitor_over_its_limit_still_gets_the_cors_grant(
     steps: tuple[World, io.StringIO],
 ) -> None:
     world, _ = steps
-    widget = {"Authorization": f"Bearer {world.widget_token(world.alpha)}",
-              "Origin": ALPHA_ORIGIN}
+    widget = world.widget_headers(world.alpha)
     answers = [world.client.get("/v1/me", headers=widget) for _ in range(4)]
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     limited = answers[3]

@@ -49,6 +49,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/v1/configs"): Entry(("configs:read",)),
     ("GET", "/v1/configs/{name}"): Entry(("configs:read",), idor=True),
     ("PUT", "/v1/configs/{name}"): Entry(("configs:write",), body=lambda _: {}),
+    ("PATCH", "/v1/configs/{name}"): Entry(("configs:write",), idor=True,
+                                          body=lambda _: {"temperature": 0.5}),
     ("DELETE", "/v1/configs/{name}"): Entry(("configs:write",), idor=True),
     ("GET", "/v1/configs/{name}/versions"): Entry(("configs:read",), idor=True),
     ("GET", "/v1/configs/{name}/versions/{version}"): Entry(("configs:read",), idor=True),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from openbrain import __version__
 from openbrain.api.app import create_app
 from openbrain.api.problems import problem_for
 from openbrain.api.services import services_of
@@ -134,12 +135,13 @@ def test_rate_limit_is_429_with_retry_after(tight: tuple[TestClient[Any], str, s
 
 
 def test_public_routes(world: World) -> None:
-    assert world.client.get("/healthz").json() == {"status": "ok"}
+    assert world.client.get("/healthz").json() == {"status": "ok", "version": __version__}
     script = world.client.get("/widget.js")
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("application/javascript")
     schema = world.client.get("/schema/openapi.json").json()
     assert "Problem" in schema["components"]["schemas"]
+    assert schema["info"]["version"] == __version__
 
 
 @pytest.mark.parametrize(("error", "status"), [

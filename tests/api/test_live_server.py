@@ -125,9 +125,10 @@ def test_widget_cors_and_token_rules(live: Live) -> None:
                        headers={"Authorization": f"Bearer {pk}", "Origin": ALPHA_ORIGIN})
     assert r.status_code == 201, r.text
     assert r.headers["access-control-allow-origin"] == ALPHA_ORIGIN
-    token = r.json()["token"]
-    live.seen_secrets.append(token)
-    widget = {"Authorization": f"Bearer {token}", "Origin": ALPHA_ORIGIN}
+    token, visitor = r.json()["token"], r.json()["visitorSecret"]
+    live.seen_secrets.extend([token, visitor])
+    widget = {"Authorization": f"Bearer {token}", "Origin": ALPHA_ORIGIN,
+              "X-Visitor-Secret": visitor}
     r = live.http.post("/v1/chat", headers=widget, json={"message": "hello there"})
     assert r.status_code == 200, r.text
     assert r.headers["access-control-allow-origin"] == ALPHA_ORIGIN
@@ -141,9 +142,11 @@ def test_widget_cors_and_token_rules(live: Live) -> None:
     assert r.status_code == 403
     # Resume across a page load: a new token bound to the same session.
     r = live.http.post("/v1/widget/session", json={"profile": "default", "sessionId": session_id},
-                       headers={"Authorization": f"Bearer {pk}", "Origin": ALPHA_ORIGIN})
+                       headers={"Authorization": f"Bearer {pk}", "Origin": ALPHA_ORIGIN,
+                                "X-Visitor-Secret": visitor})
     assert r.json()["sessionId"] == session_id
-    bound = {"Authorization": f"Bearer {r.json()['token']}", "Origin": ALPHA_ORIGIN}
+    bound = {"Authorization": f"Bearer {r.json()['token']}", "Origin": ALPHA_ORIGIN,
+             "X-Visitor-Secret": visitor}
     live.seen_secrets.append(r.json()["token"])
     r = live.http.get(f"/v1/sessions/{session_id}/messages", headers=bound)
     assert r.status_code == 200
@@ -174,3 +177,18 @@ def test_logs_hold_no_secret_and_no_lead_data(live: Live) -> None:
     assert LEAD_EMAIL not in text
     assert "jane.roe" not in text
     assert "ob_sk_alpha_broken" not in text
+
+
+@pytest.mark.parametrize(("forwarded", "secure"), [("https", True), ("http", False), (None, False)])
+def test_session_cookie_is_secure_behind_a_tls_proxy(live: Live, forwarded: str | None,
+                                                     secure: bool) -> None:
+    """uvicorn, as on a stage behind the Lambda Web Adapter, takes ``X-Forwarded-Proto`` from
+    its trusted hop (127.0.0.1): the cookie is ``Secure`` when the browser spoke HTTPS."""
+    headers = {"Authorization": f"Bearer {live.secret_key}"}
+    if forwarded is not None:
+        headers["X-Forwarded-Proto"] = forwarded
+    r = httpx.post(f"{live.url}/v1/chat", headers=headers, json={"message": "hi"}, timeout=30)
+    assert r.status_code == 200, r.text
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("ob_session=")
+    assert ("; secure" in cookie.lower()) is secure

@@ -7,6 +7,7 @@ chatting. From a disallowed origin: the widget says it is refused and no session
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from typing import Any
@@ -120,6 +121,9 @@ def test_chat_streams_and_survives_a_reload(page: Any, widget_env: WidgetEnv, sh
     stored = _stored(page, env)
     assert stored["sessionId"] == session_id
     assert stored["tokenSession"] == session_id  # the token is bound to this session
+    # ...and the session to this browser's visitor secret, which the server keeps hashed.
+    secret = stored["visitorSecret"]
+    assert session.visitor_hash == hashlib.sha256(secret.encode()).hexdigest()
 
     # Reload with the token expired: the panel reopens with the same session and the whole
     # transcript, and the next message exchanges the key again for that same session.
@@ -150,6 +154,7 @@ def test_chat_streams_and_survives_a_reload(page: Any, widget_env: WidgetEnv, sh
     renewed = _stored(page, env)
     assert renewed["token"] != old_token
     assert renewed["tokenSession"] == session_id
+    assert renewed["visitorSecret"] == secret
     shot(page, "continued")
 
     # Escape closes the panel and gives focus back to the bubble.
@@ -202,3 +207,51 @@ def test_problem_detail_is_shown(page: Any, widget_env: WidgetEnv, shot: Any) ->
     expect(page.get_by_test_id("ob-input")).to_be_disabled()
     shot(page, "problem-detail")
     assert {s.session_id for s in env.store.sessions.list(limit=200)[0]} == before
+
+
+def test_another_browser_with_the_session_id_reaches_nothing(
+    browser: Any, page: Any, widget_env: WidgetEnv,
+) -> None:
+    """A second visitor whose storage names the first one's session (the id leaked) gets a
+    session of their own: never the first one's transcript, and nothing posted into it."""
+    from playwright.sync_api import expect
+
+    env = widget_env
+    origin = _origin_of(env.allowed_url)
+    page.goto(env.allowed_url)
+    page.get_by_test_id("ob-bubble").click()
+    panel = page.get_by_test_id("ob-panel")
+    expect(panel).to_have_attribute("data-session-id", SESSION_ID)
+    field = page.get_by_test_id("ob-input")
+    field.fill(JANE)
+    field.press("Enter")
+    expect(page.locator(ASSISTANT_DONE)).to_have_count(2)
+    victim = _stored(page, env)["sessionId"]
+    before = env.store.sessions.require(victim)
+
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    other = context.new_page()
+    try:
+        other.goto(env.allowed_url)
+        other.evaluate(
+            """([name, sessionId]) => localStorage.setItem(name, JSON.stringify(
+                 {sessionId, open: true, messages: [{role: "assistant", text: "hello"}]}))""",
+            [f"openbrain.widget.v1:{env.key}:{PROFILE}", victim],
+        )
+        other.reload()
+        other_field = other.get_by_test_id("ob-input")
+        other_field.fill("What did I tell you before?")
+        other_field.press("Enter")
+        other_panel = other.get_by_test_id("ob-panel")
+        expect(other_panel).not_to_have_attribute("data-session-id", victim)
+        expect(other.locator(ASSISTANT_DONE)).to_have_count(2)
+        mine = other_panel.get_attribute("data-session-id")
+        assert mine
+        assert mine != victim
+        assert "jane@example.com" not in other.get_by_test_id("ob-panel").inner_text()
+    finally:
+        context.close()
+    after = env.store.sessions.require(victim)
+    assert (after.turn_count, after.message_count) == (before.turn_count, before.message_count)
+    assert len(_sessions_from(env, origin)) >= 2

@@ -40,7 +40,8 @@ def test_bad_admin_input_is_one_line(cli: Cli) -> None:
     cli.run("ob-admin", "tenants", "sync")
     for args, message in [
         (("keys", "create", "--tenant", "nope"), "tenant 'nope' does not exist"),
-        (("keys", "create", "--tenant", "demo", "--scope", "bogus"), "Invalid enum value"),
+        (("keys", "create", "--tenant", "demo", "--scope", "bogus"),
+         "--scope 'bogus' is not a scope; the scopes are chat, "),
         (("keys", "create", "--tenant", "demo", "--kind", "weird"), "--kind must be"),
         (("token", "--tenant", "demo", "--role", "god"), "role must be one of"),
     ]:
@@ -78,3 +79,17 @@ def test_keys_list_json_and_token_needs_a_real_tenant(cli: Cli) -> None:
     missing = cli.run("ob-admin", "token", "--tenant", "nosuch")
     assert missing.returncode == 1
     assert "tenant 'nosuch' does not exist" in missing.stderr
+
+
+def test_stage_onboard_is_for_a_deployed_stage_and_needs_an_email(cli: Cli) -> None:
+    """The onboarding command of docs/deploy.md (run whole by the stage rehearsal) refuses,
+    in one line and before touching AWS, what it cannot do."""
+    for args, message in [
+        (("--admin-email", "ops", "--user-pool-id", "p"), "--admin-email must be an e-mail"),
+        (("--admin-email", "ops@example.com", "--user-pool-id", "p"), "OB_STAGE is local"),
+    ]:
+        result = cli.run("ob-admin", "stage", "onboard", *args)
+        assert result.returncode == 1, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, (args, result.stderr)
+        assert message in lines[0], (args, result.stderr)

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from openbrain.domain.agent_config import AgentSettings
+from openbrain.settings import Settings
+from openbrain.store import TenantStore, open_driver
 from tests.cli.conftest import Cli, Receiver
 
 
@@ -87,6 +94,10 @@ def test_ob_with_the_shipped_demo_tenant_logs_delivery(cli: Cli) -> None:
     shipped = Cli(env=env, data_dir=cli.data_dir)
     result = shipped.run("ob", "Hi, I am Jane Doe, jane@example.com, 555-0100")
     assert result.returncode == 0, result.stderr
+    # The demo profile names an LLM; with none configured the operator is told on stderr,
+    # and the answer itself (what a visitor would see) carries no notice.
+    assert "Offline mode" in result.stderr
+    assert "offline mode" not in result.stdout.lower()
 
     db = sqlite3.connect(cli.data_dir / "openbrain.db")
     events = [json.loads(row[0]) for row in
@@ -105,7 +116,7 @@ def test_ob_refuses_what_the_api_refuses(cli: Cli) -> None:
     long = cli.run("ob", "x" * 16_001)
     assert long.returncode == 1
     assert long.stderr.strip() == (
-        "error: invalid value: Expected `str` of length <= 16000 - at `$.message`"
+        "error: message must have at most 16000 characters"
     )
 
 
@@ -116,4 +127,71 @@ def test_a_missing_tenants_folder_is_one_clear_line(cli: Cli, tmp_path: Path) ->
         "ob", "hello"
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"error: tenant spec directory {str(missing)!r} does not exist"
+    assert result.stderr.strip() == (
+        f"error: OB_TENANTS_DIR: tenant spec directory {str(missing)!r} does not exist"
+    )
+
+
+def test_serve_on_a_busy_port_is_one_line_and_announces_nothing(cli: Cli) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli.run("ob", "serve", "--port", str(port), timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ""  # no "OpenBrain API on …" banner for a server that never ran
+    assert result.stderr.strip() == (
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use "
+        "(choose another with --port or OB_PORT)"
+    )
+
+
+@pytest.mark.parametrize(("variable", "value", "line"), [
+    ("OB_LOG_LEVEL", "LOUD",
+     "error: OB_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'LOUD'"),
+    ("OB_PORT", "eighty", "error: OB_PORT must be a whole number, not 'eighty'"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(cli: Cli, variable: str, value: str,
+                                                       line: str) -> None:
+    for command in (("ob", "hello"), ("ob", "serve")):
+        result = Cli(env=cli.env | {variable: value}, data_dir=cli.data_dir).run(*command)
+        assert result.returncode == 1, command
+        assert result.stderr.strip() == line, command
+
+
+def test_override_and_context_reach_the_new_session(cli: Cli) -> None:
+    first = cli.run("ob", "hello")  # creates the store, the tenant and its default profile
+    assert first.returncode == 0, first.stderr
+    settings = replace(Settings(), store=cli.env["OB_STORE"], data_dir=cli.data_dir)
+    driver = open_driver(settings)
+    try:
+        TenantStore(driver, "demo").configs.save("tuned", AgentSettings(
+            model="offline", overridable=["temperature", "systemMessage"]))
+    finally:
+        driver.close()
+
+    result = cli.run("ob", "--json", "-p", "tuned", "-o", "temperature=0.7",
+                     "--override", "systemMessage=Be brief.", "-c", "plan=gold",
+                     "--context", 'tags=["a", "b"]', "hi")
+    assert result.returncode == 0, result.stderr
+    session_id = json.loads(result.stdout)["sessionId"]
+    driver = open_driver(settings)
+    try:
+        config = TenantStore(driver, "demo").sessions.require(session_id).config
+    finally:
+        driver.close()
+    assert (config.temperature, config.system_message) == (0.7, "Be brief.")
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("-o", "temperature=0.2", "hi"),
+     "error: profile 'default' does not allow overriding 'temperature'"),
+    (("--override", "temperature", "hi"), "error: --override takes KEY=VALUE, not 'temperature'"),
+    (("-c", "=x", "hi"), "error: --context takes KEY=VALUE, not '=x'"),
+    (("-s", "S1", "-o", "temperature=0.2", "hi"),
+     "error: --override applies when a session starts: leave out --session"),
+])
+def test_bad_override_or_context_is_one_line(cli: Cli, args: tuple[str, ...], line: str) -> None:
+    result = cli.run("ob", *args)
+    assert result.returncode == 1
+    assert result.stderr.strip() == line

@@ -17,7 +17,12 @@ from openbrain.domain.agent_config import AgentSettings
 from openbrain.domain.api_key import ApiKeyView
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.delivery import NewRoute
-from openbrain.domain.errors import InvalidError, NotFoundError, UnauthorizedError
+from openbrain.domain.errors import (
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from openbrain.domain.lead import LeadFields
 from openbrain.runtime import EMBEDDED, Runtime
 from tests.api.conftest import make_settings
@@ -126,3 +131,37 @@ def test_the_async_client_and_refusals(client: Client) -> None:
     asyncio.run(run())
     with pytest.raises(NotFoundError):
         client.send(api.config("no-such-profile"))
+
+
+def test_patch_changes_only_the_fields_sent(client: Client) -> None:
+    """A partial edit keeps every other field (a PUT replaces them all); ``null`` resets one."""
+    base = client.send(api.save_config("patch-me", AgentSettings(
+        system_message="You sell bikes.", tools=["capture_lead"], temperature=0.2)))
+    patched = client.send(api.patch_config("patch-me", {"temperature": 0.9}))
+    assert patched.version == base.version + 1
+    assert patched.temperature == 0.9
+    assert patched.system_message == "You sell bikes."
+    assert patched.tools == ["capture_lead"]
+
+    reset = client.send(api.patch_config("patch-me", {"systemMessage": None},
+                                         if_match=patched.version))
+    assert reset.system_message == AgentSettings().system_message
+    assert reset.temperature == 0.9
+
+    before = client.send(api.config("patch-me"))
+    with pytest.raises(InvalidError, match="shoeSize"):
+        client.send(api.patch_config("patch-me", {"shoeSize": 44}))
+    with pytest.raises(InvalidError, match="temperature"):
+        client.send(api.patch_config("patch-me", {"temperature": 7}))
+    with pytest.raises(InvalidError, match="not_a_tool"):
+        client.send(api.patch_config("patch-me", {"tools": ["not_a_tool"]}))
+    with pytest.raises(ConflictError):
+        client.send(api.patch_config("patch-me", {"temperature": 0.1}, if_match=base.version))
+    with pytest.raises(NotFoundError):
+        client.send(api.patch_config("no-such-profile", {"temperature": 0.1}))
+    assert client.send(api.config("patch-me")) == before  # nothing refused was saved
+
+
+def test_a_new_profile_uses_the_platform_model_not_offline(client: Client) -> None:
+    created = client.send(api.save_config("fresh", AgentSettings(system_message="Hi")))
+    assert created.model == "gpt-4o-mini"

@@ -17,7 +17,12 @@ from openbrain.tenancy import RoutingPlan
 
 DATA_SERVICES = {"dynamodb", "sqs", "events", "secretsmanager", "kms"}
 # AWS actions with no resource-level permissions: "*" is the only valid resource for them.
-RESOURCELESS_ACTIONS = {"ecr:GetAuthorizationToken"}
+RESOURCELESS_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "cloudwatch:PutMetricData",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
 
 T_TABLE = "aws:dynamodb/table:Table"
 T_KEY = "aws:kms/key:Key"
@@ -30,6 +35,17 @@ T_ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
 T_FUNCTION = "aws:lambda/function:Function"
 T_ROLE = "aws:iam/role:Role"
 T_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+T_PROVIDER = "pulumi:providers:aws"
+T_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+T_TOPIC = "aws:sns/topic:Topic"
+T_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+T_LISTENER = "aws:lb/listener:Listener"
+T_LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+T_VPC = "aws:ec2/vpc:Vpc"
+T_SUBNET = "aws:ec2/subnet:Subnet"
+T_ALB = "aws:lb/loadBalancer:LoadBalancer"
+FUNCTIONS = ("api", "event-target", "outbox-sweeper")
+ORIGIN_HEADER = "X-OpenBrain-Origin"
 
 
 def expected_counts(tenants: int, *, llm_key: bool = True) -> dict[str, int]:
@@ -39,13 +55,17 @@ def expected_counts(tenants: int, *, llm_key: bool = True) -> dict[str, int]:
         T_KEY: 1,
         "aws:kms/alias:Alias": 1,
         "aws:cloudwatch/eventBus:EventBus": 1,
-        "aws:sns/topic:Topic": 1,
-        T_QUEUE: 2 * tenants,
+        T_PROVIDER: 1,
+        T_TOPIC: 1,
+        T_SUBSCRIPTION: 1,
+        T_QUEUE: 2 * tenants + 1,  # + the sweep target's DLQ
         "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": tenants,
-        T_QUEUE_POLICY: tenants,
+        T_QUEUE_POLICY: 2 * tenants + 1,  # each queue takes sends from its rule only
         T_RULE: tenants + 1,  # + the sweeper's schedule
         T_TARGET: tenants + 1,
-        T_ALARM: tenants,
+        # per tenant: DLQ depth, oldest message, dead letters, outbox backlog; the sweep DLQ;
+        # errors and throttles of each function
+        T_ALARM: 4 * tenants + 1 + 2 * len(FUNCTIONS),
         T_ESM: tenants,
         T_FUNCTION: 3,  # api, event-target, outbox-sweeper
         "aws:lambda/functionUrl:FunctionUrl": 1,
@@ -63,13 +83,34 @@ def expected_counts(tenants: int, *, llm_key: bool = True) -> dict[str, int]:
         "aws:s3/bucket:Bucket": 2,
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:lb/loadBalancer:LoadBalancer": 1,
-        "aws:lb/listener:Listener": 1,
+        T_LISTENER: 1,
+        T_LISTENER_RULE: 1,
+        T_VPC: 1,
+        T_SUBNET: 2,
+        "aws:ec2/internetGateway:InternetGateway": 1,
+        "aws:ec2/routeTable:RouteTable": 1,
+        "aws:ec2/routeTableAssociation:RouteTableAssociation": 2,
         "aws:lb/targetGroup:TargetGroup": 1,
         "aws:ecr/repository:Repository": 1,
         "aws:ecs/cluster:Cluster": 1,
         "aws:ecs/taskDefinition:TaskDefinition": 1,
         "aws:ecs/service:Service": 1,
     }
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def revealed(value: Any) -> Any:
+    """A value as the program gave it, when Pulumi registered it as a secret."""
+    if isinstance(value, dict) and SECRET_SIG in value:
+        return value.get("value")
+    return value
+
+
+def _provider_input(value: Any) -> Any:
+    """Provider inputs are registered JSON-encoded."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def of_type(resources: Iterable[Registered], typ: str) -> list[Registered]:
@@ -266,4 +307,161 @@ def check_function_secrets(resources: list[Registered]) -> list[str]:
             failures.append(
                 f"{fn.inputs.get('name')}: reads {sorted(readable)} but loads {sorted(loads)}"
             )
+    return failures
+
+
+def _alarms(resources: list[Registered], namespace: str, metric: str,
+            dimensions: dict[str, str]) -> list[Registered]:
+    return [a for a in of_type(resources, T_ALARM)
+            if a.inputs.get("namespace") == namespace and a.inputs.get("metricName") == metric
+            and a.inputs.get("dimensions") == dimensions]
+
+
+def check_alarms(resources: list[Registered], plan: RoutingPlan, *, email: str) -> list[str]:
+    """Every function's errors and throttles, every tenant's oldest message, dead letters and
+    outbox backlog alarm; each alarm tells the topic, which mails ``email``."""
+    topics = of_type(resources, T_TOPIC)
+    if len(topics) != 1:
+        return ["expected one alert topic"]
+    topic = topics[0].state["arn"]
+    failures = []
+    subscriptions = [s for s in of_type(resources, T_SUBSCRIPTION)
+                     if s.inputs.get("topic") == topic and s.inputs.get("protocol") == "email"
+                     and s.inputs.get("endpoint") == email]
+    if len(subscriptions) != 1:
+        failures.append(f"the alert topic does not mail {email}")
+    wanted: list[tuple[str, str, dict[str, str]]] = []
+    for fn in FUNCTIONS:
+        name = {"FunctionName": f"openbrain-{plan.stage}-{fn}"}
+        wanted += [("AWS/Lambda", "Errors", name), ("AWS/Lambda", "Throttles", name)]
+    for t in plan.tenants:
+        tenant = {"Stage": plan.stage, "ClientId": t.client_id}
+        wanted += [("AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": t.queue_name}),
+                   ("OpenBrain", "OpenDeadLetters", tenant),
+                   ("OpenBrain", "OutboxBacklog", tenant)]
+    for namespace, metric, dims in wanted:
+        found = _alarms(resources, namespace, metric, dims)
+        if len(found) != 1 or not (found[0].inputs.get("threshold", -1) >= 0
+                                   and found[0].inputs.get("comparisonOperator")
+                                   == "GreaterThanThreshold"):
+            failures.append(f"no alarm on {namespace} {metric} {dims}")
+    for a in of_type(resources, T_ALARM):
+        if a.inputs.get("alarmActions") != [topic] or a.inputs.get("okActions") != [topic]:
+            failures.append(f"alarm {a.inputs.get('name')} does not tell the alert topic")
+    return failures
+
+
+def _statements_of(resources: list[Registered], role_arn: str) -> list[dict[str, Any]]:
+    roles = {r.state["arn"]: r.name for r in of_type(resources, T_ROLE)}
+    return [s for p in of_type(resources, T_ROLE_POLICY)
+            if p.inputs.get("role") == roles.get(role_arn)
+            for s in json.loads(p.inputs["policy"])["Statement"]]
+
+
+def check_tracing(resources: list[Registered]) -> list[str]:
+    """Every function traces actively, and its role may send the segments."""
+    functions = of_type(resources, T_FUNCTION)
+    if not functions:
+        return ["no functions"]
+    failures = []
+    for fn in functions:
+        if fn.inputs.get("tracingConfig") != {"mode": "Active"}:
+            failures.append(f"{fn.inputs.get('name')}: tracing is not active")
+        granted = {a for s in _statements_of(resources, fn.inputs.get("role", ""))
+                   for a in _as_list(s["Action"])}
+        if not {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} <= granted:
+            failures.append(f"{fn.inputs.get('name')}: its role cannot send traces")
+    return failures
+
+
+def check_provider(resources: list[Registered], *, stage: str, accounts: list[str]) -> list[str]:
+    """One AWS provider, limited to ``accounts`` and tagging with the stage, and every AWS
+    resource created through it."""
+    providers = of_type(resources, T_PROVIDER)
+    if len(providers) != 1:
+        return ["expected one explicit AWS provider"]
+    provider = providers[0]
+    failures = []
+    allowed = _provider_input(provider.inputs.get("allowedAccountIds"))
+    if allowed != accounts:
+        failures.append(f"provider allows {allowed}")
+    tags = (_provider_input(provider.inputs.get("defaultTags")) or {}).get("tags") or {}
+    if tags.get("stage") != stage or tags.get("project") != "openbrain":
+        failures.append(f"provider's default tags are {tags}")
+    others = [r for r in resources if r.custom and r.type.startswith("aws:")
+              and not r.provider.endswith(f"::{provider.id}")]
+    if others:
+        failures.append(f"{len(others)} resources do not use the stage's provider")
+    return failures
+
+
+def check_event_targets(resources: list[Registered]) -> list[str]:
+    """Every EventBridge target has a retry policy and a DLQ that its rule may send to."""
+    targets = of_type(resources, T_TARGET)
+    if not targets:
+        return ["no event targets"]
+    queues = {q.state["arn"]: q for q in of_type(resources, T_QUEUE)}
+    failures = []
+    for target in targets:
+        rule = target.inputs.get("rule")
+        retry = target.inputs.get("retryPolicy") or {}
+        if not (retry.get("maximumRetryAttempts") and retry.get("maximumEventAgeInSeconds")):
+            failures.append(f"target of {rule}: no retry policy")
+        dlq = queues.get((target.inputs.get("deadLetterConfig") or {}).get("arn", ""))
+        if dlq is None:
+            failures.append(f"target of {rule}: no dead-letter queue")
+            continue
+        rules = [r for r in of_type(resources, T_RULE) if r.inputs.get("name") == rule]
+        allowed = [
+            stmt for p in of_type(resources, T_QUEUE_POLICY)
+            if p.inputs.get("queueUrl") == dlq.state["url"]
+            for stmt in json.loads(p.inputs["policy"])["Statement"]
+            if stmt.get("Principal") == {"Service": "events.amazonaws.com"}
+            and stmt.get("Condition") == {"ArnEquals": {"aws:SourceArn": rules[0].state["arn"]}}
+        ] if rules else []
+        if not allowed:
+            failures.append(f"target of {rule}: its rule may not send to the DLQ")
+    return failures
+
+
+def check_origin(resources: list[Registered]) -> list[str]:
+    """The dashboard backend answers only requests with the distribution's secret header."""
+    distributions, listeners = of_type(resources, T_DISTRIBUTION), of_type(resources, T_LISTENER)
+    if len(distributions) != 1 or len(listeners) != 1:
+        return ["expected one distribution and one listener"]
+    origins = revealed(distributions[0].inputs["origins"])
+    (backend,) = [o for o in origins if o["originId"] == "backend"]
+    headers = {h["name"]: h["value"] for h in backend.get("customHeaders") or []}
+    secret = headers.get(ORIGIN_HEADER)
+    failures = []
+    if not secret:
+        failures.append("CloudFront sends no origin header to the backend")
+    listener = listeners[0]
+    if [a.get("type") for a in listener.inputs.get("defaultActions", [])] != ["fixed-response"]:
+        failures.append("the listener forwards requests without the origin header")
+    rules = [r for r in of_type(resources, T_LISTENER_RULE)
+             if r.inputs.get("listenerArn") == listener.state["arn"]]
+    checked = [r for r in rules if revealed(r.inputs.get("conditions")) == [
+        {"httpHeader": {"httpHeaderName": ORIGIN_HEADER, "values": [secret]}}]]
+    if secret and len(checked) != 1:
+        failures.append("no listener rule checks the origin header's value")
+    if len(rules) != len(checked):
+        failures.append("a listener rule forwards without checking the origin header")
+    return failures
+
+
+def check_network(resources: list[Registered]) -> list[str]:
+    """The dashboard's load balancer sits in subnets of a VPC the stage creates."""
+    vpcs, albs = of_type(resources, T_VPC), of_type(resources, T_ALB)
+    if len(vpcs) != 1 or len(albs) != 1:
+        return ["expected one VPC and one load balancer"]
+    subnets = {s.id: s for s in of_type(resources, T_SUBNET)
+               if s.inputs.get("vpcId") == vpcs[0].id}
+    used = albs[0].inputs.get("subnets") or []
+    failures = []
+    if len(used) < 2 or not set(used) <= set(subnets):
+        failures.append(f"the load balancer's subnets {used} are not the stage's own")
+    zones = {subnets[s].inputs.get("availabilityZone") for s in used if s in subnets}
+    if len(zones) < 2:
+        failures.append("the load balancer's subnets are not in two availability zones")
     return failures

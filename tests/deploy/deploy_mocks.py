@@ -12,6 +12,8 @@ from pulumi.runtime.mocks import MockMonitor
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+ALARM_EMAIL = "ops@example.com"
+"""``openbrain:alarmEmail`` of the stacks the tests run."""
 
 
 @dataclass
@@ -25,6 +27,9 @@ class Registered:
     protect: bool = False
     retain_on_delete: bool = False
     state: dict[str, Any] = field(default_factory=dict)
+    provider: str = ""
+    """The provider reference (``urn::id``) it was registered with; empty: the default one."""
+    id: str = ""
 
 
 def _arn(typ: str, name: str, inputs: dict[str, Any]) -> str:
@@ -99,8 +104,11 @@ class StageMocks(pulumi.runtime.Mocks):
                 "userId": "AIDEXAMPLE",
                 "id": ACCOUNT,
             },
-            "aws:ec2/getVpc:getVpc": {"id": "vpc-0default", "default": True},
-            "aws:ec2/getSubnets:getSubnets": {"id": REGION, "ids": ["subnet-a", "subnet-b"]},
+            # No default VPC is looked up: an account may have none.
+            "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                "id": REGION, "names": [f"{REGION}a", f"{REGION}b", f"{REGION}c"],
+                "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+            },
             "aws:ec2/getManagedPrefixList:getManagedPrefixList": {"id": "pl-3b927c52"},
         }
         if args.token not in answers:
@@ -130,6 +138,8 @@ class RecordingMonitor(MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     state=_plain(reg.state) if reg else {},
+                    provider=str(request.provider),
+                    id=str(response.id),
                 )
             )
         return response

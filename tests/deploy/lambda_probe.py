@@ -21,8 +21,8 @@ from typing import Any
 ENTRY_POINTS = [
     "ob_boot",  # deploy/runtime/ob_boot.py: every function's launcher
     "openbrain.api.app",  # uvicorn --factory openbrain.api.app:app_from_environment
-    "event_targets.handler",
-    "event_targets.sweeper",
+    "openbrain.event_targets.handler",
+    "openbrain.event_targets.sweeper",
     "langchain_openai",  # the agent's model client, imported on the first chat
 ]
 

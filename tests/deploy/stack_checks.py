@@ -17,15 +17,22 @@ import pulumi
 import pytest
 import yaml
 from deploy.artifacts import LAYER_ARCHIVE, build_code_archive
+from deploy.stage import load_stage_config
 from deploy_checks import (
+    check_alarms,
     check_complete,
+    check_event_targets,
     check_function_secrets,
     check_iam,
+    check_network,
+    check_origin,
+    check_provider,
     check_table,
     check_tenants,
+    check_tracing,
     expected_counts,
 )
-from deploy_mocks import RecordingMonitor, Registered, StageMocks, dump
+from deploy_mocks import ACCOUNT, ALARM_EMAIL, RecordingMonitor, Registered, StageMocks, dump
 
 from openbrain.tenancy import build_routing_plan, load_tenants
 
@@ -55,6 +62,8 @@ def _stage_config() -> dict[str, str]:
             "openbrain:llmApiKey": "sk-test-llm-key",
             "openbrain:buildDir": str(build),
             "openbrain:dashboardSiteDir": str(site),
+            "openbrain:alarmEmail": ALARM_EMAIL,
+            "openbrain:allowedAccountIds": json.dumps([ACCOUNT]),
         }
     )
     if STAGE == "prod":
@@ -65,7 +74,8 @@ def _stage_config() -> dict[str, str]:
 MOCKS = StageMocks()
 MONITOR = RecordingMonitor(MOCKS)
 pulumi.runtime.set_mocks(MOCKS, project="openbrain", stack=STAGE, preview=False, monitor=MONITOR)
-pulumi.runtime.set_all_config(_stage_config(), secret_keys=SECRET_KEYS)
+CONFIG = _stage_config()
+pulumi.runtime.set_all_config(CONFIG, secret_keys=SECRET_KEYS)
 PROGRAM: dict[str, Any] = runpy.run_path(str(REPO / "deploy"), run_name="__main__")
 PLAN = build_routing_plan(load_tenants(REPO / "tenants"), stage=STAGE)
 PRODUCTION = STAGE == "prod"
@@ -162,6 +172,43 @@ def test_user_pool_carries_tenant_and_role_claims(registered: list[Registered]) 
     assert pool.protect is PRODUCTION
 
 
+def test_dashboard_signs_in_through_the_hosted_ui(registered: list[Registered]) -> None:
+    """Code + PKCE: the app client's one callback is the URL the dashboard sends, and the
+    dashboard and the API name the same pool and app client (the API derives its issuer)."""
+    from openbrain.settings import CognitoSettings
+
+    (client,) = [r for r in registered if r.type == "aws:cognito/userPoolClient:UserPoolClient"]
+    (task,) = [r for r in registered if r.type == "aws:ecs/taskDefinition:TaskDefinition"]
+    (api,) = [r for r in registered if r.inputs.get("name") == f"openbrain-{STAGE}-api"
+              and r.type == "aws:lambda/function:Function"]
+    (container,) = json.loads(task.inputs["containerDefinitions"])
+    board = {e["name"]: e["value"] for e in container["environment"]}
+    api_env = api.inputs["environment"]["variables"]
+    assert client.inputs["allowedOauthFlows"] == ["code"]
+    assert client.inputs["allowedOauthFlowsUserPoolClient"] is True
+    assert {"openid", "email", "profile"} == set(client.inputs["allowedOauthScopes"])
+    assert client.inputs["generateSecret"] is False, "a public client: PKCE proves the code"
+    assert board["OB_COGNITO_REDIRECT_URI"] == "https://d111111abcdef8.cloudfront.net/"
+    assert client.inputs["callbackUrls"] == [board["OB_COGNITO_REDIRECT_URI"]]
+    assert client.inputs["logoutUrls"] == [board["OB_COGNITO_REDIRECT_URI"]]
+    dashboard = CognitoSettings(user_pool_id=board["OB_COGNITO_USER_POOL_ID"],
+                                client_id=board["OB_COGNITO_CLIENT_ID"],
+                                domain=board["OB_COGNITO_DOMAIN"],
+                                redirect_uri=board["OB_COGNITO_REDIRECT_URI"],
+                                configured_issuer=None)
+    assert dashboard.hosted_ui
+    assert dashboard.domain is not None
+    assert dashboard.domain.endswith(".auth.us-east-1.amazoncognito.com")
+    pool, app_client = api_env["OB_COGNITO_USER_POOL_ID"], api_env["OB_COGNITO_CLIENT_ID"]
+    assert (pool, app_client) == (dashboard.user_pool_id, dashboard.client_id)
+    api_settings = CognitoSettings(user_pool_id=pool, client_id=app_client,
+                                   configured_issuer=None)
+    assert api_settings.issuer == f"https://cognito-idp.us-east-1.amazonaws.com/{pool}"
+    assert api_settings.verifies_tokens
+    # Local JWTs keep their HS256 secret: no setting narrows the API to the pool's algorithm.
+    assert not {"OB_JWT_ALGORITHMS", "OB_JWT_JWKS_URL", "OB_JWT_ISSUER"} & set(api_env)
+
+
 def test_api_streams_through_the_web_adapter(registered: list[Registered]) -> None:
     (url,) = [r for r in registered if r.type == "aws:lambda/functionUrl:FunctionUrl"]
     assert url.inputs["invokeMode"] == "RESPONSE_STREAM"
@@ -196,3 +243,66 @@ def test_sweeper_runs_on_a_schedule(registered: list[Registered]) -> None:
         and r.inputs.get("rule") == rules[0].inputs["name"]
     ]
     assert target.inputs["arn"].endswith(f":function:openbrain-{STAGE}-outbox-sweeper")
+
+
+def test_alarms_reach_the_configured_email(registered: list[Registered]) -> None:
+    assert check_alarms(registered, PLAN, email=ALARM_EMAIL) == []
+
+
+def test_functions_trace_to_xray(registered: list[Registered]) -> None:
+    assert check_tracing(registered) == []
+
+
+def test_every_resource_uses_the_stage_provider(registered: list[Registered]) -> None:
+    assert check_provider(registered, stage=STAGE, accounts=[ACCOUNT]) == []
+
+
+def test_event_targets_retry_then_dead_letter(registered: list[Registered]) -> None:
+    assert check_event_targets(registered) == []
+
+
+def test_dashboard_backend_takes_only_its_distribution(registered: list[Registered]) -> None:
+    assert check_origin(registered) == []
+
+
+def test_dashboard_needs_no_default_vpc(registered: list[Registered]) -> None:
+    assert check_network(registered) == []
+
+
+@pytest.mark.parametrize("key", ["openbrain:alarmEmail", "openbrain:allowedAccountIds"])
+def test_a_stack_without_alarm_email_or_accounts_is_a_config_error(key: str) -> None:
+    pulumi.runtime.set_all_config({k: v for k, v in CONFIG.items() if k != key},
+                                  secret_keys=SECRET_KEYS)
+    try:
+        with pytest.raises(pulumi.RunError, match=key):
+            load_stage_config()
+    finally:
+        pulumi.runtime.set_all_config(CONFIG, secret_keys=SECRET_KEYS)
+
+
+@pulumi.runtime.test  # type: ignore[untyped-decorator]
+def test_outputs_give_operators_what_they_need() -> pulumi.Output[None]:
+    outputs = PROGRAM["outputs"]
+    fn = f"openbrain-{STAGE}-"
+
+    def check(values: list[Any]) -> None:
+        resolved = dict(zip(outputs, values, strict=True))
+        assert resolved["api_url"].startswith("https://"), resolved["api_url"]
+        assert resolved["dashboard_url"].endswith(".cloudfront.net"), resolved
+        assert resolved["table_name"] == f"openbrain-{STAGE}", resolved["table_name"]
+        assert resolved["cognito_domain"] == (
+            f"https://openbrain-{STAGE}-{ACCOUNT}.auth.us-east-1.amazoncognito.com")
+        assert resolved["tenant_queues"] == {
+            t.client_id: {
+                "queue_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/{t.queue_name}",
+                "dlq_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/"
+                           f"{t.dead_letter_queue_name}",
+            } for t in PLAN.tenants
+        }
+        assert resolved["functions"] == {
+            fn + f: {"log_group": f"/aws/lambda/{fn}{f}"}
+            for f in ("api", "event-target", "outbox-sweeper")
+        }
+        assert resolved["alerts_topic_arn"].endswith(f"openbrain-{STAGE}-alerts")
+
+    return pulumi.Output.all(*outputs.values()).apply(check)

@@ -10,20 +10,34 @@ from pathlib import Path
 import pytest
 from deploy_checks import (
     T_ALARM,
+    T_ALB,
+    T_DISTRIBUTION,
     T_ESM,
+    T_FUNCTION,
+    T_LISTENER,
+    T_PROVIDER,
     T_QUEUE,
     T_QUEUE_POLICY,
     T_ROLE_POLICY,
     T_RULE,
+    T_SUBSCRIPTION,
     T_TABLE,
+    T_TARGET,
+    check_alarms,
     check_complete,
+    check_event_targets,
     check_function_secrets,
     check_iam,
+    check_network,
+    check_origin,
+    check_provider,
     check_table,
     check_tenants,
+    check_tracing,
     expected_counts,
+    revealed,
 )
-from deploy_mocks import Registered, load
+from deploy_mocks import ACCOUNT, ALARM_EMAIL, Registered, load
 
 from conftest import REPO, StageRun
 from openbrain.tenancy import build_routing_plan, load_tenants
@@ -52,6 +66,12 @@ def _all_checks(resources: Resources, stage: str) -> dict[str, list[str]]:
         "table": check_table(resources, production=stage == "prod"),
         "iam": check_iam(resources),
         "secrets": check_function_secrets(resources),
+        "alarms": check_alarms(resources, plan, email=ALARM_EMAIL),
+        "tracing": check_tracing(resources),
+        "provider": check_provider(resources, stage=stage, accounts=[ACCOUNT]),
+        "targets": check_event_targets(resources),
+        "origin": check_origin(resources),
+        "network": check_network(resources),
     }
 
 
@@ -79,8 +99,9 @@ def test_intact_sets_pass_and_empty_sets_fail(stage: str, resources: dict[str, R
 
 
 def _break(resources: Resources, how: str) -> None:
-    if how == "no-alarm":
-        resources.remove(_first(resources, T_ALARM))
+    if how == "no-alarm":  # a tenant's DLQ alarm (the first alarm depends on creation order)
+        resources.remove(_first(resources, T_ALARM,
+                                lambda r: str(r.inputs.get("name", "")).endswith("-not-empty")))
     elif how == "wrong-pattern":
         rule = _first(resources, T_RULE, lambda r: "eventPattern" in r.inputs)
         rule.inputs["eventPattern"] = json.dumps({"source": ["openbrain"]})
@@ -92,10 +113,12 @@ def _break(resources: Resources, how: str) -> None:
         queue.inputs["redrivePolicy"] = json.dumps({**policy, "maxReceiveCount": 99})
     elif how == "open-queue-policy":
         _edit_policy(
-            _first(resources, T_QUEUE_POLICY), lambda d: d["Statement"][0].pop("Condition")
+            _first(resources, T_QUEUE_POLICY, lambda r: r.inputs["queueUrl"].endswith("-events")),
+            lambda d: d["Statement"][0].pop("Condition"),
         )
     elif how == "no-dlq":
-        resources.remove(_first(resources, T_QUEUE, lambda r: r.inputs["name"].endswith("-dlq")))
+        resources.remove(_first(resources, T_QUEUE, lambda r: r.inputs["name"].endswith("-dlq")
+                                and "-sweep-" not in r.inputs["name"]))
     elif how == "no-pitr":
         _first(resources, T_TABLE).inputs["pointInTimeRecovery"] = {"enabled": False}
     elif how == "aws-owned-key":
@@ -133,8 +156,56 @@ def _break(resources: Resources, how: str) -> None:
             "Resource": api_secrets,
         }
         _edit_policy(target, lambda d: d["Statement"].append(grant))
+    elif how in _MORE:
+        _MORE[how](resources)
     else:
         raise AssertionError(f"unknown breakage {how}")
+
+
+def _alarm_on(metric: str) -> Callable[[Registered], bool]:
+    return lambda r: r.inputs.get("metricName") == metric
+
+
+def _drop_xray(resources: Resources) -> None:
+    policy = _first(resources, T_ROLE_POLICY, lambda r: r.name == "event-target-policy")
+    _edit_policy(policy, lambda d: d.update(Statement=[
+        s for s in d["Statement"] if not str(s["Action"]).startswith("['xray:")]))
+
+
+def _forwarding_listener(resources: Resources) -> None:
+    listener = _first(resources, T_LISTENER)
+    listener.inputs["defaultActions"] = [{"type": "forward", "targetGroupArn": "tg"}]
+
+
+def _no_origin_header(resources: Resources) -> None:
+    cdn = _first(resources, T_DISTRIBUTION)
+    for origin in revealed(cdn.inputs["origins"]):
+        origin.pop("customHeaders", None)
+
+
+_MORE: dict[str, Callable[[Resources], None]] = {
+    "no-email": lambda rs: rs.remove(_first(rs, T_SUBSCRIPTION)),
+    "no-errors-alarm": lambda rs: rs.remove(_first(rs, T_ALARM, _alarm_on("Errors"))),
+    "no-age-alarm": lambda rs: rs.remove(
+        _first(rs, T_ALARM, _alarm_on("ApproximateAgeOfOldestMessage"))),
+    "no-backlog-alarm": lambda rs: rs.remove(_first(rs, T_ALARM, _alarm_on("OutboxBacklog"))),
+    "silent-alarm": lambda rs: _first(rs, T_ALARM, _alarm_on("Throttles")).inputs.update(
+        alarmActions=[]),
+    "no-tracing": lambda rs: _first(rs, T_FUNCTION).inputs.update(
+        tracingConfig={"mode": "PassThrough"}),
+    "no-xray-grant": _drop_xray,
+    "any-account": lambda rs: _first(rs, T_PROVIDER).inputs.update(
+        allowedAccountIds='["999999999999"]'),
+    "untagged": lambda rs: _first(rs, T_PROVIDER).inputs.update(defaultTags="{}"),
+    "default-provider": lambda rs: setattr(_first(rs, T_TABLE), "provider", ""),
+    "no-target-dlq": lambda rs: _first(rs, T_TARGET).inputs.pop("deadLetterConfig"),
+    "no-retry": lambda rs: _first(rs, T_TARGET).inputs.pop("retryPolicy"),
+    "closed-dlq": lambda rs: rs.remove(_first(
+        rs, T_QUEUE_POLICY, lambda r: r.inputs["queueUrl"].endswith("-dlq"))),
+    "open-listener": _forwarding_listener,
+    "no-origin-header": _no_origin_header,
+    "default-vpc": lambda rs: _first(rs, T_ALB).inputs.update(subnets=["subnet-a", "subnet-b"]),
+}
 
 
 BREAKAGES = {
@@ -143,7 +214,7 @@ BREAKAGES = {
     "no-partial-batch": {"tenants"},
     "redrive-count": {"tenants"},
     "open-queue-policy": {"tenants"},
-    "no-dlq": {"complete", "tenants"},
+    "no-dlq": {"complete", "tenants", "targets"},
     "no-pitr": {"table"},
     "aws-owned-key": {"table"},
     "no-ttl": {"table"},
@@ -152,6 +223,22 @@ BREAKAGES = {
     "star-resource": {"iam"},
     "all-indexes": {"iam"},
     "extra-secret": {"secrets"},
+    "no-email": {"complete", "alarms"},
+    "no-errors-alarm": {"complete", "alarms"},
+    "no-age-alarm": {"complete", "alarms"},
+    "no-backlog-alarm": {"complete", "alarms"},
+    "silent-alarm": {"alarms"},
+    "no-tracing": {"tracing"},
+    "no-xray-grant": {"tracing"},
+    "any-account": {"provider"},
+    "untagged": {"provider"},
+    "default-provider": {"provider"},
+    "no-target-dlq": {"targets"},
+    "no-retry": {"targets"},
+    "closed-dlq": {"complete", "targets"},
+    "open-listener": {"origin"},
+    "no-origin-header": {"origin"},
+    "default-vpc": {"network"},
 }
 PROD_BREAKAGES = {
     "no-deletion-protection": {"table"},

@@ -22,6 +22,7 @@ from deploy.artifacts import (
     RUNTIME_GLIBC,
     glibc_required,
 )
+from tests.lambda_artifacts import Unpacked
 
 pytestmark = pytest.mark.lambda_build
 
@@ -44,7 +45,7 @@ class Build:
 class Builds:
     first: Build
     second: Build
-    extracted: Path  # first build, unpacked as Lambda does: task/ (code) and opt/python (layer)
+    extracted: Unpacked  # first build, unpacked as Lambda does (shared with the rehearsal)
 
 
 def _build(out: Path) -> Build:
@@ -57,15 +58,13 @@ def _build(out: Path) -> Build:
 
 
 @pytest.fixture(name="builds", scope="session")
-def fx_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
-    root = tmp_path_factory.mktemp("lambda")
-    first, second = _build(root / "first"), _build(root / "second")
-    extracted = root / "extracted"
-    with zipfile.ZipFile(first.code) as zf:
-        zf.extractall(extracted / "task")
-    with zipfile.ZipFile(first.layer) as zf:
-        zf.extractall(extracted / "opt")
-    return Builds(first, second, extracted)
+def fx_builds(
+    tmp_path_factory: pytest.TempPathFactory, lambda_build: Path, lambda_unpacked: Unpacked
+) -> Builds:
+    """The session's build (cached for its inputs, built by the same script) and a fresh one."""
+    first = Build(lambda_build, lambda_build / CODE_ARCHIVE, lambda_build / LAYER_ARCHIVE)
+    second = _build(tmp_path_factory.mktemp("lambda") / "second")
+    return Builds(first, second, lambda_unpacked)
 
 
 def _sha256(path: Path) -> str:
@@ -118,7 +117,7 @@ def test_the_layer_holds_the_runtime_dependencies_only(builds: Builds) -> None:
 
 
 def test_every_shared_object_loads_on_the_runtime_glibc(builds: Builds) -> None:
-    needs = glibc_required(builds.extracted / "opt" / "python")
+    needs = glibc_required(builds.extracted.layer_root)
     assert any(name.startswith("tiktoken/") for name in needs)
     assert len(needs) > 10
     assert {n: v for n, v in needs.items() if v > RUNTIME_GLIBC} == {}
@@ -163,7 +162,7 @@ def test_the_functions_start_from_the_artifacts_alone(builds: Builds, tmp_path: 
     """The API (app factory, served once), the event-target and sweeper handlers and the
     launcher, imported from the extracted archive and layer, each module from its bytecode."""
     assert sys.version_info[:2] == PYTHON_VERSION
-    task, layer = builds.extracted / "task", builds.extracted / "opt" / "python"
+    task, layer = builds.extracted.task_root, builds.extracted.layer_root
     env = {
         "OB_STORE": f"sqlite:///{tmp_path / 'ob.db'}",
         "OB_STAGE": "dev",
@@ -188,7 +187,7 @@ def _sources_only(archive: Path, into: Path) -> None:
 def test_bytecode_makes_the_cold_import_cheaper(
     builds: Builds, tmp_path: Path, record_property: Any
 ) -> None:
-    task, layer = builds.extracted / "task", builds.extracted / "opt" / "python"
+    task, layer = builds.extracted.task_root, builds.extracted.layer_root
     with_pyc = _probe(task, layer)
     _sources_only(builds.first.code, tmp_path / "task")
     _sources_only(builds.first.layer, tmp_path / "opt")

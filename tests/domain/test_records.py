@@ -64,7 +64,7 @@ def test_overrides_only_for_listed_fields() -> None:
     assert base.temperature == 0.0, "the profile itself never changes"
     with pytest.raises(InvalidError, match="does not allow overriding 'model'"):
         apply_overrides(base, {"model": "gpt-4o"})
-    with pytest.raises(InvalidError, match="unknown field 'colour'"):
+    with pytest.raises(InvalidError, match="'colour' is not a profile setting"):
         apply_overrides(base, {"colour": "blue"})
     with pytest.raises(InvalidError, match="temperature"):
         apply_overrides(base, {"temperature": 9})

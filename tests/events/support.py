@@ -139,3 +139,37 @@ def deliverer_for(driver: TableDriver, plan: RoutingPlan, *, aws_mode: bool = Fa
 def commit_events(driver: TableDriver, *events: Event) -> None:
     for event in events:
         TenantStore(driver, event.client_id).outbox.add(event)
+
+
+class HangingEndpoint:
+    """A webhook endpoint on 127.0.0.1 that reads each request and never answers (until
+    ``stop()``): what a stuck receiver looks like to the worker. ``requests`` counts them."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._release = threading.Event()
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                with endpoint._lock:
+                    endpoint.requests += 1
+                endpoint._release.wait()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def stop(self) -> None:
+        self._release.set()
+        self._server.shutdown()
+        self._server.server_close()

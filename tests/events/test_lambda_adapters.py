@@ -1,6 +1,6 @@
-"""The Lambda entry points as deployed: ``event_targets.handler.lambda_handler`` and
-``event_targets.sweeper.lambda_handler`` build their runtime from the environment (the store,
-the packaged tenant specs, JSON logs) and reuse it across invocations."""
+"""The Lambda entry points as deployed: ``openbrain.event_targets.handler.lambda_handler`` and
+``openbrain.event_targets.sweeper.lambda_handler`` build their runtime from the environment (the
+store, the packaged tenant specs, JSON logs) and reuse it across invocations."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from event_targets import handler, sweeper
-from event_targets.runtime import lambda_runtime
 
+from openbrain.event_targets import handler, sweeper
+from openbrain.event_targets.runtime import lambda_runtime
 from openbrain.runtime import Runtime
 from openbrain.settings import get_settings
 from tests.events.support import Receiver, commit_events, make_event

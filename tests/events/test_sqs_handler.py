@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from event_targets.handler import handle_batch
-
 from openbrain.domain import Event, Plan, Route, Tenant
+from openbrain.event_targets.handler import handle_batch
+from openbrain.events.service import EventsService
 from openbrain.store import TableDriver
 from openbrain.store.tenant_store import TenantStore
 from openbrain.tenancy import build_routing_plan
@@ -66,13 +66,12 @@ def test_partial_batch_failure_payload(driver: TableDriver, receiver: Receiver) 
 
     response = handle_batch(event, deliverer)
 
-    # The good record is settled (deleted); the others are retried by SQS, and the one on
-    # its last receive is also recorded as a dead letter before SQS parks it in the DLQ.
+    # The good record is settled (deleted); the others are retried by SQS, except the one on
+    # its last receive: recorded as a dead letter (what operators redrive), it is settled too.
     assert response == {"batchItemFailures": [
         {"itemIdentifier": "m-garbage"},
         {"itemIdentifier": "m-503"},
         {"itemIdentifier": "m-foreign"},
-        {"itemIdentifier": "m-last"},
     ]}
     letters, _ = TenantStore(driver, "acme").dead_letters.list()
     assert [(d.event_id, d.attempts) for d in letters] == [(last_try.event_id, 3)]
@@ -103,3 +102,50 @@ def test_a_settled_route_is_not_delivered_again(driver: TableDriver, receiver: R
     assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
     assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
     assert receiver.delivered_ids() == [event.event_id]
+
+
+def _dead_then_fixed(driver: TableDriver, receiver: Receiver) -> tuple[Any, Event, dict[str, Any]]:
+    """A route that answered 404 (dead letter), then was fixed."""
+    receiver.status = 404
+    tenants = [Tenant(client_id="acme", name="Acme", routes=[
+        Route(route_id="hook", url=receiver.url, event_types=["lead.created"])])]
+    deliverer = deliverer_for(driver, build_routing_plan(tenants, stage="test"))
+    event = make_event("acme")
+    TenantStore(driver, "acme").outbox.add(event)
+    TenantStore(driver, "acme").outbox.mark_published(event)  # as EventBridge's publisher does
+    batch = {"Records": [sqs_record("m1", eventbridge_body(event))]}
+    assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
+    receiver.status = 200
+    return deliverer, event, batch
+
+
+def test_a_message_moved_back_from_the_dlq_redrives_its_dead_letter(
+        driver: TableDriver, receiver: Receiver) -> None:
+    """The SQS runbook's redrive: the event comes back through its queue; the route's open
+    dead letter is claimed and the event delivered, once, however often it comes back."""
+    deliverer, event, batch = _dead_then_fixed(driver, receiver)
+
+    assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
+    assert handle_batch(batch, deliverer) == {"batchItemFailures": []}
+
+    # the 404, then the one delivery
+    assert [c.headers["webhook-id"] for c in receiver.calls] == [event.event_id] * 2
+    store = TenantStore(driver, "acme")
+    assert store.dead_letters.list()[0] == []
+    [letter], _ = store.dead_letters.list(include_redriven=True)
+    assert letter.state == "redriven"
+    assert store.outbox.pending() == [], "delivered now: not left for the sweeper"
+
+
+def test_an_api_redrive_and_a_queue_redrive_deliver_once(
+        driver: TableDriver, receiver: Receiver) -> None:
+    deliverer, event, batch = _dead_then_fixed(driver, receiver)
+    store = TenantStore(driver, "acme")
+    [letter], _ = store.dead_letters.list()
+    service = EventsService(store, resolver=deliverer.resolver, publisher=None, aws_mode=False)
+
+    service.redrive(letter.dead_letter_id)  # the API's redrive republishes the event ...
+    assert handle_batch(batch, deliverer) == {"batchItemFailures": []}  # ... it arrives
+    assert handle_batch(batch, deliverer) == {"batchItemFailures": []}  # a stale DLQ copy
+
+    assert [c.headers["webhook-id"] for c in receiver.calls] == [event.event_id] * 2

@@ -141,4 +141,4 @@ def test_without_a_key_a_busy_commit_drops_the_turn_whole(
 def test_a_bad_idempotency_key_is_refused(world: ChatWorld) -> None:
     r = world.chat("hi", "not a key!")
     assert r.status_code == 400
-    assert r.json()["errors"][0]["key"] == "idempotency_key"
+    assert r.json()["errors"][0]["key"] == "Idempotency-Key"  # the name the caller sent

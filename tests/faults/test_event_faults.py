@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from event_targets.handler import handle_batch
 
 from openbrain.domain import Plan, Route, Tenant
 from openbrain.domain.event import Event
+from openbrain.event_targets.handler import handle_batch
 from openbrain.events import EventBridgePublisher, sweep
 from openbrain.events.backoff import Backoff
 from openbrain.store import TableDriver

@@ -11,16 +11,20 @@ from typing import Any
 import boto3
 import httpx
 
+from tests.rehearsal.runbook import run_first_deploy
 from tests.rehearsal.stage import Stage
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = REPO / ".venv" / "bin" / "ob-admin"
 
 
-def ob_admin(stage: Stage, *args: str) -> str:
-    """``ob-admin`` as the operator runs it against the stage (docs/deploy.md, first deploy)."""
-    done = subprocess.run([str(ADMIN), *args], env=stage.operator_env, capture_output=True,
-                          text=True, timeout=60, check=False)
+def ob_admin(stage: Stage, *args: str, env: dict[str, str] | None = None) -> str:
+    """``ob-admin`` as the operator runs it against the stage, with the variables
+    docs/deploy.md's first deploy exports; ``env``: what the operator adds for this command."""
+    exported = {"OB_STAGE": stage.name, "OB_STORE": f"dynamodb://openbrain-{stage.name}"}
+    done = subprocess.run([str(ADMIN), *args],
+                          env={**stage.operator_env, **exported, **(env or {})},
+                          capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -80,12 +84,27 @@ class Poller:
 
 
 def first_deploy_steps(stage: Stage) -> None:
-    """docs/deploy.md, "First deploy", after `pulumi up`: the tenants, then a first key each."""
-    assert "synced 2 tenant(s): acme, demo" in ob_admin(stage, "tenants", "sync")
-    for tenant in ("acme", "demo"):
-        stage.keys[tenant] = ob_admin(stage, "keys", "create", "--tenant", tenant,
-                                      "--name", "first").split()[-1]
-    stage.secrets += stage.keys.values()
+    """docs/deploy.md, "First deploy", after `pulumi up`, read from the document and run
+    (runbook.py): the tenants and the first platform admin, then a first key per tenant."""
+    out = run_first_deploy(stage.name, stage.outputs, stage.operator_env, stage.work)
+    lines = out.splitlines()
+    assert "synced 2 tenant(s): acme, demo" in lines
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("platform admin ")]
+    email = lines[at].split()[2]
+    assert lines[at].startswith(f"platform admin {email} created"), out
+    password = lines[at + 1]
+    tokens = [line for line in lines if line.startswith("ob_sk_")]
+    stage.keys = {token.split("_")[2]: token for token in tokens}
+    assert sorted(stage.keys) == ["acme", "demo"], out
+    stage.secrets += [*stage.keys.values(), password]
+    # The credential exists in the stage's pool: platform admin, no tenant, a password to change
+    user = stage.aws.client("cognito-idp").admin_get_user(
+        UserPoolId=stage.outputs["user_pool_id"], Username=email)
+    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
+    assert attributes["custom:role"] == "platform-admin"
+    assert "custom:clientId" not in attributes
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    stage.admin = (attributes["sub"], password)
 
 
 def lead_during_bus_outage(stage: Stage) -> None:

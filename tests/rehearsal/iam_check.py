@@ -4,7 +4,8 @@ A recorded request (its ``X-Amz-Target`` and JSON body: every service a function
 AWS's JSON protocol) becomes the IAM requests AWS would authorize: action and resource ARN.
 :func:`evaluate` applies a policy's statements as IAM does (an explicit Deny wins, then any
 Allow; ``*`` and ``?`` wildcards in actions and resources; the condition operators the program
-uses) and :func:`unused_grants` lists each allowed action-resource pair no request needed.
+uses) and :func:`unused_grants` lists each allowed action-resource pair (under its statement's
+condition) that no request needed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _SERVICES = {
     "AWSEvents": "events",
     "AmazonSQS": "sqs",
     "secretsmanager": "secretsmanager",
+    "GraniteServiceVersion20100801": "cloudwatch",
 }
 # Parts of a transaction that IAM authorizes as the single-item action of each part.
 _TRANSACT_PARTS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
@@ -76,6 +78,12 @@ def iam_requests(target: str, body: Mapping[str, Any]) -> list[IamRequest]:
         return [IamRequest("events:PutEvents", _bus_arn(bus)) for bus in sorted(buses)]
     if service == "sqs":
         return [IamRequest(f"sqs:{operation}", _queue_arn(body["QueueUrl"]))]
+    if service == "cloudwatch":
+        if operation != "PutMetricData":
+            raise AssertionError(f"unexpected CloudWatch call {operation}")
+        # No resource-level permissions: IAM authorizes "*" with the namespace as condition.
+        return [IamRequest("cloudwatch:PutMetricData", "*",
+                           {"cloudwatch:namespace": body["Namespace"]})]
     return [IamRequest(f"secretsmanager:{operation}", body["SecretId"])]
 
 
@@ -119,30 +127,39 @@ def evaluate(policy: Mapping[str, Any], request: IamRequest) -> bool:
     return any(s["Effect"] == "Allow" and _applies(s, request) for s in statements)
 
 
-def grants(policy: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every (action, resource) pair the policy's Allow statements name."""
-    return sorted({(a, r) for s in policy["Statement"] if s["Effect"] == "Allow"
-                   for a in _listed(s["Action"]) for r in _listed(s["Resource"])})
-
-
-# Per-tenant queues are made from one template and polled alike: a grant used on one tenant's
-# queue is the grant every tenant's queue needs.
+# Per-tenant queues are made from one template (deploy/events.py, TenantRouting) and granted by
+# one statement: an action on one tenant's queue proves the same action on another tenant's queue
+# that is itself in use (its ARN named exactly by some call).
 _TENANT_QUEUE = re.compile(r"(:openbrain-[a-z0-9]+-)[a-z0-9-]+?(-events|-dlq)$")
 
 
-def _any_tenant(resource: str) -> str:
+def _template(resource: str) -> str:
     return _TENANT_QUEUE.sub(r"\1TENANT\2", resource)
 
 
 def unused_grants(policy: Mapping[str, Any], requests: Iterable[IamRequest]) -> list[str]:
-    """Allowed action-resource pairs that no request needed."""
-    seen = [IamRequest(r.action, _any_tenant(r.resource), r.context) for r in requests]
-    unused = []
-    for action, resource in grants(policy):
-        stmt = {"Effect": "Allow", "Action": action, "Resource": _any_tenant(resource)}
-        if not any(_applies(stmt, r) for r in seen):
-            unused.append(f"{action} on {resource}")
-    return unused
+    """Every action-resource pair of every Allow statement (with the statement's condition)
+    that no request needed. Resources are compared exactly, except that a tenant queue in use
+    shares the actions used on the other tenants' queues (:data:`_TENANT_QUEUE`)."""
+    seen = list(requests)
+    touched = {r.resource for r in seen}
+    templated = [IamRequest(r.action, _template(r.resource), r.context) for r in seen]
+    unused = set()
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        condition = statement.get("Condition", {})
+        for action in _listed(statement["Action"]):
+            for resource in _listed(statement["Resource"]):
+                single = {"Action": action, "Resource": resource, "Condition": condition}
+                if any(_applies(single, r) for r in seen):
+                    continue
+                shared = {**single, "Resource": _template(resource)}
+                if (resource != shared["Resource"] and resource in touched
+                        and any(_applies(shared, r) for r in templated)):
+                    continue
+                unused.add(f"{action} on {resource}")
+    return sorted(unused)
 
 
 def denied(policy: Mapping[str, Any], requests: Iterable[IamRequest]) -> list[str]:

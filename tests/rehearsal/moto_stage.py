@@ -29,7 +29,8 @@ class MotoStage:
     """The stage: moto keeps one state per process, so IAM's global names carry it, as
     Pulumi's auto-naming (``api-role-1a2b3c4``) keeps two stacks apart in one account."""
     arns: dict[str, str] = field(default_factory=dict)
-    """Mock ARN -> moto ARN, where they differ (secrets carry a random suffix)."""
+    """Mock ARN or id -> moto's, where they differ (secrets carry a random suffix, user pools
+    a random id)."""
     queue_urls: dict[str, str] = field(default_factory=dict)
     """Queue name -> moto URL."""
 
@@ -87,6 +88,14 @@ def _rule(stage: MotoStage, r: Registered) -> None:
 def _target(stage: MotoStage, r: Registered) -> None:
     i = r.inputs
     target: dict[str, Any] = {"Id": r.name, "Arn": i["arn"]}
+    if "deadLetterConfig" in i:
+        target["DeadLetterConfig"] = {"Arn": i["deadLetterConfig"]["arn"]}
+    if "retryPolicy" in i:
+        retry = i["retryPolicy"]
+        target["RetryPolicy"] = {
+            "MaximumRetryAttempts": int(retry["maximumRetryAttempts"]),
+            "MaximumEventAgeInSeconds": int(retry["maximumEventAgeInSeconds"]),
+        }
     if "inputTransformer" in i:
         # moto renders the template as JSON: placeholders need their quotes.
         t = i["inputTransformer"]
@@ -135,6 +144,29 @@ def _secret_version(stage: MotoStage, r: Registered) -> None:
         SecretId=r.inputs["secretId"].removesuffix("-id"), SecretString=value)
 
 
+def _user_pool(stage: MotoStage, r: Registered) -> None:
+    """The pool the first platform admin is created in (tokens come from the rehearsal's JWKS
+    stand-in: moto does not serve the pool's)."""
+    i = r.inputs
+    schema = [{"Name": a["name"], "AttributeDataType": a["attributeDataType"],
+               "Mutable": a["mutable"], "Required": a["required"]} for a in i["schemas"]]
+    pool = stage.client("cognito-idp").create_user_pool(
+        PoolName=i["name"], UsernameAttributes=i["usernameAttributes"], Schema=schema,
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]
+    stage.arns[f"{REGION}_Pool{len(i['name'])}"] = pool["Id"]  # the id StageMocks gives it
+
+
+def _alarm(stage: MotoStage, r: Registered) -> None:
+    """The alarm's definition: the rehearsal reads the metric each alarm watches."""
+    i = r.inputs
+    stage.client("cloudwatch").put_metric_alarm(
+        AlarmName=i["name"], Namespace=i["namespace"], MetricName=i["metricName"],
+        Dimensions=[{"Name": k, "Value": v} for k, v in i["dimensions"].items()],
+        Statistic=i["statistic"], Period=int(i["period"]),
+        EvaluationPeriods=int(i["evaluationPeriods"]), Threshold=float(i["threshold"]),
+        ComparisonOperator=i["comparisonOperator"], TreatMissingData=i["treatMissingData"])
+
+
 def _role(stage: MotoStage, r: Registered) -> None:
     stage.client("iam").create_role(RoleName=f"{r.name}-{stage.name}",
                                     AssumeRolePolicyDocument=r.inputs["assumeRolePolicy"])
@@ -157,34 +189,42 @@ CREATORS: dict[str, Callable[[MotoStage, Registered], None]] = {
         "RedriveAllowPolicy", "redriveAllowPolicy"),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:cognito/userPool:UserPool": _user_pool,
     "aws:iam/role:Role": _role,
     "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
 }
 
 NOT_CREATED: dict[str, str] = {
-    "aws:lambda/function:Function": "played by the rehearsal from the code root",
+    "aws:lambda/function:Function": "played by the rehearsal from the built archives",
     "aws:lambda/eventSourceMapping:EventSourceMapping": "played by the rehearsal's poller",
     "aws:lambda/functionUrl:FunctionUrl": "the rehearsal calls the adapter's port",
     "aws:lambda/permission:Permission": "invocation is the rehearsal's",
-    "aws:lambda/layerVersion:LayerVersion": "the dependency layer is the rehearsal's seam",
+    "aws:lambda/layerVersion:LayerVersion": "its archive is unpacked for the functions",
     "aws:kms/key:Key": "moto does not encrypt the table",
     "aws:kms/alias:Alias": "moto does not encrypt the table",
     "aws:cloudwatch/logGroup:LogGroup": "functions log to the rehearsal's pipes",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "no function calls CloudWatch",
     "aws:sns/topic:Topic": "alarms only",
+    "aws:sns/topicSubscription:TopicSubscription": "alarms only",
+    "pulumi:providers:aws": "the rehearsal's clients point at moto",
     "aws:s3/bucket:Bucket": "artifacts and dashboard site, not used by a function",
     "aws:s3/bucketPolicy:BucketPolicy": "dashboard site",
     "aws:s3/bucketObjectv2:BucketObjectv2": "artifacts and dashboard site",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "artifacts and dashboard site",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
         "artifacts",
-    "aws:cognito/userPool:UserPool": "tokens come from the rehearsal's JWKS",
     "aws:cognito/userPoolClient:UserPoolClient": "tokens come from the rehearsal's JWKS",
     "aws:cognito/userPoolDomain:UserPoolDomain": "tokens come from the rehearsal's JWKS",
     "aws:cloudfront/distribution:Distribution": "dashboard",
     "aws:cloudfront/originAccessControl:OriginAccessControl": "dashboard",
     "aws:lb/loadBalancer:LoadBalancer": "dashboard",
     "aws:lb/listener:Listener": "dashboard",
+    "aws:lb/listenerRule:ListenerRule": "dashboard",
+    "aws:ec2/vpc:Vpc": "dashboard",
+    "aws:ec2/subnet:Subnet": "dashboard",
+    "aws:ec2/internetGateway:InternetGateway": "dashboard",
+    "aws:ec2/routeTable:RouteTable": "dashboard",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "dashboard",
     "aws:lb/targetGroup:TargetGroup": "dashboard",
     "aws:ec2/securityGroup:SecurityGroup": "dashboard",
     "aws:ecr/repository:Repository": "dashboard",

@@ -110,6 +110,7 @@ class TurnExecutor:
         request: ChatMessage,
         *,
         origin: str | None = None,
+        visitor_hash: str | None = None,
         on_token: TokenSink | None = None,
         session: ChatSession | None = None,
         budget: TurnBudget | None = None,
@@ -120,7 +121,8 @@ class TurnExecutor:
         ``idempotency_key``: the caller's ``Idempotency-Key``. The reply is committed with the
         turn under it; the same request sent again with it returns that reply without
         running the turn again (a turn whose commit never happened runs, or commits the
-        answer this process kept for it).
+        answer this process kept for it). ``origin`` and ``visitor_hash``: the widget page and
+        visitor a new session belongs to.
 
         ``session``: the session ``request.session_id`` names, when the caller has just read
         it (the API's checks do); the turn then skips its own read. The version check at
@@ -146,7 +148,7 @@ class TurnExecutor:
                 return done
         now = self._clock()
         if request.reset or request.session_id is None:
-            turn = self._start(store, request, origin, now)
+            turn = self._start(store, request, origin, visitor_hash, now)
             if request.message is None:
                 return self._greet(store, turn, request, now, on_token, started,
                                    idempotency_key)
@@ -159,14 +161,16 @@ class TurnExecutor:
     # -- reading ---------------------------------------------------------------------------
 
     def _start(
-        self, store: TenantStore, request: ChatMessage, origin: str | None, now: datetime
+        self, store: TenantStore, request: ChatMessage, origin: str | None,
+        visitor_hash: str | None, now: datetime,
     ) -> _Turn:
         profile = store.configs.require(request.agent_config or DEFAULT_PROFILE)
         config = apply_overrides(profile, request.agent_config_overrides)
         self._tools.check(config.tools)
         session = ChatSession(
             client_id=store.client_id, session_id=new_id(), profile_name=profile.profile_name,
-            config=config, version=0, origin=origin, created_at=now, updated_at=now,
+            config=config, version=0, origin=origin, visitor_hash=visitor_hash,
+            created_at=now, updated_at=now,
         )
         opening = []
         if config.ice_breaker:
@@ -200,7 +204,8 @@ class TurnExecutor:
                 f"session {session.session_id!r} runs profile {session.profile_name!r}; "
                 "send reset: true to start a session with another profile"
             )
-        history = store.sessions.window(session.session_id, session.config.memory_window)
+        history = store.sessions.window(session.session_id, session.config.memory_window,
+                                        count=session.message_count)
         lead = store.leads.get(session.lead_id) if session.lead_id else None
         return _Turn(session=session, history=history, lead=lead)
 
@@ -211,11 +216,11 @@ class TurnExecutor:
         on_token: TokenSink | None, started: float, idempotency_key: str | None,
     ) -> ChatReply:
         """A new session without a message: store and answer the ice breaker (no model call)."""
-        text = (turn.notice or "") + turn.session.config.ice_breaker
+        text = turn.session.config.ice_breaker
         if on_token is not None and text:
             on_token(text)
         session = self._advance(turn.session, now, len(turn.opening), turns=0, result=None)
-        reply = self._reply(session, text, None, ())
+        reply = self._reply(session, text, None, (), notice=turn.notice)
         commit = TurnCommit(session=session, messages=turn.opening)
         deadline = time.monotonic() + session.config.max_execution_time
         reply = self._commit(store, request, commit, reply, None, deadline, idempotency_key,
@@ -242,8 +247,9 @@ class TurnExecutor:
         first_seq = session.message_count + len(turn.opening)
         user = self._message(session, first_seq, Said("user", request.message), now)
         messages = prompt(system, [*turn.history, user])
-        # session + opening + user message + lead + kept reply: the rest is the loop's
-        budget = MAX_TRANSACT_ITEMS - 4 - len(turn.opening)
+        # session + listing entry + opening + user message + lead + kept reply: the rest is
+        # the loop's
+        budget = MAX_TRANSACT_ITEMS - 5 - len(turn.opening)
         limits = Limits(
             max_iterations=config.max_iterations,
             deadline=time.monotonic() + config.max_execution_time,
@@ -254,8 +260,6 @@ class TurnExecutor:
             retries=self._models.retries,
         )
         model = self._bind(choice.model, tools)
-        if turn.notice and on_token is not None:
-            on_token(turn.notice)
         loop = ToolLoop(model, tools, limits, ctx)
         result = _within_budget(token_budget, worst_case(config, messages),
                                 lambda: loop.run(messages, on_token))
@@ -266,8 +270,8 @@ class TurnExecutor:
             *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
         ]
         updated = self._advance(session, now, len(new_messages), turns=1, result=result)
-        text = (turn.notice or "") + result.reply
-        reply = self._reply(updated, text, result.lead, result.events, result)
+        reply = self._reply(updated, result.reply, result.lead, result.events, result,
+                            notice=turn.notice)
         commit = TurnCommit(
             session=updated,
             messages=new_messages,
@@ -455,6 +459,7 @@ class TurnExecutor:
             store.usage.record(
                 now.date().isoformat(), session.profile_name, turns=1,
                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
+                spread=session.session_id,
             )
         except Exception as exc:  # the turn is committed: a lost counter must not undo it
             log.warning("usage.record_failed", client_id=store.client_id,
@@ -463,7 +468,7 @@ class TurnExecutor:
     @staticmethod
     def _reply(
         session: ChatSession, text: str, lead: Lead | None, events: Sequence[Event],
-        result: LoopResult | None = None,
+        result: LoopResult | None = None, *, notice: str | None = None,
     ) -> ChatReply:
         return ChatReply(
             session_id=session.session_id,
@@ -474,6 +479,7 @@ class TurnExecutor:
             events=[e.detail_type for e in events],
             input_tokens=result.input_tokens if result else 0,
             output_tokens=result.output_tokens if result else 0,
+            notice=notice,
         )
 
 

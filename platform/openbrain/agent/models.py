@@ -1,4 +1,5 @@
-"""The model factory: ``ChatOpenAI`` for OpenAI-compatible endpoints, or the offline model.
+"""The model factory: the OpenAI-compatible provider for configured endpoints, or the offline
+model.
 
 The offline model answers when the profile asks for it (``model: "offline"``) and whenever no
 endpoint is configured; in that case a profile naming another model runs offline too, and the
@@ -21,7 +22,7 @@ from openbrain.settings import Settings
 
 log = structlog.get_logger("openbrain.agent.models")
 
-# The openai client insists on a key; OpenAI-compatible servers without auth ignore it.
+# Sent when no key is configured; OpenAI-compatible servers without auth ignore it.
 _NO_KEY = "unused"
 
 
@@ -69,23 +70,24 @@ class ModelFactory:
                             lambda: OfflineChatModel(max_tokens=config.max_tokens))
 
     def _openai(self, config: AgentConfig) -> BaseChatModel:
-        # Imported here: langchain-openai (and openai) take seconds to import, and the
-        # offline mode (e.g. a zero-configuration ``ob`` call) never needs them.
-        from langchain_openai import ChatOpenAI
+        # Imported here: the offline mode (e.g. a zero-configuration ``ob`` call) never needs
+        # the HTTP client. No retries in the model: call_model retries within the deadline.
+        from pydantic import SecretStr
+
+        from openbrain.agent.providers.openai_compat import DEFAULT_BASE_URL, OpenAICompatChatModel
 
         timeout = self.timeout(config)
         settings = self._settings
         key = ("openai", config.model, config.temperature, config.max_tokens, timeout)
         return self._cached(
             key,
-            lambda: ChatOpenAI(
-                model=config.model,
+            lambda: OpenAICompatChatModel(
+                model_name=config.model,
                 temperature=config.temperature,
-                max_tokens=config.max_tokens,  # type: ignore[call-arg]  # pydantic alias
+                max_tokens=config.max_tokens,
                 timeout=timeout,
-                max_retries=0,  # retried by call_model, within the turn's deadline
-                api_key=settings.openai_api_key or _NO_KEY,  # type: ignore[arg-type]
-                base_url=settings.openai_base_url,
+                api_key=SecretStr(settings.openai_api_key or _NO_KEY),
+                base_url=settings.openai_base_url or DEFAULT_BASE_URL,
                 stream_usage=True,
             ),
         )

@@ -18,6 +18,6 @@ WRITE_LIMIT_REPLY = (
 
 def offline_notice(model: str) -> str:
     return (
-        f"[offline mode: no LLM endpoint is configured (OPENAI_API_KEY / OPENAI_BASE_URL), so "
-        f"the built-in offline model answers instead of {model!r}] "
+        f"Offline mode: no LLM endpoint is configured (OPENAI_API_KEY / OPENAI_BASE_URL), so "
+        f"the built-in offline model answers instead of {model!r}."
     )

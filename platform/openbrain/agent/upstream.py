@@ -17,6 +17,7 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
 
+from openbrain.agent.providers.transport import ProviderStatusError
 from openbrain.domain.errors import OpenBrainError, UpstreamError, UpstreamTimeoutError
 
 log = structlog.get_logger("openbrain.agent.upstream")
@@ -25,6 +26,10 @@ Model = Runnable[LanguageModelInput, BaseMessage]
 
 
 def upstream_error(exc: BaseException, timeout: float) -> UpstreamError:
+    """The turn's error for a failed model call: our providers' errors, and the openai SDK's
+    (a ``ChatOpenAI`` handed to ``call_model``)."""
+    if isinstance(exc, ProviderStatusError):
+        return _status_error(exc.status_code)
     # ``openai`` is looked up, not imported: if it was never imported (offline model only),
     # no exception can be one of its classes, and the import costs seconds of start-up.
     openai = sys.modules.get("openai")
@@ -32,17 +37,21 @@ def upstream_error(exc: BaseException, timeout: float) -> UpstreamError:
         openai is not None and isinstance(exc, openai.APITimeoutError)
     ):
         return UpstreamTimeoutError(f"the language model did not answer within {timeout:.1f} s")
-    if openai is not None and isinstance(exc, openai.RateLimitError):
-        return UpstreamError(
-            "the language model provider is rate limiting requests (HTTP 429); try again shortly"
-        )
     if openai is not None and isinstance(exc, openai.APIStatusError):
-        return UpstreamError(f"the language model endpoint answered HTTP {exc.status_code}")
+        return _status_error(exc.status_code)
     if isinstance(exc, httpx.TransportError) or (
         openai is not None and isinstance(exc, openai.APIConnectionError)
     ):
         return UpstreamError("could not reach the language model endpoint")
     return UpstreamError("the language model returned a malformed response")
+
+
+def _status_error(status_code: int) -> UpstreamError:
+    if status_code == 429:
+        return UpstreamError(
+            "the language model provider is rate limiting requests (HTTP 429); try again shortly"
+        )
+    return UpstreamError(f"the language model endpoint answered HTTP {status_code}")
 
 
 def call_model(
@@ -95,6 +104,8 @@ class _Failed(Exception):  # noqa: N818 - a carrier, never raised past call_mode
 
 def _asked_wait(exc: Exception) -> float:
     """Seconds the endpoint asked us to wait (``Retry-After`` in seconds), or 0."""
+    if isinstance(exc, ProviderStatusError):
+        return exc.retry_after
     openai = sys.modules.get("openai")
     if openai is None or not isinstance(exc, openai.APIStatusError):
         return 0.0
@@ -108,6 +119,8 @@ def _retryable(exc: Exception) -> bool:
     openai = sys.modules.get("openai")
     if isinstance(exc, httpx.TimeoutException | TimeoutError | httpx.TransportError):
         return True
+    if isinstance(exc, ProviderStatusError):
+        return exc.retryable
     if openai is None:
         return False
     if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+from importlib import import_module
 from typing import Any
 
 from litestar import Litestar
@@ -10,6 +13,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from openbrain import __version__
+from openbrain.api.allow import AllowHeaderMiddleware
 from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
@@ -18,16 +23,17 @@ from openbrain.api.guards import check_guarded
 from openbrain.api.json_depth import JsonDepthMiddleware
 from openbrain.api.limits import SharedLimiter, TokenBudget
 from openbrain.api.middleware import RequestContextMiddleware
-from openbrain.api.openapi import document_problems
+from openbrain.api.openapi import document_problems, match_structs, parameters_without_null
 from openbrain.api.problems import EXCEPTION_HANDLERS
 from openbrain.api.services import STATE_KEY, Services
+from openbrain.api.strict_body import decode_body_strictly
 from openbrain.api.tenant_cache import TenantCache
+from openbrain.auth.cognito import CognitoVerifier
 from openbrain.auth.jwt_tokens import JwtVerifier
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.runtime import SERVICE, Runtime
 
 MAX_BODY_BYTES = 256 * 1024
-API_VERSION = "1.0.0"
 
 
 def app_from_environment() -> Litestar:
@@ -48,11 +54,12 @@ def create_app(runtime: Runtime) -> Litestar:
         settings=settings,
         driver=driver,
         tenants=tenants,
-        authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens),
+        authenticator=Authenticator(driver, tenants, JwtVerifier(settings), widget_tokens,
+                                    cognito=CognitoVerifier.from_settings(settings.cognito)),
         widget_tokens=widget_tokens,
         limiter=SharedLimiter(),
         budget=TokenBudget(),
-        executor=runtime.executor,
+        executor_source=lambda: runtime.executor,
         publisher=runtime.publisher,
         tools=runtime.tools,
         route_resolver=lambda: resolver,
@@ -61,6 +68,7 @@ def create_app(runtime: Runtime) -> Litestar:
     # Litestar passes the app to hooks that take parameters: these take none.
     def start_runtime() -> None:
         runtime.start()
+        threading.Thread(target=_prepare_turns, name="ob-prepare-turns", daemon=True).start()
 
     def close_runtime() -> None:
         runtime.close()
@@ -69,16 +77,17 @@ def create_app(runtime: Runtime) -> Litestar:
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware,
+        middleware=[RequestContextMiddleware, AllowHeaderMiddleware,
                     DefineMiddleware(JsonDepthMiddleware, max_body_bytes=MAX_BODY_BYTES),
                     AuthenticationMiddleware],
         request_max_body_size=MAX_BODY_BYTES,
+        before_request=decode_body_strictly,
         state=_state(services),
         on_startup=[start_runtime],
         on_shutdown=[close_runtime],
         openapi_config=OpenAPIConfig(
             title="OpenBrain API",
-            version=API_VERSION,
+            version=__version__,
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
         ),
@@ -87,7 +96,21 @@ def create_app(runtime: Runtime) -> Litestar:
     )
     check_guarded(app)
     document_problems(app)
+    match_structs(app)
+    parameters_without_null(app)
     return app
+
+
+def _prepare_turns() -> None:
+    """Import the turn path (LangChain, the model providers) after the server is up, so that
+    ``/healthz`` answers before it and the first turn does not wait for it; then freeze what
+    start-up allocated, so the collector never walks those objects again."""
+    for module in _TURN_MODULES:
+        import_module(module)
+    gc.freeze()
+
+
+_TURN_MODULES = ("openbrain.agent.executor", "openbrain.agent.providers.openai_compat")
 
 
 def _state(services: Services) -> Any:

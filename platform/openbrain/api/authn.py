@@ -1,11 +1,14 @@
 """Authentication: turn the request's credential into a :class:`Principal`, or refuse (401).
 
 * ``ob_sk_…`` secret keys and ``ob_pk_…`` publishable keys: one strongly consistent ``get``
-  in the tenant the token names, then SHA-256 and a constant-time compare. Nothing about a
-  key is cached, so revocation takes effect on the next request.
+  in the tenant the token names (at most once a second per process and key,
+  :mod:`~openbrain.api.key_cache`), then SHA-256 and a constant-time compare on every
+  request. A key revoked through this process takes effect on the next request, one revoked
+  elsewhere within a second.
 * Widget session tokens (minted by ``POST /v1/widget/session``): signature, expiry, and the
   publishable key they came from must still be active.
-* JWTs: see :mod:`openbrain.auth.jwt_tokens`.
+* JWTs: see :mod:`openbrain.auth.jwt_tokens`; on a stage with a Cognito user pool, a JWT
+  that does not claim the local issuer is the pool's (:mod:`openbrain.auth.cognito`).
 
 Every credential bound to a tenant is refused when that tenant is missing (401) or disabled
 (403); the tenant record checked comes back with the principal (its plan sets the limits).
@@ -18,10 +21,12 @@ import time
 from datetime import timedelta
 from typing import NamedTuple
 
+from openbrain.api.key_cache import KeyCache
 from openbrain.api.principal import Principal, PrincipalKind
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.api_keys import is_key_shaped, parse_key, verify_secret
-from openbrain.auth.jwt_tokens import JwtVerifier, looks_like_jwt
+from openbrain.auth.cognito import CognitoVerifier
+from openbrain.auth.jwt_tokens import JwtClaims, JwtVerifier, looks_like_jwt, unverified_issuer
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
@@ -62,13 +67,16 @@ class Authenticator:
         tenants: TenantCache,
         jwt_verifier: JwtVerifier,
         widget_tokens: WidgetTokens,
+        cognito: CognitoVerifier | None = None,
     ) -> None:
         self._driver = driver
         self._tenants = tenants
         self._jwt = jwt_verifier
+        self._cognito = cognito
         self._widget = widget_tokens
         self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.keys = KeyCache(driver)
 
     def authenticate(self, token: str) -> Authenticated:
         """The caller behind ``token`` (blocking: reads the store).
@@ -82,7 +90,7 @@ class Authenticator:
         if self._widget.is_widget_token(token):
             return self._widget_session(token)
         if looks_like_jwt(token):
-            claims = self._jwt.verify(token)
+            claims = self._jwt_claims(token)
             tenant = self._check_tenant(claims.client_id) if claims.client_id is not None else None
             return Authenticated(Principal(
                 kind="jwt",
@@ -93,11 +101,16 @@ class Authenticator:
             ), tenant)
         raise UnauthorizedError("the credential is malformed")
 
+    def _jwt_claims(self, token: str) -> JwtClaims:
+        if self._cognito is not None and unverified_issuer(token) != self._jwt.issuer:
+            return self._cognito.verify(token)
+        return self._jwt.verify(token)
+
     def _key(self, token: str) -> Authenticated:
         parsed = parse_key(token)
         if parsed is None:
             raise UnauthorizedError("the API key is malformed")
-        key = TenantStore(self._driver, parsed.client_id).api_keys.get(parsed.key_id)
+        key = self.keys.get(parsed.client_id, parsed.key_id)
         # One message for every miss, so the answer does not tell which part was wrong.
         if key is None or key.kind != parsed.kind or not verify_secret(token, key.secret_hash):
             raise UnauthorizedError("the API key is not valid")
@@ -119,7 +132,7 @@ class Authenticator:
 
     def _widget_session(self, token: str) -> Authenticated:
         grant = self._widget.verify(token)
-        key = TenantStore(self._driver, grant.client_id).api_keys.get(grant.key_id)
+        key = self.keys.get(grant.client_id, grant.key_id)
         if key is None or not key.active:
             raise UnauthorizedError("the widget's key has been revoked")
         tenant = self._check_tenant(grant.client_id)

@@ -20,6 +20,7 @@ from litestar.response import ServerSentEventMessage
 from openbrain.api.principal import Principal
 from openbrain.api.problems import problem_for
 from openbrain.api.services import Services
+from openbrain.auth.widget_tokens import same_visitor
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.domain.session import ChatSession
@@ -36,14 +37,23 @@ def check_client_id(principal: Principal, client_id: str | None) -> None:
         raise ForbiddenError("clientId in the body does not match the credential's tenant")
 
 
+def widget_owns(session: ChatSession, *, origin: str, profile: str, visitor: str) -> bool:
+    """Whether the widget visitor whose secret hashes to ``visitor`` started ``session`` on
+    this page and profile: a session id, a publishable key and an origin are all public, the
+    visitor's secret is not."""
+    return (session.origin == origin and session.profile_name == profile
+            and same_visitor(session.visitor_hash, visitor))
+
+
+
 def visible_session(store: TenantStore, principal: Principal, session_id: str) -> ChatSession:
-    """The session if this caller may use it; a widget may only reach sessions opened from its
-    own origin and profile (and the one its token is bound to). Others look absent (404)."""
+    """The session if this caller may use it; a widget may only reach sessions its own
+    visitor started (and the one its token is bound to). Others look absent (404)."""
     session = store.sessions.require(session_id)
     grant = principal.grant
     if grant is not None and (
-        session.origin != grant.origin
-        or session.profile_name != grant.profile
+        not widget_owns(session, origin=grant.origin, profile=grant.profile,
+                        visitor=grant.visitor_hash)
         or (grant.session_id is not None and grant.session_id != session_id)
     ):
         raise NotFoundError(f"session {session_id!r} does not exist")
@@ -99,9 +109,11 @@ def run_turn(services: Services, store: TenantStore, principal: Principal,
     ``turn.committed`` or ``turn.started_session`` line per turn, with the session, profile
     and token counts). With ``idempotency_key``
     (the ``Idempotency-Key`` header), a request already answered returns that answer."""
-    origin = principal.grant.origin if principal.grant else None
+    grant = principal.grant
+    origin, visitor = (grant.origin, grant.visitor_hash) if grant else (None, None)
     budget = services.budget.for_tenant(store, turn.plan) if turn.plan is not None else None
-    return services.executor.chat(store, turn.request, origin=origin, on_token=on_token,
+    return services.executor.chat(store, turn.request, origin=origin, visitor_hash=visitor,
+                                  on_token=on_token,
                                   session=turn.session, budget=budget,
                                   idempotency_key=idempotency_key)
 

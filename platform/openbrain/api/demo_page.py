@@ -29,19 +29,24 @@ def _key_file(settings: Settings, client_id: str) -> Path:
 
 def demo_widget_key(driver: TableDriver, settings: Settings, client_id: str) -> str | None:
     """The token of the local demo page's publishable key, issued on first use (and again if
-    it was revoked or the store was reset). ``None`` if the tenant has no widget origins."""
+    it was revoked, the store was reset or the tenant's widget origins changed since: a key
+    keeps the origins it was issued with, so a new origin in the spec needs a new key).
+    ``None`` if the tenant has no widget origins."""
     with _lock:
         path = _key_file(settings, client_id)
         store = TenantStore(driver, client_id)
+        tenant = TenantRepository(driver).get(client_id)
+        if tenant is None or not tenant.widget_origins:
+            return None
         if path.is_file():
             token = path.read_text().strip()
             parsed = parse_key(token)
             key = store.api_keys.get(parsed.key_id) if parsed else None
             if key is not None and key.active and key.secret_hash == hash_token(token):
-                return token
-        tenant = TenantRepository(driver).get(client_id)
-        if tenant is None or not tenant.widget_origins:
-            return None
+                if sorted(key.allowed_origins) == sorted(tenant.widget_origins):
+                    return token
+                # Retire the stale key so the page never shows two working keys.
+                store.api_keys.revoke(key.key_id)
         _, token = issue_key(
             store, tenant, kind="publishable", name="local demo page",
             allowed_origins=tenant.widget_origins, profiles=[DEFAULT_PROFILE],

@@ -21,6 +21,12 @@ from litestar.handlers.http_handlers import HTTPRouteHandler
 
 from openbrain.api.principal import Principal
 from openbrain.api.rate_limit import limit_rate
+from openbrain.auth.widget_tokens import (
+    VISITOR_SECRET_HEADER,
+    WidgetGrant,
+    same_visitor,
+    visitor_hash,
+)
 from openbrain.domain.api_key import Scope
 from openbrain.domain.errors import ForbiddenError, UnauthorizedError
 
@@ -92,15 +98,30 @@ def requires_scope(*scopes: Scope, widget: bool = False, publishable: bool = Fal
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any],
                     handler: BaseRouteHandler) -> None:
-        accepted = rule.check(principal_of(connection), connection.headers.get("origin"))
+        principal = principal_of(connection)
+        accepted = rule.check(principal, connection.headers.get("origin"))
         if accepted is not None:
             connection.scope["state"][CORS_ORIGIN] = accepted
+        if principal.grant is not None:  # after the CORS grant: the widget reads the 401
+            check_visitor(principal.grant, connection.headers.get(VISITOR_SECRET_HEADER))
         # Last, so that only admitted requests count (and a 429 still carries CORS headers).
         await limit_rate(connection, handler)
 
     guard.__qualname__ = f"requires_scope({', '.join(scopes)})"
     marked: Guard = _mark(guard, "scoped")
     return marked
+
+
+def check_visitor(grant: WidgetGrant, secret: str | None) -> None:
+    """A widget session token works only with the visitor secret it was minted for, so a
+    token alone (copied from a log or a screen) reaches nothing.
+
+    Raises:
+        UnauthorizedError: the header is missing or holds another visitor's secret.
+    """
+    if secret is None or not same_visitor(grant.visitor_hash, visitor_hash(secret)):
+        raise UnauthorizedError(f"a widget session needs its visitor secret "
+                                f"({VISITOR_SECRET_HEADER})")
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

@@ -40,7 +40,8 @@ from openbrain.domain.base import new_id
 log = structlog.get_logger("openbrain.api.access")
 WIDGET_PATHS = re.compile(r"^/v1/(chat|me|widget/session|sessions|sessions/[^/]+/messages)$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-_ALLOW_HEADERS = "authorization, content-type, accept, x-session-id, x-request-id, idempotency-key"
+_ALLOW_HEADERS = ("authorization, content-type, accept, x-session-id, x-request-id, "
+                  "idempotency-key, x-visitor-secret")
 _EXPOSE_HEADERS = "x-session-id, x-request-id, retry-after"
 
 

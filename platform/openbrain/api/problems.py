@@ -14,6 +14,7 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import ParameterKwarg
 
 from openbrain.domain.errors import (
     PROBLEM_TYPE_PREFIX,
@@ -21,6 +22,7 @@ from openbrain.domain.errors import (
     RateLimitedError,
     StoreBusyError,
 )
+from openbrain.domain.validation import explain
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("openbrain.api")
@@ -49,22 +51,32 @@ class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
     errors: list[dict[str, Any]] | None = None
 
 
-def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None) -> Problem:
-    """The problem detail an exception stands for (also used for SSE ``error`` events)."""
+def problem_for(exc: Exception, path: str | None = None, request_id: str | None = None,
+                wire: dict[str, str] | None = None) -> Problem:
+    """The problem detail an exception stands for (also used for SSE ``error`` events);
+    ``wire`` renames parameters in validation errors to the names the caller sent."""
     if isinstance(exc, OpenBrainError):
+        fields = getattr(exc, "fields", None)
+        errors = ([{"key": k, "message": m, "source": "body"} for k, m in fields.items() if k]
+                  if fields else None)
         return Problem(type=f"{PROBLEM_TYPE_PREFIX}{exc.slug}", title=exc.title,
                        status=exc.status, detail=exc.detail, instance=path,
-                       request_id=request_id)
+                       request_id=request_id, errors=errors or None)
     if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
+        said = explain(str(exc))
+        errors = [{"key": said.field, "message": said.sentence, "source": "body"}]
         return Problem(type="urn:openbrain:problem:bad-request", title="Bad request", status=400,
-                       detail=str(exc), instance=path, request_id=request_id)
+                       detail=said.sentence, instance=path, request_id=request_id,
+                       errors=errors if said.field else None)
     if isinstance(exc, HTTPException):
         status = exc.status_code if 400 <= exc.status_code < 600 else 500
         title, slug = _HTTP_TITLES.get(status, ("Error", "error"))
-        errors = _validation_errors(exc) if isinstance(exc, ValidationException) else None
+        errors = _validation_errors(exc, wire) if isinstance(exc, ValidationException) else None
         detail = exc.detail
         if errors:
-            detail = "; ".join(_message(e) for e in errors if e.get("message"))
+            detail = "; ".join(e["message"] for e in errors if e.get("message"))
+        elif status == 400 and detail:
+            detail = explain(detail).sentence
         return Problem(type=f"urn:openbrain:problem:{slug}", title=title, status=status,
                        detail=detail or title, instance=path, request_id=request_id,
                        errors=errors)
@@ -73,25 +85,58 @@ def problem_for(exc: Exception, path: str | None = None, request_id: str | None 
                    instance=path, request_id=request_id)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _humane(error: dict[str, Any]) -> dict[str, Any]:
+    """One of Litestar's field errors, with the field's JSON name and a sentence."""
+    key, message = error.get("key"), str(error.get("message", ""))
     # Litestar reports a missing body as the bare name of the parameter.
-    if error.get("key") == "data" and error.get("message") == "'data'":
-        return "a JSON body is required"
-    return str(error["message"])
+    if key == "data" and message == "'data'":
+        return {"message": "a JSON body is required", "source": "body"}
+    said = explain(message, key if isinstance(key, str) else None)
+    out: dict[str, Any] = {"message": said.sentence}
+    if said.field:
+        out["key"] = said.field
+    if "source" in error:
+        out["source"] = error["source"]
+    return out
 
 
-def _validation_errors(exc: ValidationException) -> list[dict[str, Any]] | None:
+def _validation_errors(exc: ValidationException,
+                       wire: dict[str, str] | None = None) -> list[dict[str, Any]] | None:
     extra = exc.extra
     if isinstance(extra, list):
-        return [{k: v for k, v in e.items() if k in {"key", "message", "source"}}
-                for e in extra if isinstance(e, dict)] or None
+        errors = []
+        for error in extra:
+            if not isinstance(error, dict):
+                continue
+            if wire and error.get("key") in wire:  # Litestar reports a parameter by its
+                error = {**error, "key": wire[error["key"]]}  # Python name
+            errors.append(_humane(error))
+        return errors or None
     return None
+
+
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Python name -> wire name of the handler's parameters that are renamed on the wire
+    (``session_id`` is ``?sessionId=``), so a problem names what the caller sent."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except (AttributeError, KeyError):  # not routed (404/405)
+        return {}
+    names: dict[str, str] = {}
+    for name, field in parameters.items():
+        kwarg = field.kwarg_definition
+        alias = isinstance(kwarg, ParameterKwarg) and (kwarg.name or kwarg.query
+                                                       or kwarg.header or kwarg.cookie)
+        if alias and alias != name:
+            names[name] = alias
+    return names
 
 
 def problem_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     """The app's exception handler."""
     request_id = request.scope.get("state", {}).get("request_id")
-    problem = problem_for(exc, request.url.path, request_id)
+    wire = _wire_names(request) if isinstance(exc, ValidationException) else None
+    problem = problem_for(exc, request.url.path, request_id, wire)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimitedError | StoreBusyError):
         headers["Retry-After"] = str(exc.retry_after)

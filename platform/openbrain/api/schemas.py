@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
+from openbrain import __version__
 from openbrain.domain.agent_config import AgentConfig
 from openbrain.domain.api_key import ApiKeyView, KeyKind, Scope
 from openbrain.domain.base import Identifier, MessageText, ProfileName, Record, Request, ShortText
@@ -23,6 +24,8 @@ Cursor = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000)]
 
 class Health(Record, kw_only=True, frozen=True):
     status: str = "ok"
+    version: str = __version__
+    """The platform's release (``openbrain.__version__``)."""
 
 
 class Me(Record, kw_only=True, frozen=True):
@@ -74,6 +77,9 @@ class WidgetSession(Record, kw_only=True, frozen=True):
     expires_at: datetime
     profile: str
     session_id: str | None = None
+    visitor_secret: str | None = None
+    """Issued once, to a browser that sent none: kept by it and sent as ``X-Visitor-Secret``
+    on every later call (it is what makes its sessions its own)."""
 
 
 class Redriven(Record, kw_only=True, frozen=True):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from litestar.datastructures import State
 
-from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.tools import ToolRegistry
 from openbrain.api.authn import Authenticator
 from openbrain.api.limits import Limiter, TokenBudget
@@ -17,6 +17,9 @@ from openbrain.events.factory import ManagedPublisher
 from openbrain.events.routes import RouteResolver
 from openbrain.settings import Settings
 from openbrain.store import TableDriver
+
+if TYPE_CHECKING:  # built on first use: LangChain is no part of the server's start
+    from openbrain.agent.executor import TurnExecutor
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,11 +31,18 @@ class Services:
     widget_tokens: WidgetTokens
     limiter: Limiter
     budget: TokenBudget
-    executor: TurnExecutor
+    executor_source: Callable[[], Any]
+    """``Runtime.executor`` (built on first use). ``Any``: Litestar evaluates these annotations
+    per request, and ``TurnExecutor`` is not imported at start-up."""
     publisher: ManagedPublisher
     tools: ToolRegistry
     route_resolver: Callable[[], RouteResolver]
     """The runtime's resolver over this stage's routing plan."""
+
+    @property
+    def executor(self) -> TurnExecutor:
+        executor: TurnExecutor = self.executor_source()
+        return executor
 
 
 STATE_KEY = "openbrain"

@@ -42,8 +42,27 @@ class JwtClaims(msgspec.Struct, frozen=True, kw_only=True):
     scopes: tuple[Scope, ...]
 
 
+def claims_of(subject: str, *, tenant: object, role: object) -> JwtClaims:
+    """What a verified token grants: its role's scopes, in its tenant (any issuer's rules)."""
+    if not isinstance(role, str) or role not in _ROLE_SCOPES:
+        raise UnauthorizedError("the token carries no known role")
+    if tenant is not None and not isinstance(tenant, str):
+        raise UnauthorizedError("the token's tenant claim is not a string")
+    if tenant is None and role != "platform-admin":
+        raise UnauthorizedError("the token names no tenant")
+    return JwtClaims(subject=subject, client_id=tenant, role=role, scopes=role_scopes(role))
+
+
 def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
+
+
+def unverified_issuer(token: str) -> object:
+    """The ``iss`` a token claims, unverified: only to pick the verifier that checks it."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None
 
 
 class JwtVerifier:
@@ -61,6 +80,10 @@ class JwtVerifier:
             self._jwks = jwt.PyJWKClient(
                 settings.jwt_jwks_url, cache_keys=True, lifespan=_JWKS_CACHE_SECONDS, timeout=5
             )
+
+    @property
+    def issuer(self) -> str:
+        return self._settings.jwt_issuer
 
     @property
     def enabled(self) -> bool:
@@ -83,17 +106,8 @@ class JwtVerifier:
             raise UnauthorizedError("the token has expired") from exc
         except (jwt.PyJWTError, ValueError) as exc:
             raise UnauthorizedError("the token is not valid") from exc
-        role = claims.get(self._settings.jwt_role_claim)
-        tenant = claims.get(self._settings.jwt_tenant_claim)
-        if not isinstance(role, str) or role not in _ROLE_SCOPES:
-            raise UnauthorizedError("the token carries no known role")
-        if tenant is not None and not isinstance(tenant, str):
-            raise UnauthorizedError("the token's tenant claim is not a string")
-        if tenant is None and role != "platform-admin":
-            raise UnauthorizedError("the token names no tenant")
-        return JwtClaims(
-            subject=str(claims["sub"]), client_id=tenant, role=role, scopes=role_scopes(role)
-        )
+        return claims_of(str(claims["sub"]), tenant=claims.get(self._settings.jwt_tenant_claim),
+                         role=claims.get(self._settings.jwt_role_claim))
 
     def _key_for(self, token: str) -> Any:
         if self._jwks is not None:

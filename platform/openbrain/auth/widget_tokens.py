@@ -1,9 +1,14 @@
 """Widget session tokens: short-lived HS256 tokens a publishable key is exchanged for.
 
 A token is bound to its tenant, the page's origin, one profile, a visitor id (for per-visitor
-rate limits) and optionally one session. It is signed with a key derived from the server
-secret for this purpose only and carries its own audience, so it can never pass as an admin
-JWT (and an admin JWT never passes as a widget token).
+rate limits), the hash of the visitor's secret and optionally one session. It is signed with a
+key derived from the server secret for this purpose only and carries its own audience, so it
+can never pass as an admin JWT (and an admin JWT never passes as a widget token).
+
+The visitor secret is what makes a widget session the visitor's own: random, issued once to
+the browser (which keeps it and sends it as ``X-Visitor-Secret`` on every call), stored only
+as its SHA-256 on the sessions it starts. A session id, a publishable key and an allowed
+origin are all public; without the secret they reach no session.
 """
 
 from __future__ import annotations
@@ -19,9 +24,28 @@ import msgspec
 
 from openbrain.domain.errors import UnauthorizedError
 
+VISITOR_SECRET_HEADER = "X-Visitor-Secret"  # noqa: S105 (a header name)
+VISITOR_SECRET_PATTERN = r"^[A-Za-z0-9_-]{43}$"  # noqa: S105 (its shape)
+"""What :func:`new_visitor_secret` makes (256 random bits, URL-safe base64)."""
 WIDGET_AUDIENCE = "openbrain-widget"
 WIDGET_ISSUER = "openbrain"
 DEFAULT_TTL_SECONDS = 3600
+
+
+def new_visitor_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def visitor_hash(secret: str) -> str:
+    """What is stored of a visitor secret (a random 256-bit value needs no slow hash)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same_visitor(stored_hash: str | None, claimed_hash: str | None) -> bool:
+    """Constant-time equality of two visitor hashes; never true when either is missing."""
+    if stored_hash is None or claimed_hash is None:
+        return False
+    return hmac.compare_digest(stored_hash, claimed_hash)
 
 
 class WidgetGrant(msgspec.Struct, frozen=True, kw_only=True):
@@ -29,6 +53,7 @@ class WidgetGrant(msgspec.Struct, frozen=True, kw_only=True):
     origin: str
     profile: str
     visitor_id: str
+    visitor_hash: str
     key_id: str
     session_id: str | None = None
     expires_at: datetime
@@ -53,6 +78,7 @@ class WidgetTokens:
         profile: str,
         key_id: str,
         session_id: str | None,
+        visitor_hash: str,
         visitor_id: str | None = None,
     ) -> tuple[str, WidgetGrant]:
         now = int(time.time())
@@ -61,6 +87,7 @@ class WidgetTokens:
             origin=origin,
             profile=profile,
             visitor_id=visitor_id or secrets.token_urlsafe(12),
+            visitor_hash=visitor_hash,
             key_id=key_id,
             session_id=session_id,
             expires_at=datetime.fromtimestamp(now + self._ttl, UTC),
@@ -74,6 +101,7 @@ class WidgetTokens:
             "org": origin,
             "prf": profile,
             "vid": grant.visitor_id,
+            "vsh": visitor_hash,
             "kid": key_id,
             "sid": session_id,
         }
@@ -87,7 +115,8 @@ class WidgetTokens:
                 algorithms=["HS256"],
                 audience=WIDGET_AUDIENCE,
                 issuer=WIDGET_ISSUER,
-                options={"require": ["exp", "iss", "aud", "cid", "org", "prf", "vid", "kid"]},
+                options={"require": ["exp", "iss", "aud", "cid", "org", "prf", "vid", "vsh",
+                                     "kid"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise UnauthorizedError("the widget session has expired") from exc
@@ -98,6 +127,7 @@ class WidgetTokens:
             origin=claims["org"],
             profile=claims["prf"],
             visitor_id=claims["vid"],
+            visitor_hash=claims["vsh"],
             key_id=claims["kid"],
             session_id=claims.get("sid"),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),

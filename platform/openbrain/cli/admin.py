@@ -13,7 +13,10 @@ from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
+from openbrain.cli.admin_profiles import app as profiles_app
+from openbrain.cli.admin_stage import app as stage_app
 from openbrain.cli.common import admin_runtime, err_console, fail
+from openbrain.cli.version import VersionOption
 from openbrain.domain import ALL_TENANT_SCOPES
 from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.domain.tenant import Tenant
@@ -25,7 +28,15 @@ keys_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
+app.add_typer(profiles_app, name="profiles",
+              help="Agent profiles: list, show, export, import.")
+app.add_typer(stage_app, name="stage")
 console = Console(highlight=False)
+
+
+@app.callback()
+def _root(_version: bool = VersionOption) -> None:
+    pass
 
 
 def _require_tenant(tenants: TenantRepository, client_id: str) -> Tenant:
@@ -71,6 +82,11 @@ def keys_create(
         if kind not in ("secret", "publishable"):
             raise fail("--kind must be secret or publishable")
         key_kind: KeyKind = "secret" if kind == "secret" else "publishable"
+        known = (*ALL_TENANT_SCOPES, "platform:admin")
+        unknown = [s for s in scope if s not in known]
+        if unknown:
+            raise fail(f"--scope {unknown[0]!r} is not a scope; the scopes are "
+                       + ", ".join(known))
         scopes: list[Scope] = msgspec.convert(
             scope or (list(ALL_TENANT_SCOPES) if key_kind == "secret" else ["chat"]),
             list[Scope],

@@ -15,6 +15,7 @@ from openbrain.cli.common import (
     fail,
     open_backend,
 )
+from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage, ChatReply, OpenBrainError
 
 HELP = (
@@ -75,6 +76,8 @@ class ChatLoop:
         if not streamed:
             self.console.out(reply.message, end="", highlight=False)
         self.console.out("")
+        if reply.notice:
+            self.console.print(reply.notice, style="dim", highlight=False)
         self.last = reply
 
 
@@ -112,6 +115,7 @@ def chat(
     api_url: str | None = ApiUrlOption,
     api_key: str | None = ApiKeyOption,
     tenant: str = TenantOption,
+    _version: bool = VersionOption,
 ) -> None:
     """Chat with an agent. Type /help for commands."""
     console = Console(highlight=False)

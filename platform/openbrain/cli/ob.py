@@ -12,9 +12,12 @@ from openbrain.cli.common import (
     ApiUrlOption,
     TenantOption,
     err_console,
+    fail,
+    key_values,
     one_line_errors,
     open_backend,
 )
+from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage
 
 ask_app = typer.Typer(add_completion=False, help=__doc__)
@@ -22,26 +25,43 @@ ask_app = typer.Typer(add_completion=False, help=__doc__)
 
 @ask_app.command()
 def ask(
-    message: str = typer.Argument(..., help="What to say to the agent."),
-    profile: str | None = typer.Option(None, "--profile", "-p", help="Agent profile name."),
+    message: str = typer.Argument(..., metavar="MESSAGE", help="What to say to the agent."),
+    profile: str | None = typer.Option(None, "--profile", "-p", metavar="NAME",
+                                       help="Agent profile name."),
     session: str | None = typer.Option(
-        None, "--session", "-s", help="Continue this session (its id is printed on stderr)."
+        None, "--session", "-s", metavar="ID",
+        help="Continue this session (its id is printed on stderr).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the whole reply as JSON."),
+    override: list[str] = typer.Option(  # noqa: B008 (typer declares options this way)
+        [], "--override", "-o", metavar="SETTING=VALUE",
+        help="Override a profile setting for the new session, e.g. temperature=0.2 "
+             "(only settings the profile lists as overridable; repeatable).",
+    ),
+    context: list[str] = typer.Option(  # noqa: B008
+        [], "--context", "-c", metavar="KEY=VALUE",
+        help="A fact the agent's tools receive with the message, e.g. plan=gold (repeatable).",
+    ),
     api_url: str | None = ApiUrlOption,
     api_key: str | None = ApiKeyOption,
     tenant: str = TenantOption,
+    _version: bool = VersionOption,
 ) -> None:
     """Send MESSAGE and print the agent's answer. Without --session a new session starts."""
     with one_line_errors():
         if not message.strip():
             raise typer.BadParameter("the message is empty")
+        if override and session is not None:
+            raise fail("--override applies when a session starts: leave out --session")
+        overrides = key_values("--override", override)
+        facts = key_values("--context", context)
         backend = open_backend(api_url, api_key, tenant)
         try:
             # Converted, not constructed: the same limits as the API (message length, ids).
             request = msgspec.convert(
                 {"message": message, "sessionId": session, "agentConfig": profile,
-                 "reset": session is None},
+                 "reset": session is None, "agentConfigOverrides": overrides,
+                 "context": facts},
                 ChatMessage,
             )
             reply = backend.chat(request)
@@ -50,6 +70,8 @@ def ask(
     if as_json:
         sys.stdout.write(msgspec.json.encode(reply).decode() + "\n")
         return
+    if reply.notice:
+        err_console.print(reply.notice, style="dim", highlight=False)
     sys.stdout.write(reply.message + "\n")
     err_console.print(f"session: {reply.session_id}", style="dim")
 
@@ -68,11 +90,12 @@ def serve(
     from openbrain.api.server import serve as run_server
     from openbrain.settings import get_settings
 
-    settings = get_settings()
-    settings = replace(
-        settings, host=host or settings.host, port=port if port is not None else settings.port
-    )
     with one_line_errors():
+        settings = get_settings()
+        settings = replace(
+            settings, host=host or settings.host,
+            port=port if port is not None else settings.port,
+        )
         run_server(settings)
 
 

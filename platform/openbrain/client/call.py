@@ -25,7 +25,7 @@ class Call(Generic[T]):
     path: str
     decode: Callable[[bytes], T]
     params: Mapping[str, str | int | bool | None] = field(default_factory=dict)
-    body: msgspec.Struct | None = None
+    body: msgspec.Struct | dict[str, object] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def query(self) -> dict[str, str]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import msgspec
 
 from openbrain.domain.base import ClientId, LongText, ProfileName, Record, Request, Timestamp
 from openbrain.domain.errors import InvalidError
+from openbrain.domain.validation import explain, shape
 
-ToolName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+ToolName = Annotated[str, msgspec.Meta(pattern=shape(
+    r"^[a-z][a-z0-9_]{0,63}$", "a tool name: lower-case letters, digits and '_'"))]
 ModelName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 
 # Fields a profile may let a caller override for one session (listed in ``overridable``).
@@ -27,6 +30,10 @@ OverridableField = Literal[
 ]
 
 DEFAULT_PROFILE = "default"
+# A new profile's model: the configured OpenAI-compatible endpoint answers when there is one,
+# the offline model (with a notice to the operator) otherwise. ``"offline"`` is only ever an
+# explicit choice, so a profile made before an LLM was configured uses it once it is.
+DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class AgentSettingsBase(Record, kw_only=True, frozen=True):
@@ -38,7 +45,7 @@ class AgentSettingsBase(Record, kw_only=True, frozen=True):
 
     system_message: LongText = "You are a helpful assistant."
     ice_breaker: Annotated[str, msgspec.Meta(max_length=2_000)] = "Hello! How can I help you?"
-    model: ModelName = "offline"
+    model: ModelName = DEFAULT_MODEL
     temperature: Annotated[float, msgspec.Meta(ge=0.0, le=2.0)] = 0.0
     max_tokens: Annotated[int, msgspec.Meta(ge=1, le=128_000)] = 1024
     max_iterations: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
@@ -88,17 +95,38 @@ def apply_overrides(config: AgentConfig, overrides: dict[str, Any]) -> AgentConf
     """
     if not overrides:
         return config
+    # The messages name the setting, not the request field that carries the overrides: the
+    # chat route calls it ``agentConfigOverrides``, the sessions route ``overrides``.
     allowed = set(config.overridable)
     for wire_name in overrides:
         if wire_name not in _WIRE_TO_FIELD:
-            raise InvalidError(f"agentConfigOverrides: unknown field {wire_name!r}")
+            raise InvalidError(f"{wire_name!r} is not a profile setting, so it cannot be "
+                               "overridden", fields={wire_name: "unknown setting"})
         if wire_name not in allowed:
             raise InvalidError(
-                f"agentConfigOverrides: profile {config.profile_name!r} does not allow "
-                f"overriding {wire_name!r}"
+                f"profile {config.profile_name!r} does not allow overriding {wire_name!r}",
+                fields={wire_name: "not overridable"},
             )
     merged = msgspec.to_builtins(config) | overrides
     try:
         return msgspec.convert(merged, type=AgentConfig)
     except msgspec.ValidationError as exc:
-        raise InvalidError(f"agentConfigOverrides: {exc}") from exc
+        said = explain(str(exc))
+        raise InvalidError(said.sentence,
+                           fields={said.field or "": said.sentence}) from exc
+
+
+def merge_patch(current: AgentSettings, patch: Mapping[str, Any]) -> AgentSettings:
+    """``current`` changed by an RFC 7396 JSON merge patch: a field sent replaces its value,
+    ``null`` resets it to its default, a field left out keeps its value.
+
+    Raises:
+        msgspec.ValidationError: an unknown field or a bad value, naming the field.
+    """
+    merged = msgspec.to_builtins(current)
+    for wire_name, value in patch.items():
+        if value is None:
+            merged.pop(wire_name, None)
+        else:
+            merged[wire_name] = value
+    return msgspec.convert(merged, type=AgentSettings)

@@ -13,6 +13,7 @@ import msgspec
 from openbrain.domain.ids import ClientId as ClientId
 from openbrain.domain.ids import Identifier as Identifier
 from openbrain.domain.ids import ProfileName as ProfileName
+from openbrain.domain.validation import shape
 
 
 class Record(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
@@ -41,10 +42,16 @@ class Request(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 MessageText = Annotated[str, msgspec.Meta(min_length=1, max_length=16_000)]
-Email = Annotated[
-    str, msgspec.Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{2,63}$", max_length=254)
-]
-Phone = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ().-]{3,30}$")]
+# No space or control character, spelled out so that Python and ECMA-262 (the OpenAPI
+# document's readers) agree: their ``\s`` differ on U+001C-U+001F, U+0085 and U+FEFF.
+_NOT_BLANK = r"@\s\x00-\x1f\x7f-\x9f\ufeff"
+Email = Annotated[str, msgspec.Meta(
+    pattern=shape(rf"^[^{_NOT_BLANK}]{{1,64}}@[^{_NOT_BLANK}]{{1,255}}\.[^{_NOT_BLANK}.]{{2,63}}$",
+                  "an e-mail address such as jane@example.com"),
+    max_length=254,
+)]
+Phone = Annotated[str, msgspec.Meta(pattern=shape(
+    r"^\+?[0-9 ().-]{3,30}$", "a phone number: 3 to 30 digits, spaces and + ( ) . -"))]
 Timestamp = datetime
 JsonObject = dict[str, Any]
 

@@ -37,3 +37,6 @@ class ChatReply(Record, kw_only=True, frozen=True):
     events: list[str] = msgspec.field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
+    # Said to the operator, never to the visitor: e.g. that the offline model stands in for
+    # the profile's model. Kept out of ``message`` so widgets and transcripts never show it.
+    notice: str | None = None

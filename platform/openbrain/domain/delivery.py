@@ -9,12 +9,11 @@ import msgspec
 
 from openbrain.domain.base import ClientId, Identifier, Record, Request, Timestamp
 from openbrain.domain.event import Event
-from openbrain.domain.tenant import EventType, Route
+from openbrain.domain.tenant import EventType, Route, WebhookUrl
 
 RouteSource = Literal["spec", "added"]
 AttemptOutcome = Literal["delivered", "retrying", "dead"]
 DeadLetterState = Literal["open", "redriven"]
-WebhookUrl = Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2_000)]
 
 
 class NewRoute(Request, kw_only=True, frozen=True):

@@ -58,6 +58,15 @@ class ConflictError(OpenBrainError):
     slug = "conflict"
 
 
+class PreconditionFailedError(ConflictError):
+    """A conditional request's precondition can never hold as sent, e.g. ``If-Match`` with a
+    weak entity tag, which RFC 9110 compares strongly (HTTP 412)."""
+
+    title = "Precondition failed"
+    status = 412
+    slug = "precondition-failed"
+
+
 class ForbiddenError(OpenBrainError):
     """The credential is valid but may not do this (HTTP 403)."""
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 import msgspec
 
 from openbrain.domain.base import ClientId, Email, Phone, Record, Request, ShortText, Timestamp
+from openbrain.domain.errors import InvalidError
+from openbrain.domain.validation import shape
 
 LeadStatus = Literal["new", "contacted", "qualified", "converted", "closed"]
-DateOfBirth = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+DateOfBirth = Annotated[str, msgspec.Meta(
+    pattern=shape(r"^\d{4}-\d{2}-\d{2}$", "a date written YYYY-MM-DD"))]
 StateCode = Annotated[str, msgspec.Meta(min_length=2, max_length=40)]
 Notes = Annotated[str, msgspec.Meta(max_length=5_000)]
 Medications = Annotated[list[ShortText], msgspec.Meta(max_length=50)]
@@ -81,11 +85,28 @@ class Lead(_Person, kw_only=True, frozen=True):
     created_at: Timestamp
     updated_at: Timestamp
 
-    def merged(self, fields: LeadFields, now: Timestamp) -> Lead:
-        """This lead with every non-``None`` field of ``fields`` applied."""
-        changes = {
+    def merged(self, fields: LeadFields, now: Timestamp,
+               cleared: Collection[str] = ()) -> Lead:
+        """This lead with every non-``None`` field of ``fields`` applied, and the fields named
+        in ``cleared`` (wire names, e.g. ``phone``) forgotten.
+
+        Raises:
+            InvalidError: ``cleared`` names ``status`` (a lead always has one) or no field.
+        """
+        changes: dict[str, Any] = {
             name: value
             for name in LeadFields.__struct_fields__
             if (value := getattr(fields, name)) is not None
         }
+        by_wire = {f.wire: f for f in LEAD_FIELDS}
+        for wire in cleared:
+            field = by_wire.get(wire)
+            if field is None:
+                raise InvalidError(f"{wire} is not a lead field", fields={wire: "unknown field"})
+            if field.name == "status":
+                raise InvalidError(
+                    "status cannot be cleared; set it to one of " + ", ".join(LEAD_STATUSES),
+                    fields={"status": "cannot be cleared"},
+                )
+            changes[field.name] = [] if field.many else None
         return msgspec.structs.replace(self, **changes, updated_at=now)

@@ -52,6 +52,9 @@ class ChatSession(Record, kw_only=True, frozen=True):
     output_tokens: int = 0
     version: int = 0
     origin: str | None = None
+    visitor_hash: str | None = None
+    """SHA-256 of the secret of the widget visitor who started the session: only a widget
+    grant for the same visitor reaches it (``None``: not a widget session)."""
     created_at: Timestamp
     updated_at: Timestamp
     expires_at: Timestamp | None = None

@@ -7,12 +7,20 @@ from typing import Annotated, Literal, get_args
 import msgspec
 
 from openbrain.domain.base import ClientId, Identifier, Record, ShortText, Timestamp
+from openbrain.domain.validation import shape
 
 EventType = Literal[
     "lead.created", "lead.updated", "handoff.requested", "test.event", "session.started"
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
-Origin = Annotated[str, msgspec.Meta(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")]
+Origin = Annotated[str, msgspec.Meta(pattern=shape(
+    r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$",
+    "an origin: http:// or https://, a host name and an optional port, no path"))]
+# No space or control character, spelled out so that Python and ECMA-262 (the OpenAPI
+# document's readers) agree: their ``\s`` differ on U+001C-U+001F, U+0085 and U+FEFF.
+WebhookUrl = Annotated[str, msgspec.Meta(pattern=shape(
+    r"^https?://[^\s\x00-\x1f\x7f-\x9f\ufeff]+$(?!\n)",
+    "an http:// or https:// URL without spaces"), max_length=2_000)]
 
 
 class Plan(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -32,7 +40,7 @@ class Route(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     route_id: Identifier
     event_types: Annotated[list[EventType], msgspec.Meta(min_length=1)]
     kind: Literal["webhook", "log"] = "webhook"
-    url: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=2_000)] | None = None
+    url: WebhookUrl | None = None
     enabled: bool = True
 
     def __post_init__(self) -> None:

@@ -1,9 +1,16 @@
 """Webhook target checks: in AWS only public ``https`` endpoints (no SSRF into the VPC, the
-instance metadata service or localhost); anything goes in local mode."""
+instance metadata service or localhost); anything goes in local mode.
+
+Addresses are parsed by :mod:`ipaddress` only. A host that a URL parser or the C resolver
+could read as a non-canonical IPv4 (``2130706433``, ``0x7f000001``, ``127.1``,
+``0177.0.0.1``) is refused rather than guessed at, and every IPv6 range that embeds or
+translates to an IPv4 address is refused whatever the IPv4 inside.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -11,6 +18,20 @@ from urllib.parse import urlsplit
 from openbrain.domain.errors import InvalidError
 
 Resolver = Callable[[str], list[str]]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+AddressPolicy = Callable[[IPAddress], bool]
+
+NOT_PUBLIC = "webhook host is not a public address"
+
+# IPv6 ranges whose traffic reaches an IPv4 address: mapped and IPv4-translated (SIIT),
+# IPv4-compatible (deprecated), NAT64 well-known and local-use prefixes, 6to4, Teredo.
+_IPV4_IN_IPV6 = tuple(ipaddress.IPv6Network(n) for n in (
+    "::ffff:0:0/96", "::ffff:0:0:0/96", "::/96", "64:ff9b::/96", "64:ff9b:1::/48",
+    "2002::/16", "2001::/32",
+))
+# The WHATWG URL standard (and inet_aton) read a host whose last label is a number as IPv4.
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)", re.IGNORECASE)
+_NAME_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
 
 
 class UnsafeTargetError(InvalidError):
@@ -18,28 +39,68 @@ class UnsafeTargetError(InvalidError):
 
 
 def resolve_host(host: str) -> list[str]:
-    """Every address ``host`` resolves to (A and AAAA)."""
+    """Every address ``host`` resolves to (A and AAAA), in the resolver's order."""
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
         raise UnsafeTargetError(f"webhook host {host!r} does not resolve") from exc
-    return sorted({str(info[4][0]) for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def is_public_address(ip: IPAddress) -> bool:
+    """Whether ``ip`` is a public unicast address that embeds no IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _IPV4_IN_IPV6):
+        return False
     # is_global is False for private, loopback, link-local (169.254.0.0/16, the metadata
     # service), shared (100.64/10), reserved and unspecified ranges.
     return ip.is_global and not ip.is_multicast
 
 
-def check_target_url(url: str, *, aws_mode: bool, resolve: Resolver | None = resolve_host) -> None:
+def parse_address(text: str) -> IPAddress:
+    """An address as :mod:`ipaddress` reads it; a zone id (``fe80::1%eth0``) is dropped."""
+    return ipaddress.ip_address(text.split("%", 1)[0])
+
+
+def checked_addresses(host: str, resolve: Resolver, allow: AddressPolicy) -> list[IPAddress]:
+    """The addresses of ``host`` (a literal or a name resolved once), all allowed by
+    ``allow``: the caller connects to these and to nothing else."""
+    try:
+        addresses = [parse_address(host)]
+    except ValueError:
+        addresses = [parse_address(a) for a in resolve(host)]
+    if not addresses or not all(allow(a) for a in addresses):
+        raise UnsafeTargetError(NOT_PUBLIC)
+    return addresses
+
+
+def _check_host(host: str) -> IPAddress | None:
+    """Refuse a host that is local by name or not a canonical address; return the address
+    of a literal host, ``None`` for a DNS name."""
+    try:
+        return parse_address(host)
+    except ValueError:
+        pass
+    try:
+        name = host.rstrip(".").encode("idna").decode("ascii")  # "localhost." is localhost
+    except UnicodeError as exc:
+        raise UnsafeTargetError("webhook host is not a valid DNS name") from exc
+    labels = name.split(".")
+    if _NUMERIC_LABEL.fullmatch(labels[-1]):
+        raise UnsafeTargetError("webhook host must be a DNS name or a canonical IP address")
+    if not all(_NAME_LABEL.fullmatch(label) for label in labels):
+        raise UnsafeTargetError("webhook host is not a valid DNS name")
+    if name == "localhost" or name.endswith((".localhost", ".internal")):
+        raise UnsafeTargetError(NOT_PUBLIC)
+    return None
+
+
+def check_target_url(url: str, *, aws_mode: bool, resolve: Resolver | None = resolve_host,
+                     allow: AddressPolicy = is_public_address) -> None:
     """Refuse a webhook URL that is not allowed in this mode.
 
-    ``resolve=None`` checks only what the URL itself says (scheme, literal addresses), for
-    validating a route when it is saved; deliveries resolve the name and check every address.
+    ``resolve=None`` checks only what the URL itself says (scheme, the host's form, literal
+    addresses), for validating a route when it is saved and before a delivery, whose
+    connection resolves the name once and checks the very addresses it connects to.
     """
     try:
         parts = urlsplit(url)
@@ -52,13 +113,9 @@ def check_target_url(url: str, *, aws_mode: bool, resolve: Resolver | None = res
         return
     if parts.scheme != "https":
         raise UnsafeTargetError("webhook url must use https")
-    if host == "localhost" or host.endswith((".localhost", ".internal")):
-        raise UnsafeTargetError("webhook host is not a public address")
-    try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        if resolve is None:
-            return
-        addresses = resolve(host)
-    if not addresses or not all(_is_public(a) for a in addresses):
-        raise UnsafeTargetError("webhook host is not a public address")
+    literal = _check_host(host)
+    if literal is not None:
+        if not allow(literal):
+            raise UnsafeTargetError(NOT_PUBLIC)
+    elif resolve is not None:
+        checked_addresses(host, resolve, allow)

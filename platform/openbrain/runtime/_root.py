@@ -16,9 +16,10 @@ from openbrain.events.routes import RouteResolver
 from openbrain.events.targets import default_targets
 from openbrain.logs import LogSetup
 from openbrain.runtime._profiles import SERVICE, Parts, Profile
-from openbrain.settings import Settings, get_settings
+from openbrain.settings import Settings, get_settings, user_tenants_dir
 from openbrain.store import TableDriver, TenantStore, open_driver
 from openbrain.tenancy import RoutingPlan, build_routing_plan, load_tenants
+from openbrain.tenancy.folder import open_tenants_dir
 from openbrain.tenancy.onboarding import sync_tenants
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class Runtime:
         lock = threading.RLock()
         self._lock = lock
         self._driver = _Once(lock, self._open_driver)
-        self._tenants = _Once(lock, lambda: load_tenants(self.settings.tenants_dir))
+        self._tenants = _Once(lock, self._load_tenants)
         self._plan = _Once(lock, lambda: build_routing_plan(self.tenants,
                                                             stage=self.settings.stage))
         self._resolver = _Once(lock, lambda: RouteResolver(self.driver, self.plan))
@@ -164,6 +165,12 @@ class Runtime:
         if self.profile.console_logs:
             return LogSetup.console(self.settings.log_level)
         return LogSetup.service(self.settings.log_level, json=self.settings.log_json)
+
+    def _load_tenants(self) -> list[Tenant]:
+        directory = self.settings.tenants_dir
+        return load_tenants(
+            open_tenants_dir(directory, user_default=directory == user_tenants_dir())
+        )
 
     def _open_driver(self) -> TableDriver:
         if self._parts.driver is not None:

@@ -30,6 +30,8 @@ RouteState = Literal["delivered", "dead"]
 
 class _State(msgspec.Struct, frozen=True):
     state: RouteState
+    dead_letter_id: str | None = None
+    """The dead letter a ``dead`` route left (absent in states written before it was kept)."""
 
 
 class DeliveryRepository(ScopedRepository):
@@ -82,14 +84,20 @@ class DeliveryRepository(ScopedRepository):
         stored = self._get(self._pk, keys.delivery_state_sk(event_id, route_id), _State)
         return stored.state if stored else None
 
-    def set_state(self, event_id: str, route_id: str, state: RouteState) -> None:
+    def set_state(
+        self, event_id: str, route_id: str, state: RouteState, *, dead_letter_id: str | None = None
+    ) -> None:
         self._driver.put(
             Item(
                 pk=self._pk,
                 sk=keys.delivery_state_sk(event_id, route_id),
-                data=encode(_State(state)),
+                data=encode(_State(state, dead_letter_id)),
             )
         )
+
+    def dead_letter_id(self, event_id: str, route_id: str) -> str | None:
+        stored = self._get(self._pk, keys.delivery_state_sk(event_id, route_id), _State)
+        return stored.dead_letter_id if stored else None
 
     def clear_state(self, event_id: str, route_id: str) -> None:
         self._driver.delete(self._pk, keys.delivery_state_sk(event_id, route_id))
@@ -150,6 +158,21 @@ class DeadLetterRepository(ScopedRepository):
             if cursor is None:
                 return
 
+    def open_for(self, event_id: str, route_id: str) -> DeadLetter | None:
+        """The open dead letter of one event's route, if any."""
+        known = DeliveryRepository(self._driver, self._client_id).dead_letter_id(
+            event_id, route_id
+        )
+        if known is not None:
+            letter = self.get(known)
+            return letter if letter is not None and letter.state == "open" else None
+        # A state written before it named its dead letter: look among the open ones.
+        return next((d for d in self.iter_open()
+                     if d.event_id == event_id and d.route_id == route_id), None)
+
+    def count_open(self) -> int:
+        return sum(1 for _ in self.iter_open())
+
     def mark_redriven(self, letter: DeadLetter) -> DeadLetter:
         """Mark an open dead letter redriven. Raises :class:`ConflictError` if it no longer is
         open (another redrive won)."""
@@ -161,15 +184,19 @@ class DeadLetterRepository(ScopedRepository):
             raise _already_redriven(letter) from exc
         return redriven
 
-    def redrive(self, letter: DeadLetter, event: Event) -> tuple[DeadLetter, Event] | None:
+    def redrive(
+        self, letter: DeadLetter, event: Event, *, republish: bool = True
+    ) -> tuple[DeadLetter, Event] | None:
         """In one transaction: the dead letter marked redriven (only while it is open), its
         event put back among the pending ones (so a crash before delivery loses nothing: the
         sweeper picks it up) and the route's delivery state cleared. ``None`` if the event was
-        erased; raises :class:`ConflictError` if another redrive won, having written nothing."""
+        erased; raises :class:`ConflictError` if another redrive won, having written nothing.
+        ``republish=False``: the event is being delivered right now (it came back through its
+        queue), so it stays as it is."""
         self._check_tenant(letter)
         self._check_tenant(event)
         redriven = msgspec.structs.replace(letter, state="redriven", redriven_at=utcnow())
-        pending = msgspec.structs.replace(event, published_at=None)
+        pending = msgspec.structs.replace(event, published_at=None) if republish else event
         try:
             self._driver.transact([
                 Put(_dead_letter_item(redriven), VersionIs(_OPEN_VERSION)),

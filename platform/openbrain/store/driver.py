@@ -196,6 +196,12 @@ class TableDriver(ABC):
         (nothing written). Shared limits and budgets are built on this.
         """
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[Item | None]:
+        """The items with these keys (strongly consistent), in the order asked, ``None`` for
+        a missing one. One ``get`` each: the API's role grants no batch read (a driver may
+        read them in batches where its grants allow)."""
+        return [self.get(pk, sk) for pk, sk in keys]
+
     def put_many(self, items: Sequence[Item]) -> None:
         """Write many items unconditionally, in batches (bulk loads: imports, benchmarks).
 

@@ -28,6 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from openbrain.domain.errors import InvalidError, StoreBusyError, UpstreamError
+from openbrain.store.capacity import CapacityMeter
 from openbrain.store.driver import (
     Check,
     Condition,
@@ -93,9 +94,11 @@ class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def client_config() -> Config:
-    """No botocore retries (the driver retries busy calls itself, see :meth:`_call`) and
-    bounded waits."""
+    """No botocore retries (the driver retries busy calls itself, see :meth:`_call`), bounded
+    waits, and no client-side parameter validation: every request is built by this driver
+    (DynamoDB still validates it), and validating each one cost a large share of its CPU."""
     return Config(
+        parameter_validation=False,
         retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=3,
         read_timeout=10,
@@ -109,22 +112,25 @@ class DynamoDBDriver(TableDriver):
     the GSI are eventually consistent, as DynamoDB offers nothing else on an index."""
 
     def __init__(self, client: DynamoDBClient, table_name: str, *,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, meter: CapacityMeter | None = None) -> None:
         self._client = client
         self._table = table_name
         self._retry = retry or RetryPolicy()
+        self._meter = meter
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, table_name: str | None = None) -> DynamoDBDriver:
+    def from_settings(cls, settings: Settings, *, table_name: str | None = None,
+                      meter: CapacityMeter | None = None) -> DynamoDBDriver:
         """A driver for ``table_name`` (default ``settings.table_name``) at
-        ``settings.dynamodb_endpoint`` (unset: AWS itself) in ``settings.aws_region``."""
+        ``settings.dynamodb_endpoint`` (unset: AWS itself) in ``settings.aws_region``; with
+        ``meter``, every call asks for and records the capacity it consumed."""
         client = boto3.client(
             "dynamodb",
             region_name=settings.aws_region,
             endpoint_url=settings.dynamodb_endpoint,
             config=client_config(),
         )
-        return cls(client, table_name or settings.table_name)
+        return cls(client, table_name or settings.table_name, meter=meter)
 
     @property
     def table_name(self) -> str:
@@ -379,13 +385,22 @@ class DynamoDBDriver(TableDriver):
         standard backoff waits up to 1 s * 2**n on throttling, and its adaptive mode slows
         every call of the process (figures in docs/performance.md).
 
+        With a meter, the capacity the endpoint reports consuming is recorded under the
+        operation's name.
+
         Raises:
             StoreBusyError: still busy after the last attempt; nothing was written.
         """
+        if self._meter is not None:
+            params["ReturnConsumedCapacity"] = "INDEXES"
         for attempt in range(self._retry.attempts):
             try:
                 with self._errors():
-                    return operation(**params)
+                    response = operation(**params)
+                if self._meter is not None:
+                    self._meter.report(getattr(operation, "__name__", "call"),
+                                       _consumed(response))
+                return response
             except StoreBusyError:
                 if attempt + 1 == self._retry.attempts:
                     raise
@@ -439,6 +454,13 @@ def _map_error(exc: ClientError, table: str) -> Exception:
     if code in _BUSY_CODES:
         return StoreBusyError(f"the table is busy ({code}); retry in a moment")
     return StoreUnavailableError(f"DynamoDB failed: {code}")
+
+
+def _consumed(response: object) -> float:
+    """Capacity units a response reports (a dict for one table, a list for batches)."""
+    found = response.get("ConsumedCapacity") if isinstance(response, dict) else None
+    rows = found if isinstance(found, list) else [found] if found else []
+    return float(sum(row.get("CapacityUnits", 0.0) for row in rows))
 
 
 def _code(exc: ClientError) -> str:

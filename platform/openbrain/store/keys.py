@@ -7,6 +7,7 @@ its tenant; only the platform's tenant listing lives outside a tenant partition.
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 
 from openbrain.domain.errors import InvalidError
@@ -50,7 +51,26 @@ def session_pk(client_id: str, session_id: str) -> str:
 
 
 def sessions_index(client_id: str) -> str:
+    """The session listing before it was sharded: session items themselves carried this key
+    and were rewritten in the index on every turn. Still read, never written."""
     return f"{tenant_pk(client_id)}#SESSIONS"
+
+
+SESSION_LIST_SHARDS = 16
+"""The session listing is spread over this many index partitions (one tenant can start
+16,000 sessions a second before one of them reaches DynamoDB's 1,000 WCU/s)."""
+SESSION_LISTED_SK = "LISTED"
+"""A session's listing entry: written once when the session starts, holding only index keys,
+so a turn (which rewrites ``SESSION``) never writes the index."""
+
+
+def sessions_index_shard(client_id: str, session_id: str) -> str:
+    shard = zlib.crc32(session_id.encode()) % SESSION_LIST_SHARDS
+    return f"{sessions_index(client_id)}#{shard:02d}"
+
+
+def sessions_index_shards(client_id: str) -> list[str]:
+    return [f"{sessions_index(client_id)}#{n:02d}" for n in range(SESSION_LIST_SHARDS)]
 
 
 def session_index_sk(created_at: datetime, session_id: str) -> str:
@@ -87,7 +107,19 @@ def pending_events_index(client_id: str) -> str:
 
 
 def usage_pk(client_id: str) -> str:
+    """The partition usage was counted in before it was sharded (still read, never written)."""
     return f"{tenant_pk(client_id)}#USAGE"
+
+
+USAGE_SHARDS = 32
+"""Usage counters are spread over this many partitions: a tenant's turns never all write one
+item (DynamoDB serves one item at most 1,000 WCU/s); reads sum every shard."""
+
+
+def usage_shard_pk(client_id: str, shard: int) -> str:
+    if not 0 <= shard < USAGE_SHARDS:
+        raise InvalidError(f"usage shard {shard} is not between 0 and {USAGE_SHARDS - 1}")
+    return f"{usage_pk(client_id)}#{shard:02d}"
 
 
 def usage_sk(day: str, profile_name: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import NotFoundError
@@ -38,8 +38,10 @@ class LeadRepository(ScopedRepository):
         self._check_tenant(lead)
         self._driver.put(lead_item(validated(lead)))
 
-    def update(self, lead_id: str, fields: LeadFields) -> Lead:
-        lead = self.require(lead_id).merged(validated(fields), utcnow())
+    def update(self, lead_id: str, fields: LeadFields, *,
+               cleared: Collection[str] = ()) -> Lead:
+        """Apply ``fields`` (``None``: leave as it is) and forget the ``cleared`` ones."""
+        lead = self.require(lead_id).merged(validated(fields), utcnow(), cleared)
         self._driver.put(lead_item(lead), MustExist())
         return lead
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -12,8 +14,9 @@ from openbrain.domain.event import Event, ToolAction
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
 from openbrain.store import keys
-from openbrain.store.codec import encode
+from openbrain.store.codec import decode, encode
 from openbrain.store.driver import (
+    MAX_DATA_BYTES,
     MAX_TRANSACT_ITEMS,
     ConditionFailedError,
     Delete,
@@ -22,12 +25,55 @@ from openbrain.store.driver import (
     Put,
     VersionIs,
     WriteOp,
+    check_cursor,
+    encode_cursor,
 )
 from openbrain.store.idempotency import StoredReply, stored_reply_item
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
 from openbrain.store.paging import filtered_page
 from openbrain.store.scoped import ScopedRepository
+from openbrain.store.session_list import listing_page
+
+_LISTED: set[str] = set()  # sessions stored before sharding given their entry by this process
+_LISTED_LOCK = threading.Lock()
+_MAX_LISTED = 100_000
+_LIST_ENCODER = msgspec.json.Encoder()
+_CHUNK_BYTES = MAX_DATA_BYTES // 2  # a turn's messages per item, well under an item's cap
+
+
+def _chunks(messages: Sequence[Message]) -> list[list[Message]]:
+    """A turn's messages, stored together in as few items as fit (usually one): a turn
+    writes one message item, keyed by the ``seq`` of its last message."""
+    chunks: list[list[Message]] = []
+    size = 0
+    for message in messages:
+        length = len(encode(message))
+        if not chunks or size + length > _CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(message)
+        size += length
+    return chunks
+
+
+def _encode_messages(chunk: list[Message]) -> bytes:
+    """One message as itself (the layout of items written one message each), more as a list."""
+    return encode(chunk[0]) if len(chunk) == 1 else _LIST_ENCODER.encode(chunk)
+
+
+def _decode_messages(data: bytes) -> list[Message]:
+    if data[:1] == b"[":
+        return decode(data, list[Message])
+    return [decode(data, Message)]
+
+
+def _cursor_seq(sk: str) -> int:
+    """The ``seq`` a transcript cursor ends at: ``M#{seq}``, or ``M#{item}~{seq}``."""
+    tail = sk.removeprefix(keys.MESSAGE_PREFIX).rpartition("~")[2]
+    if not tail.isdigit():
+        raise InvalidError("cursor is not valid")
+    return int(tail)
 
 
 def _epoch(moment: datetime | None) -> int | None:
@@ -48,8 +94,36 @@ class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
 
 class SessionRepository(ScopedRepository):
     def get(self, session_id: str) -> ChatSession | None:
-        return self._get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK,
-                         ChatSession)
+        item = self._driver.get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK)
+        if item is None:
+            return None
+        session = decode(item.data, ChatSession)
+        if item.gsi1pk == keys.sessions_index(self._client_id):
+            self._list_stored_before_sharding(session)
+        return session
+
+    def _listing(self, session_id: str, created_at: datetime) -> Item:
+        """The session's entry in the listing (no TTL: a listing drops entries whose
+        session is gone, see :mod:`~openbrain.store.session_list`)."""
+        return Item(pk=keys.session_pk(self._client_id, session_id),
+                    sk=keys.SESSION_LISTED_SK,
+                    gsi1pk=keys.sessions_index_shard(self._client_id, session_id),
+                    gsi1sk=keys.session_index_sk(created_at, session_id))
+
+    def _list_stored_before_sharding(self, session: ChatSession) -> None:
+        """A session stored before listing entries existed is listed through its session
+        item, which its next turn rewrites without index keys: give it its entry first
+        (once per process; the listing shows such a session once until then)."""
+        listing = self._listing(session.session_id, session.created_at)
+        with _LISTED_LOCK:
+            if listing.pk in _LISTED:
+                return
+        with contextlib.suppress(ConditionFailedError):
+            self._driver.put(listing, MustNotExist())
+        with _LISTED_LOCK:
+            if len(_LISTED) >= _MAX_LISTED:
+                _LISTED.clear()
+            _LISTED.add(listing.pk)
 
     def require(self, session_id: str) -> ChatSession:
         session = self.get(session_id)
@@ -73,27 +147,21 @@ class SessionRepository(ScopedRepository):
         expires = _epoch(session.expires_at)
         ops: list[WriteOp] = [
             Put(
-                Item(
-                    pk=pk,
-                    sk=keys.SESSION_SK,
-                    data=encode(session),
-                    version=session.version,
-                    gsi1pk=keys.sessions_index(self._client_id),
-                    gsi1sk=keys.session_index_sk(session.created_at, session.session_id),
-                    expires_at=expires,
-                ),
+                Item(pk=pk, sk=keys.SESSION_SK, data=encode(session), version=session.version,
+                     expires_at=expires),
                 MustNotExist() if session.version == 1 else VersionIs(session.version - 1),
             )
         ]
+        if session.version == 1:
+            ops.append(Put(self._listing(session.session_id, session.created_at),
+                           MustNotExist()))
         for message in turn.messages:
             self._check_tenant(message)
-            ops.append(
-                Put(
-                    Item(pk=pk, sk=keys.message_sk(message.seq), data=encode(message),
-                         expires_at=expires),
-                    MustNotExist(),
-                )
-            )
+        chunks = _chunks(turn.messages)
+        for chunk in chunks:
+            ops.append(Put(Item(pk=pk, sk=keys.message_sk(chunk[-1].seq),
+                                data=_encode_messages(chunk), expires_at=expires),
+                           MustNotExist()))
         for action in turn.tool_actions:
             self._check_tenant(action)
             ops.append(
@@ -109,9 +177,11 @@ class SessionRepository(ScopedRepository):
         if turn.stored_reply is not None:
             self._check_tenant(turn.stored_reply)
             ops.append(Put(stored_reply_item(turn.stored_reply), MustNotExist()))
-        if len(ops) > MAX_TRANSACT_ITEMS:
+        # Records, not items: the cap stays what it was when each message was an item.
+        records = len(ops) - len(chunks) + len(turn.messages)
+        if records > MAX_TRANSACT_ITEMS:
             raise InvalidError(
-                f"a turn may write at most {MAX_TRANSACT_ITEMS} records; this one has {len(ops)}"
+                f"a turn may write at most {MAX_TRANSACT_ITEMS} records; this one has {records}"
             )
         try:
             self._driver.transact(ops)
@@ -120,28 +190,59 @@ class SessionRepository(ScopedRepository):
                 f"session {session.session_id!r} was changed by another turn; retry"
             ) from exc
 
-    def window(self, session_id: str, size: int) -> list[Message]:
-        """The last ``size`` messages, oldest first: one query, whatever the session's length."""
-        page = self._driver.query(
-            keys.session_pk(self._client_id, session_id),
-            keys.MESSAGE_PREFIX,
-            newest_first=True,
-            limit=size,
-        )
-        return self._decode_all(reversed(page.items), Message)
+    def window(self, session_id: str, size: int, *, count: int | None = None) -> list[Message]:
+        """The last ``size`` messages, oldest first: one query, whatever the session's length.
+
+        ``count`` (the session's ``message_count``) bounds the query to the items that hold
+        those messages, so it reads no more than it returns even when items hold a turn's
+        messages together.
+        """
+        pk = keys.session_pk(self._client_id, session_id)
+        if count is None:
+            page = self._driver.query(pk, keys.MESSAGE_PREFIX, newest_first=True, limit=size)
+        else:
+            first = count - size
+            after = (encode_cursor(Item(pk=pk, sk=keys.message_sk(first - 1)), index=False)
+                     if first > 0 else None)
+            page = self._driver.query(pk, keys.MESSAGE_PREFIX, limit=size, cursor=after)
+        found = sorted((m for item in page.items for m in _decode_messages(item.data)),
+                       key=lambda m: m.seq)
+        return found[-size:]
 
     def transcript(
         self, session_id: str, *, limit: int = 100, cursor: str | None = None,
         newest_first: bool = False,
     ) -> tuple[list[Message], str | None]:
-        page = self._driver.query(
-            keys.session_pk(self._client_id, session_id),
-            keys.MESSAGE_PREFIX,
-            newest_first=newest_first,
-            limit=limit,
-            cursor=cursor,
-        )
-        return self._decode_all(page.items, Message), page.cursor
+        """Messages in ``seq`` order, ``limit`` a page. An item may hold several messages
+        (one turn's), so a cursor names the last message returned, and the next page
+        re-reads that item for the ones after it."""
+        pk = keys.session_pk(self._client_id, session_id)
+        after: int | None = None
+        if cursor is not None:
+            after = _cursor_seq(check_cursor(cursor, partition=pk, prefix=keys.MESSAGE_PREFIX,
+                                             index=False).sk)
+        found: list[tuple[Message, Item]] = []
+        page_cursor = cursor
+        while True:
+            page = self._driver.query(pk, keys.MESSAGE_PREFIX, newest_first=newest_first,
+                                      limit=limit, cursor=page_cursor)
+            for item in page.items:
+                messages = _decode_messages(item.data)
+                for message in reversed(messages) if newest_first else messages:
+                    if after is None or (message.seq < after if newest_first
+                                         else message.seq > after):
+                        found.append((message, item))
+            page_cursor = page.cursor
+            if len(found) > limit or page_cursor is None:
+                break
+        if len(found) <= limit and page_cursor is None:
+            return [m for m, _ in found], None
+        last, item = found[limit - 1]
+        # Oldest first: items after the last message's key hold the next ones. Newest
+        # first: the items up to its item's key, marked with the message to stop before.
+        sk = f"{item.sk}~{last.seq:0{keys.SEQ_WIDTH}d}" if newest_first else \
+            keys.message_sk(last.seq)
+        return [m for m, _ in found[:limit]], encode_cursor(Item(pk=pk, sk=sk), index=False)
 
     def tool_actions(self, session_id: str, *, limit: int = 100) -> list[ToolAction]:
         page = self._driver.query(
@@ -159,10 +260,8 @@ class SessionRepository(ScopedRepository):
         """Sessions newest first; with ``where``, only those that match (see
         :func:`~openbrain.store.paging.filtered_page`)."""
         return filtered_page(
-            lambda after: self._driver.query_index(
-                keys.sessions_index(self._client_id), newest_first=True, limit=limit,
-                cursor=after,
-            ),
+            lambda after: listing_page(self._driver, self._client_id, limit=limit,
+                                       cursor=after),
             ChatSession,
             limit=limit,
             cursor=cursor,

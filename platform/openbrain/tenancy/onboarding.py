@@ -12,13 +12,16 @@ from collections.abc import Iterable
 
 import msgspec
 
-from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSettings
+from openbrain.domain.agent_config import (
+    DEFAULT_MODEL,
+    DEFAULT_PROFILE,
+    AgentConfig,
+    AgentSettings,
+)
 from openbrain.domain.errors import ConflictError
 from openbrain.domain.tenant import Tenant
 from openbrain.store import TableDriver, TenantRepository, TenantStore
 
-# Runs on the configured endpoint when there is one, offline otherwise (with a notice).
-DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_SETTINGS = AgentSettings(
     system_message=(
         "You are a friendly assistant for a small business. Answer briefly and politely. "

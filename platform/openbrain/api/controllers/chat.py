@@ -25,13 +25,14 @@ IdempotencyKey = Annotated[str | None, HeaderParameter(
 
 
 def session_response(reply: ChatReply, services: ServicesDep, *, cookie: bool,
-                     status_code: int = 200) -> Response[ChatReply]:
+                     secure: bool = False, status_code: int = 200) -> Response[ChatReply]:
     """The reply, with the session id in ``X-Session-Id`` (and the cookie, for browsers on
-    the API's own origin; widgets keep the id themselves)."""
+    the API's own origin; widgets keep the id themselves). ``secure``: the request came over
+    HTTPS, so the cookie must never travel over plain HTTP."""
     cookies = []
     if cookie:
         cookies.append(Cookie(key=SESSION_COOKIE, value=reply.session_id, httponly=True,
-                              samesite="lax", path="/v1",
+                              samesite="lax", path="/v1", secure=secure,
                               max_age=services.settings.session_ttl_days * 86_400))
     return Response(reply, status_code=status_code, cookies=cookies,
                     headers={"X-Session-Id": reply.session_id})
@@ -72,4 +73,7 @@ class ChatController(Controller):
         turn = chat_service.prepare(services, store, principal, data)
         reply = chat_service.run_turn(services, store, principal, turn,
                                       idempotency_key=idempotency_key)
-        return session_response(reply, services, cookie=principal.grant is None)
+        # The scheme as the ASGI server decided it: behind the Lambda Web Adapter, uvicorn
+        # takes X-Forwarded-Proto from its trusted hop (127.0.0.1) only.
+        return session_response(reply, services, cookie=principal.grant is None,
+                                secure=request.url.scheme == "https")

@@ -4,24 +4,45 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, delete, get, post, put
-from litestar.params import HeaderParameter, JSONBody, Parameter
+import msgspec
+from litestar import Controller, delete, get, patch, post, put
+from litestar.params import Body, HeaderParameter, JSONBody, Parameter
 
 from openbrain.api.controllers._common import CursorParam, LimitParam, ProfileParam
 from openbrain.api.deps import ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import ConfigPage, ToolInfo
-from openbrain.domain.agent_config import AgentConfig, AgentSettings
-from openbrain.domain.errors import InvalidError
+from openbrain.domain.agent_config import AgentConfig, AgentSettings, merge_patch
+from openbrain.domain.errors import InvalidError, PreconditionFailedError
 
 VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
+
+
+def _merge_patch_schema() -> dict[str, Any]:
+    """The PATCH body's schema, derived from ``AgentSettings``: any of its fields, each also
+    ``null`` (reset to the default), nothing else."""
+    settings = msgspec.json.schema(AgentSettings)["$defs"]["AgentSettings"]
+    properties = {name: {"anyOf": [{k: v for k, v in prop.items() if k != "default"},
+                                   {"type": "null"}]}
+                  for name, prop in settings["properties"].items()}
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "title": "ProfileChanges",
+            "description": "A JSON merge patch of a profile's settings (RFC 7396)."}
+
+
+ProfileChanges = Annotated[dict[str, Any], Body(schema_extra=_merge_patch_schema())]
 
 
 def _if_match(value: str | None) -> int | None:
     if value is None:
         return None
-    raw = value.strip().removeprefix("W/").strip('"')
-    if not raw.isdigit():
+    raw = value.strip()
+    if raw.startswith("W/"):
+        # If-Match compares strongly (RFC 9110 13.1.1): a weak tag matches no version.
+        raise PreconditionFailedError("If-Match takes a strong entity tag: a weak one (W/...) "
+                                      "matches no version")
+    raw = raw.removeprefix('"').removesuffix('"')
+    if not (raw.isascii() and raw.isdigit()):
         raise InvalidError("If-Match must be the profile version you edited, e.g. If-Match: 3")
     return int(raw)
 
@@ -44,12 +65,33 @@ class ConfigsController(Controller):
     def put_config(
         self, name: ProfileParam, data: JSONBody[AgentSettings], store: StoreDep,
         services: ServicesDep,
-        if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
-                                                  max_length=40)] = None,
+        if_match: Annotated[str | None, HeaderParameter(
+            name="If-Match", required=False, max_length=40, pattern=r'^(W/)?"?[0-9]{1,9}"?$',
+            description='the version edited: 3 or "3" (a weak W/"3" matches nothing: 412)',
+        )] = None,
     ) -> AgentConfig:
         """Save a new version (``If-Match: <version>`` refuses to overwrite a newer one)."""
         services.tools.check(data.tools)
         return store.configs.save(name, data, expected_version=_if_match(if_match))
+
+    @patch("/{name:str}", operation_id="patchConfig", guards=[requires_scope("configs:write")],
+           sync_to_thread=True)
+    def patch_config(
+        self, name: ProfileParam, data: ProfileChanges, store: StoreDep,
+        services: ServicesDep,
+        if_match: Annotated[str | None, HeaderParameter(name="If-Match", required=False,
+                                                  max_length=40)] = None,
+    ) -> AgentConfig:
+        """Change some fields (a JSON merge patch, RFC 7396: ``null`` resets a field to its
+        default) and save the result as a new version; the other fields keep their values."""
+        head = store.configs.require(name)
+        expected = _if_match(if_match)
+        settings = merge_patch(head.settings, data)
+        services.tools.check(settings.tools)
+        # Saved on the version it was merged onto: a concurrent save makes this a 409.
+        return store.configs.save(
+            name, settings, expected_version=head.version if expected is None else expected
+        )
 
     @delete("/{name:str}", operation_id="deleteConfig", guards=[requires_scope("configs:write")],
             sync_to_thread=True)

@@ -46,5 +46,7 @@ class KeysController(Controller):
 
     @delete("/{key_id:str}", operation_id="revokeKey", guards=[requires_scope("keys:manage")],
             status_code=200, sync_to_thread=True)
-    def revoke_key(self, key_id: IdParam, store: StoreDep) -> ApiKeyView:
-        return store.api_keys.revoke(key_id).view()
+    def revoke_key(self, key_id: IdParam, store: StoreDep, services: ServicesDep) -> ApiKeyView:
+        revoked = store.api_keys.revoke(key_id)
+        services.authenticator.keys.forget(store.client_id, key_id)
+        return revoked.view()

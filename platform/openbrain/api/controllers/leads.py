@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, delete, get, patch
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody, Parameter, RawBody
 from litestar.response import Stream
 
 from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
@@ -19,13 +21,17 @@ from openbrain.api.schemas import LeadPage
 from openbrain.domain.lead import PERSON_FIELDS, Lead, LeadFields, LeadStatus
 
 StatusParam = Annotated[LeadStatus | None, Parameter(required=False)]
-QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200)]
+# Search text: any printable text, never control characters (a NUL is a probe, not a name).
+QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200,
+                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
 _WIRE = dict(zip(Lead.__struct_fields__, Lead.__struct_encode_fields__, strict=True))
 # Identity and status first, then what the person told (the domain's list), then timestamps.
 CSV_FIELDS = ("lead_id", "session_id", "status", *(f.name for f in PERSON_FIELDS),
               "created_at", "updated_at")
 CSV_COLUMNS = tuple(_WIRE[name] for name in CSV_FIELDS)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A phone number (``+1 555 123 4567``) starts like a formula but cannot run anything.
+_PHONE_LIKE = re.compile(r"\+[0-9 ().-]+")
 
 
 def _matches(status: str | None, q: str | None):  # type: ignore[no-untyped-def]
@@ -47,7 +53,9 @@ def _cell(value: object) -> str:
         value = value.isoformat()
     text = "" if value is None else "; ".join(value) if isinstance(value, list) else str(value)
     # Spreadsheets run cells that start like a formula: neutralise them (CSV injection).
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) and not _PHONE_LIKE.fullmatch(text):
+        return f"'{text}"
+    return text
 
 
 def _csv_rows(store: StoreDep, status: str | None, q: str | None) -> Iterator[str]:
@@ -92,8 +100,13 @@ class LeadsController(Controller):
 
     @patch("/{lead_id:str}", operation_id="updateLead", guards=[requires_scope("leads:write")],
            sync_to_thread=True)
-    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], store: StoreDep) -> Lead:
-        return store.leads.update(lead_id, data)
+    def update_lead(self, lead_id: IdParam, data: JSONBody[LeadFields], body: RawBody,
+                    store: StoreDep) -> Lead:
+        """Change the fields sent; a field sent as ``null`` is cleared (a JSON merge patch),
+        one left out keeps its value."""
+        raw = msgspec.json.decode(body)
+        cleared = [k for k, v in raw.items() if v is None] if isinstance(raw, dict) else []
+        return store.leads.update(lead_id, data, cleared=cleared)
 
     @delete("/{lead_id:str}", operation_id="eraseLead", guards=[requires_scope("leads:write")],
             sync_to_thread=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
-from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam, ProfileParam
+from openbrain.api.controllers._common import (
+    CursorParam,
+    IdParam,
+    LimitParam,
+    ProfileFilter,
+    TimestampFilter,
+    timestamp,
+)
 from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
@@ -41,21 +47,21 @@ class SessionsController(Controller):
          sync_to_thread=True)
     def list_sessions(
         self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
-        profile: Annotated[ProfileParam | None, Parameter(required=False)] = None,
-        since: Annotated[datetime | None, Parameter(required=False)] = None,
-        until: Annotated[datetime | None, Parameter(required=False)] = None,
+        profile: ProfileFilter = None,
+        since: TimestampFilter = None, until: TimestampFilter = None,
     ) -> SessionPage:
         # A timestamp without a zone is read as UTC (the API speaks UTC everywhere).
-        since, until = as_utc(since), as_utc(until)
+        since_at = as_utc(timestamp("since", since))
+        until_at = as_utc(timestamp("until", until))
 
         def matches(session: ChatSession) -> bool:
             return (
                 (profile is None or session.profile_name == profile)
-                and (since is None or session.created_at >= since)
-                and (until is None or session.created_at <= until)
+                and (since_at is None or session.created_at >= since_at)
+                and (until_at is None or session.created_at <= until_at)
             )
 
-        filtered = profile is not None or since is not None or until is not None
+        filtered = profile is not None or since_at is not None or until_at is not None
         found, cursor = store.sessions.list(
             limit=limit, cursor=cursor, where=matches if filtered else None
         )

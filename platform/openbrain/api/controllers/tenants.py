@@ -40,7 +40,8 @@ class TenantsController(Controller):
             # the Pulumi program creates (from tenants/): a tenant stored here would lose them.
             raise ConflictError(
                 f"tenants of stage {stage.stage!r} are onboarded by its deploy: add "
-                f"tenants/{data.client_id}.toml, run `pulumi up`, then `ob-admin tenants sync` "
+                f"tenants/{data.client_id}.toml, run scripts/build-lambda.sh and `pulumi up`, "
+                "then `ob-admin tenants sync` "
                 "(docs/deploy.md, 'Adding a tenant')"
             )
         repo = services.tenants.repository

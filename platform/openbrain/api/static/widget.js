@@ -7,6 +7,9 @@
  * then stream each answer (POST /v1/sessions/{id}/messages, Accept: text/event-stream).
  * The session id, the token and the transcript are kept in localStorage, so the
  * conversation survives page loads; an expired token is exchanged again for the same session.
+ * The first exchange also issues a visitor secret, kept with them and sent as
+ * X-Visitor-Secret on every call: the sessions this browser starts are its own, and a
+ * session id alone reaches nothing.
  */
 (() => {
   "use strict";
@@ -133,17 +136,19 @@
     return new ApiError(res.status, message || fallbackMessage(res.status));
   }
 
-  async function post(url, body, bearer, accept) {
+  async function post(url, body, bearer, visitor, accept) {
+    const headers = {
+      Authorization: "Bearer " + bearer,
+      "Content-Type": "application/json",
+      Accept: accept || "application/json",
+    };
+    if (visitor) headers["X-Visitor-Secret"] = visitor;
     try {
       return await fetch(url, {
         method: "POST",
         mode: "cors",
         credentials: "omit",
-        headers: {
-          Authorization: "Bearer " + bearer,
-          "Content-Type": "application/json",
-          Accept: accept || "application/json",
-        },
+        headers,
         body: JSON.stringify(body),
       });
     } catch (_) {
@@ -241,9 +246,10 @@
       const asked = state.sessionId || null;
       const body = { profile: cfg.profile };
       if (asked) body.sessionId = asked;
-      const res = await post(cfg.api + "/v1/widget/session", body, cfg.key);
+      const res = await post(cfg.api + "/v1/widget/session", body, cfg.key, state.visitorSecret);
       if (!res.ok) throw await problem(res);
       const grant = await res.json();
+      if (grant.visitorSecret) state.visitorSecret = grant.visitorSecret;
       if (asked && grant.sessionId !== asked) forget(); // expired or erased: begin anew
       state.token = grant.token;
       state.expiresAt = grant.expiresAt;
@@ -255,7 +261,8 @@
     }
 
     function forget() {
-      state = { messages: [], open: state.open };
+      // The visitor stays the same browser: its secret outlives the conversation.
+      state = { messages: [], open: state.open, visitorSecret: state.visitorSecret };
       ui.clearMessages();
       ui.setSession(null);
     }
@@ -265,12 +272,13 @@
     async function authorized(url, body, accept) {
       const bearer = await token(false);
       try {
-        const res = await post(url, body, bearer, accept);
+        const res = await post(url, body, bearer, state.visitorSecret, accept);
         if (res.status !== 401) return res;
       } catch (err) {
         if (!(err instanceof ApiError) || err.status !== 403) throw err;
       }
-      return post(url, body, await token(true), accept);
+      const renewed = await token(true);
+      return post(url, body, renewed, state.visitorSecret, accept);
     }
 
     // A new session answers with the profile's ice breaker.

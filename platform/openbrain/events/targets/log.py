@@ -8,5 +8,7 @@ from openbrain.events.delivery import TargetResult
 
 
 class LogTarget:
-    def deliver(self, event: Event, route: Route, secret: str | None) -> TargetResult:
+    def deliver(
+        self, event: Event, route: Route, secret: str | None, *, timeout: float | None = None
+    ) -> TargetResult:
         return TargetResult(ok=True)

@@ -2,11 +2,13 @@
 
 2xx is delivered; 408, 429, 5xx, timeouts and network errors are retried; any other status
 (4xx, and 3xx: redirects are not followed) is permanent. In AWS mode the URL must be public
-``https``; the host is resolved and every address checked before connecting (SSRF).
+``https``; the connection resolves the host once, checks every address and connects to a
+checked one (SSRF, DNS rebinding), with TLS still verified for the host name.
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 
 import httpx
@@ -15,8 +17,16 @@ from openbrain.domain.event import Event
 from openbrain.domain.tenant import Route
 from openbrain.events.delivery import TargetResult
 from openbrain.events.envelope import envelope_json
+from openbrain.events.pinned import PinnedTransport
 from openbrain.events.signing import signed_headers
-from openbrain.events.ssrf import Resolver, UnsafeTargetError, check_target_url, resolve_host
+from openbrain.events.ssrf import (
+    AddressPolicy,
+    Resolver,
+    UnsafeTargetError,
+    check_target_url,
+    is_public_address,
+    resolve_host,
+)
 
 RETRYABLE_STATUSES = frozenset({408, 429})
 USER_AGENT = "OpenBrain-Webhooks/1"
@@ -28,31 +38,43 @@ class WebhookTarget:
         *,
         aws_mode: bool,
         timeout: float = 10.0,
-        client: httpx.Client | None = None,
         resolve: Resolver = resolve_host,
+        allow: AddressPolicy = is_public_address,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._aws_mode = aws_mode
-        self._resolve = resolve
+        self._allow = allow
+        self._timeout = timeout
+        # In AWS mode every connection goes to an address the transport checked itself.
+        pinned = PinnedTransport(resolve=resolve, allow=allow, verify=verify) if aws_mode else None
         # One pooled client for every delivery (thread-safe); no redirects, no env proxies.
-        self._client = client or httpx.Client(
+        self._client = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             follow_redirects=False,
             trust_env=False,
+            verify=verify,
+            transport=pinned,
             headers={"user-agent": USER_AGENT},
         )
 
-    def deliver(self, event: Event, route: Route, secret: str | None) -> TargetResult:
+    def deliver(
+        self, event: Event, route: Route, secret: str | None, *, timeout: float | None = None
+    ) -> TargetResult:
         if not route.url or not secret:
             return TargetResult(ok=False, error="webhook route without url or secret")
         try:
-            check_target_url(route.url, aws_mode=self._aws_mode, resolve=self._resolve)
+            check_target_url(route.url, aws_mode=self._aws_mode, resolve=None, allow=self._allow)
         except UnsafeTargetError as exc:
             return TargetResult(ok=False, error=exc.detail)
         body = envelope_json(event)
         headers = signed_headers(secret, event.event_id, int(time.time()), body)
         headers["content-type"] = "application/json"
         try:
-            response = self._client.post(route.url, content=body, headers=headers)
+            response = self._client.post(
+                route.url, content=body, headers=headers, timeout=self._limit(timeout)
+            )
+        except UnsafeTargetError as exc:  # raised by the pinned transport as it connects
+            return TargetResult(ok=False, error=exc.detail)
         except httpx.TimeoutException:
             return TargetResult(ok=False, retryable=True, error="timeout")
         except httpx.HTTPError as exc:
@@ -64,3 +86,8 @@ class WebhookTarget:
         retryable = status >= 500 or status in RETRYABLE_STATUSES
         return TargetResult(ok=False, retryable=retryable, http_status=status,
                             error=f"HTTP {status}")
+
+    def _limit(self, timeout: float | None) -> httpx.Timeout:
+        """The client's timeout, shortened to ``timeout`` (the caller's time left)."""
+        total = self._timeout if timeout is None else max(0.1, min(timeout, self._timeout))
+        return httpx.Timeout(total, connect=min(total, 5.0))

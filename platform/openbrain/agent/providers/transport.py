@@ -1,0 +1,78 @@
+"""One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
+
+A provider sends with ``post`` (or ``stream``) and gets either a 2xx response or
+``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked for).
+Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import httpx
+
+_lock = threading.Lock()
+_client: httpx.Client | None = None
+# Idle connections kept per process: one per worker thread that may be waiting on a model.
+_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+
+
+class ProviderStatusError(Exception):
+    """The endpoint answered outside 2xx. The body is never kept: it can echo a key."""
+
+    def __init__(self, status_code: int, retry_after: float) -> None:
+        super().__init__(f"HTTP {status_code}")
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.status_code == 429 or self.status_code >= 500
+
+
+def client() -> httpx.Client:
+    """The process's client (built on first use; keep-alive connections are reused)."""
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = httpx.Client(limits=_LIMITS, timeout=60.0)  # each request sets its own
+    return _client
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
+    response = client().post(url, content=body, headers=headers, timeout=timeout)
+    _check(response)
+    return response.content
+
+
+@contextmanager
+def stream(
+    url: str, body: bytes, headers: Mapping[str, str], timeout: float
+) -> Iterator[httpx.Response]:
+    with client().stream("POST", url, content=body, headers=headers,
+                         timeout=timeout) as response:
+        if response.status_code >= 300:
+            response.read()
+        _check(response)
+        yield response
+
+
+def _check(response: httpx.Response) -> None:
+    if response.status_code < 300:
+        return
+    raise ProviderStatusError(response.status_code, retry_after(response.headers))
+
+
+def retry_after(headers: httpx.Headers) -> float:
+    """Seconds the endpoint asked us to wait (``Retry-After`` in seconds), or 0."""
+    try:
+        return max(0.0, float(headers.get("retry-after", "0")))
+    except ValueError:  # an HTTP date: not worth parsing for a turn measured in seconds
+        return 0.0
+
+
+class MalformedReplyError(ValueError):
+    """The endpoint answered 2xx with a body that is not the API's shape."""

@@ -1,0 +1,62 @@
+"""What a fresh server process imports to start: only what serving needs. LangChain, its
+tracing client and the CLI's libraries come later (the turn path, in the background after
+start-up) or never. Deterministic: module names, never timings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+# Imported by a fresh create_app() before, and not needed to answer /healthz.
+NOT_AT_START = {
+    "langchain_core", "langchain_openai", "langsmith", "openai", "tiktoken", "requests",
+    "orjson", "typer", "boto3",
+}
+
+_PROBE = """
+import gc, json, sys, threading
+from openbrain.api.app import app_from_environment
+
+app = app_from_environment()
+at_create = sorted({m.split(".")[0] for m in sys.modules})
+from litestar.testing import TestClient
+
+with TestClient(app) as client:
+    status = client.get("/healthz").status_code
+    for thread in threading.enumerate():
+        if thread.name == "ob-prepare-turns":
+            thread.join(60)
+    after = {"executor": "openbrain.agent.executor" in sys.modules,
+             "frozen": gc.get_freeze_count() > 0}
+print(json.dumps({"at_create": at_create, "status": status, **after}))
+"""
+
+
+def _probe(tmp_path: Path) -> dict[str, object]:
+    (tmp_path / "tenants").mkdir()
+    env = {**os.environ, "OB_STORE": f"sqlite:///{tmp_path / 'ob.db'}",
+           "OB_TENANTS_DIR": str(tmp_path / "tenants"), "OB_LOG_LEVEL": "WARNING"}
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2"):
+        env.pop(name, None)
+    done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_create_app_imports_only_what_serving_needs_and_prepares_turns_after(
+    tmp_path: Path,
+) -> None:
+    probe = _probe(tmp_path)
+    at_create = probe["at_create"]
+    assert isinstance(at_create, list)
+    assert NOT_AT_START.isdisjoint(at_create), sorted(NOT_AT_START.intersection(at_create))
+    assert {"litestar", "msgspec", "openbrain", "structlog"} <= set(at_create)
+    assert probe["status"] == 200
+    # Started: the turn path is imported in the background and start-up's objects frozen.
+    assert probe["executor"] is True
+    assert probe["frozen"] is True
