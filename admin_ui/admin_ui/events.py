@@ -12,6 +12,7 @@ from admin_ui.auth import AuthState
 from admin_ui.helpers import fmt_time
 from admin_ui.layout import (
     checkbox_group,
+    confirmed,
     empty,
     error_callout,
     guarded_shell,
@@ -74,6 +75,7 @@ class EventsState(AuthState):
                 "url": r.url or "",
                 "types": ", ".join(r.event_types),
                 "enabled": "yes" if r.enabled else "no",
+                "source": r.source,
             }
             for r in routes
         ]
@@ -135,6 +137,18 @@ class EventsState(AuthState):
         self.new_secret = rotated.secret
         self.message = f"New signing secret for {route_id}: shown only once."
         return None
+
+    async def delete_route(self, route_id: str) -> Any:
+        """Delete a route added through the API (a spec's routes change in the spec)."""
+        self.error, self.new_secret, self.message = "", "", ""
+        try:
+            async with self.api() as client:
+                await client.send(api.delete_route(route_id))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.message = f"Route {route_id} deleted."
+        return await self._refresh()
 
     async def redrive(self, dead_letter_id: str) -> Any:
         self.error, self.message = "", ""
@@ -215,13 +229,20 @@ def events_page() -> rx.Component:
                 rx.table.cell(r["url"]),
                 rx.table.cell(r["types"]),
                 rx.table.cell(r["enabled"]),
-                rx.table.cell(
+                rx.table.cell(rx.hstack(
                     rx.cond(
                         r["kind"] == "webhook",
                         rx.button("Rotate secret", size="1", variant="soft",
                                   on_click=handler(EventsState.rotate)(r["id"])),
-                    )
-                ),
+                    ),
+                    rx.cond(
+                        r["source"] == "added",
+                        confirmed("Delete route " + r["id"], "Delete route " + r["id"] + "?",
+                                  "Events are no longer sent to it; its delivery log stays.",
+                                  "Delete route", handler(EventsState.delete_route)(r["id"]),
+                                  "delete-route", "confirm-delete-route", "cancel-delete-route"),
+                    ),
+                )),
             ),
             "routes-table",
         ),

@@ -9,6 +9,7 @@ import base64
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, get_args
 
@@ -159,23 +160,36 @@ def fmt_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def usage_by_day(rows: list[Usage]) -> list[dict[str, Any]]:
-    """Per-day totals for the charts, oldest day first: ``{day, turns, tokens}``."""
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"turns": 0, "tokens": 0})
+def _usage_totals(rows: list[Usage], key: Callable[[Usage], str]) -> dict[str, dict[str, int]]:
+    """``{turns, input, output, tokens}`` per ``key`` of the rows."""
+    totals: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"turns": 0, "input": 0, "output": 0, "tokens": 0})
     for row in rows:
-        totals[row.day]["turns"] += row.turns
-        totals[row.day]["tokens"] += row.input_tokens + row.output_tokens
+        total = totals[key(row)]
+        total["turns"] += row.turns
+        total["input"] += row.input_tokens
+        total["output"] += row.output_tokens
+        total["tokens"] += row.input_tokens + row.output_tokens
+    return totals
+
+
+def usage_by_day(rows: list[Usage]) -> list[dict[str, Any]]:
+    """Per-day totals for the charts, oldest day first: ``{day, turns, input, output, tokens}``."""
+    totals = _usage_totals(rows, lambda r: r.day)
     return [{"day": day, **totals[day]} for day in sorted(totals)]
 
 
 def usage_by_profile(rows: list[Usage]) -> list[dict[str, Any]]:
-    """Per-profile totals for the charts, busiest first: ``{profile, turns, tokens}``."""
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"turns": 0, "tokens": 0})
-    for row in rows:
-        totals[row.profile_name]["turns"] += row.turns
-        totals[row.profile_name]["tokens"] += row.input_tokens + row.output_tokens
+    """Per-profile totals for the charts, busiest first: ``{profile, turns, input, output,
+    tokens}``."""
+    totals = _usage_totals(rows, lambda r: r.profile_name)
     ordered = sorted(totals, key=lambda n: (-totals[n]["tokens"], n))
     return [{"profile": name, **totals[name]} for name in ordered]
+
+
+def usage_total(rows: list[Usage]) -> dict[str, int]:
+    """The period's totals: ``{turns, input, output, tokens}`` (zeros when there is none)."""
+    return _usage_totals(rows, lambda _: "")[""]
 
 
 def token_claims(token: str) -> dict[str, Any]:

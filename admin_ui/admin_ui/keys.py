@@ -12,7 +12,7 @@ from admin_ui.auth import AuthState, api_url
 from admin_ui.helpers import fmt_time, split_list
 from admin_ui.layout import (
     checkbox_group,
-    dialog_title,
+    confirmed,
     empty,
     error_callout,
     guarded_shell,
@@ -156,30 +156,10 @@ def _toggle_scope(scope: str) -> Any:
 
 
 def _revoke_dialog(key: Any) -> rx.Component:
-    """Revoke asks first, in a dialog that takes the focus and gives it back on Cancel."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Revoke", size="1", color_scheme="red", variant="soft", high_contrast=True,
-                      class_name="revoke-key", aria_label="Revoke " + key["name"]),
-        ),
-        rx.alert_dialog.content(
-            dialog_title("Revoke key " + key["name"] + "?"),
-            rx.alert_dialog.description(
-                "Requests with this key are refused from now on. This cannot be undone."),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
-                                                 class_name="cancel-revoke")),
-                rx.alert_dialog.action(rx.button("Revoke key", color_scheme="red",
-                                                 high_contrast=True,
-                                                 on_click=handler(KeysState.revoke)(key["id"]),
-                                                 class_name="confirm-revoke")),
-                gap="12px",
-                margin_top="16px",
-                justify="end",
-                wrap="wrap",
-            ),
-        ),
-    )
+    return confirmed("Revoke " + key["name"], "Revoke key " + key["name"] + "?",
+                     "Requests with this key are refused from now on. This cannot be undone.",
+                     "Revoke key", handler(KeysState.revoke)(key["id"]),
+                     "revoke-key", "confirm-revoke", "cancel-revoke")
 
 
 def keys_page() -> rx.Component:

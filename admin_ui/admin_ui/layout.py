@@ -189,3 +189,31 @@ def filter_bar(on_submit: Any, *children: rx.Component) -> rx.Component:
         reset_on_submit=False,
         margin_bottom="12px",
     )
+
+
+def confirmed(label: str | rx.Var[str], title: rx.Var[str] | str, description: str,
+              confirm: str, on_confirm: Any, trigger_class: str, confirm_class: str,
+              cancel_class: str) -> rx.Component:
+    """A destructive button that asks first, in a dialog that takes the focus and gives it
+    back on Cancel (``label``: the button's accessible name)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(confirm.split(" ")[0], size="1", color_scheme="red", variant="soft",
+                      high_contrast=True, class_name=trigger_class, aria_label=label),
+        ),
+        rx.alert_dialog.content(
+            dialog_title(title),
+            rx.alert_dialog.description(description),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
+                                                 class_name=cancel_class)),
+                rx.alert_dialog.action(rx.button(confirm, color_scheme="red",
+                                                 high_contrast=True, on_click=on_confirm,
+                                                 class_name=confirm_class)),
+                gap="12px",
+                margin_top="16px",
+                justify="end",
+                wrap="wrap",
+            ),
+        ),
+    )

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from admin_ui.auth import AuthState
-from admin_ui.helpers import usage_by_day, usage_by_profile
+from admin_ui.helpers import usage_by_day, usage_by_profile, usage_total
 from admin_ui.layout import (
     error_callout,
     filter_bar,
@@ -24,6 +24,11 @@ from openbrain.domain.errors import OpenBrainError
 class UsageState(AuthState):
     by_day: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
     by_profile: rx.Field[list[dict[str, Any]]] = rx.field(default_factory=list)
+    # The period's totals (usage_total), one field each.
+    total_turns: rx.Field[int] = rx.field(0)
+    total_input: rx.Field[int] = rx.field(0)
+    total_output: rx.Field[int] = rx.field(0)
+    total_tokens: rx.Field[int] = rx.field(0)
     since: rx.Field[str] = rx.field("")
     until: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
@@ -53,6 +58,9 @@ class UsageState(AuthState):
             self.loading = False
         self.by_day = usage_by_day(page.items)
         self.by_profile = usage_by_profile(page.items)
+        total = usage_total(page.items)
+        self.total_turns, self.total_input = total["turns"], total["input"]
+        self.total_output, self.total_tokens = total["output"], total["tokens"]
         return None
 
 
@@ -89,9 +97,11 @@ def _chart(data: rx.Var[Any], x: str, label: str, test_id: str) -> rx.Component:
         ),
         table_region(f"Usage per {label.lower()}, as a table", rx.table.root(
             rx.table.header(rx.table.row(
-                *[rx.table.column_header_cell(h) for h in (label, "Turns", "Tokens")])),
+                *[rx.table.column_header_cell(h) for h in (label, "Turns", "Input tokens",
+                                                            "Output tokens", "Tokens")])),
             rx.table.body(rx.foreach(data, lambda r: rx.table.row(
                 rx.table.row_header_cell(r[x]), rx.table.cell(r["turns"]),
+                rx.table.cell(r["input"]), rx.table.cell(r["output"]),
                 rx.table.cell(r["tokens"])))),
             size="1",
         )),
@@ -118,6 +128,11 @@ def usage_page() -> rx.Component:
         rx.cond(
             UsageState.by_day.length() > 0,
             rx.vstack(
+                rx.text("In this period: ", rx.text.strong(UsageState.total_turns),
+                        " turns, ", rx.text.strong(UsageState.total_input),
+                        " input and ", rx.text.strong(UsageState.total_output),
+                        " output tokens (", UsageState.total_tokens, " in all).",
+                        id="usage-total"),
                 heading("Per day", 2),
                 _chart(UsageState.by_day, "day", "Day", "usage-by-day"),
                 heading("Per profile", 2),

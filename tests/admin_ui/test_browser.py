@@ -213,9 +213,17 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#route-secret")).not_to_have_text(first_secret)
     expect(page.locator("#route-secret")).to_contain_text("whsec_")
     shot(page, "10-events")
+    # An added route can be deleted (after a confirmation); the spec's log-all cannot.
+    expect(page.locator("#routes-table tr", has_text="log-all").locator(".delete-route")
+           ).to_have_count(0)
+    hook_row.locator(".delete-route").click()
+    page.get_by_role("alertdialog").locator(".confirm-delete-route").click()
+    expect(page.locator("#routes-table tr", has_text="e2e-hook")).to_have_count(0)
     page.locator("#nav-usage").click()
     wait_at(page, "usage")
     expect(page.locator("#usage-by-day")).to_be_visible()
+    expect(page.locator("#usage-total")).to_contain_text("input and")
+    expect(page.locator("#usage-by-day")).to_contain_text("Output tokens")
     shot(page, "11-usage")
 
     # Sign out: back to sign-in, and a reload stays signed out.

@@ -22,6 +22,7 @@ from admin_ui.helpers import (
     transcript_rows,
     usage_by_day,
     usage_by_profile,
+    usage_total,
     version_rows,
 )
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
@@ -96,13 +97,15 @@ def test_usage_series() -> None:
               output_tokens=1),
     ]
     assert usage_by_day(rows) == [
-        {"day": "2025-01-01", "turns": 1, "tokens": 100},
-        {"day": "2025-01-02", "turns": 3, "tokens": 17},
+        {"day": "2025-01-01", "turns": 1, "input": 100, "output": 0, "tokens": 100},
+        {"day": "2025-01-02", "turns": 3, "input": 11, "output": 6, "tokens": 17},
     ]
     assert usage_by_profile(rows) == [
-        {"profile": "b", "turns": 2, "tokens": 102},
-        {"profile": "a", "turns": 2, "tokens": 15},
+        {"profile": "b", "turns": 2, "input": 101, "output": 1, "tokens": 102},
+        {"profile": "a", "turns": 2, "input": 10, "output": 5, "tokens": 15},
     ]
+    assert usage_total(rows) == {"turns": 4, "input": 111, "output": 6, "tokens": 117}
+    assert usage_total([]) == {"turns": 0, "input": 0, "output": 0, "tokens": 0}
 
 
 def test_token_claims_and_expiry() -> None:

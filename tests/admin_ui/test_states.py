@@ -326,6 +326,23 @@ def test_failed_lead_save_keeps_edits(stub_api: StubApi, state_tree: Any, status
     assert lead.form["status"] == "qualified"
 
 
+def test_an_added_route_can_be_deleted(stub_api: StubApi, state_tree: Any) -> None:
+    added = {"clientId": "acme", "routeId": "crm", "kind": "webhook", "source": "added",
+             "url": "https://crm.example/hook", "eventTypes": ["lead.created"]}
+    stub_api.answer("GET", "/v1/routes", 200, [added])
+    stub_api.answer("GET", "/v1/deliveries", 200, {"items": [], "cursor": None})
+    stub_api.answer("GET", "/v1/dead-letters", 200, {"items": [], "cursor": None})
+    stub_api.answer("DELETE", "/v1/routes/crm", 204, None)
+    events = substate(state_tree, EventsState)
+    events.token = jwt()
+    run(events.load())
+    assert events.routes[0]["source"] == "added"
+    run(events.delete_route("crm"))
+    assert ("DELETE", "/v1/routes/crm") in [(r["method"], r["path"]) for r in stub_api.requests]
+    assert events.message == "Route crm deleted."
+    assert events.error == ""
+
+
 def test_dead_letter_redrive_and_route_secret(stub_api: StubApi, state_tree: Any) -> None:
     dead = {"clientId": "acme", "deadLetterId": "D1", "eventId": "E1", "detailType": "lead.created",
             "routeId": "crm", "attempts": 5, "lastError": "HTTP 500", "state": "open",

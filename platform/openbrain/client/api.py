@@ -195,6 +195,11 @@ def add_route(route: NewRoute) -> Call[RouteWithSecret]:
     return Call(method="POST", path="/v1/routes", decode=json_of(RouteWithSecret), body=route)
 
 
+def delete_route(route_id: str) -> Call[None]:
+    """Delete a route added through the API."""
+    return Call(method="DELETE", path=f"/v1/routes/{segment(route_id)}", decode=nothing)
+
+
 def rotate_route_secret(route_id: str) -> Call[RouteWithSecret]:
     return Call(method="POST", path=f"/v1/routes/{segment(route_id)}/rotate-secret",
                 decode=json_of(RouteWithSecret))
