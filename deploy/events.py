@@ -141,26 +141,22 @@ class TenantRouting(pulumi.ComponentResource):
             retry_policy=TENANT_TARGET_RETRY,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy, dlq_policy]),
         )
-        self.alarm = aws.cloudwatch.MetricAlarm(
+        self.alarm = alarm(
             f"{name}-dlq-alarm",
-            name=f"{routing.dead_letter_queue_name}-not-empty",
-            alarm_description=(
+            alarm_name=f"{routing.dead_letter_queue_name}-not-empty",
+            description=(
                 f"Tenant {routing.client_id}: events the worker could not process "
                 f"{routing.max_receive_count} times, or EventBridge could not queue, wait in its "
                 "dead-letter queue (docs/deploy.md, 'Reading alarms')."
             ),
             namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
+            metric="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": routing.dead_letter_queue_name},
             statistic="Maximum",
             period=60,
-            evaluation_periods=1,
             threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[alerts.arn],
-            ok_actions=[alerts.arn],
-            opts=child,
+            topic=alerts,
+            parent=self,
         )
         # A message waits at most this long while retried: older means no worker is keeping up.
         self.age_alarm = alarm(

@@ -18,21 +18,18 @@ from admin_ui.usage import UsageState, usage_page
 app = rx.App(stylesheets=["/a11y.css"])
 app.add_page(signin_page, route="/", title="Sign in · OpenBrain",
              on_load=AuthState.on_signin_page)
-app.add_page(profiles_page, route="/profiles", title="Profiles · OpenBrain",
-             on_load=[AccessState.load_access, ProfilesState.load])
-app.add_page(editor_page, route="/profile", title="Profile · OpenBrain",
-             on_load=[AccessState.load_access, EditorState.load])
-app.add_page(sessions_page, route="/sessions", title="Sessions · OpenBrain",
-             on_load=[AccessState.load_access, SessionsState.load])
-app.add_page(transcript_page, route="/session", title="Transcript · OpenBrain",
-             on_load=[AccessState.load_access, TranscriptState.load])
-app.add_page(leads_page, route="/leads", title="Leads · OpenBrain",
-             on_load=[AccessState.load_access, LeadsState.load])
-app.add_page(lead_page, route="/lead", title="Lead · OpenBrain",
-             on_load=[AccessState.load_access, LeadState.load])
-app.add_page(keys_page, route="/keys", title="API keys · OpenBrain",
-             on_load=[AccessState.load_access, KeysState.load])
-app.add_page(events_page, route="/events", title="Events · OpenBrain",
-             on_load=[AccessState.load_access, EventsState.load])
-app.add_page(usage_page, route="/usage", title="Usage · OpenBrain",
-             on_load=[AccessState.load_access, UsageState.load])
+# Every signed-in page first asks the API what the role may do (access.py), then loads.
+PAGES = (
+    (profiles_page, "/profiles", "Profiles", ProfilesState.load),
+    (editor_page, "/profile", "Profile", EditorState.load),
+    (sessions_page, "/sessions", "Sessions", SessionsState.load),
+    (transcript_page, "/session", "Transcript", TranscriptState.load),
+    (leads_page, "/leads", "Leads", LeadsState.load),
+    (lead_page, "/lead", "Lead", LeadState.load),
+    (keys_page, "/keys", "API keys", KeysState.load),
+    (events_page, "/events", "Events", EventsState.load),
+    (usage_page, "/usage", "Usage", UsageState.load),
+)
+for page, route, title, load in PAGES:
+    app.add_page(page, route=route, title=f"{title} · OpenBrain",
+                 on_load=[AccessState.load_access, load])
