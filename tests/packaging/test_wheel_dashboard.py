@@ -70,19 +70,21 @@ def signin(admin: Installed) -> Iterator[str]:
     said: list[str] = []
     link = ""
     deadline = time.monotonic() + START_TIMEOUT
+    first_start = "first start: npm installs the dashboard's packages"
     try:
-        while not link:
+        # stdout and stderr are read a line at a time as each is ready: the link (stdout) can
+        # arrive before the progress line (stderr) is read, so wait for both.
+        while not (link and any(first_start in s for s in said)):
             assert proc.poll() is None, "ob-tuner exited:\n" + "".join(said[-30:])
-            assert time.monotonic() < deadline, "ob-tuner did not start:\n" + "".join(said[-30:])
+            assert time.monotonic() < deadline, (
+                "ob-tuner did not start, or did not say what takes time:\n"
+                + "".join(said[-30:]))
             for key, _ in selector.select(timeout=1.0):
                 line = key.fileobj.readline()  # type: ignore[union-attr]
                 said.append(line)
                 if line.startswith("Sign in:"):
                     link = line.partition(":")[2].strip()
         selector.close()
-        assert any("first start: npm installs the dashboard's packages" in s for s in said), (
-            "the first start says what takes time"
-        )
         assert any(".cache/openbrain/dashboard" in s for s in said)
         yield link
     finally:
