@@ -6,14 +6,15 @@ Chromium. Also: a clear message when Node is missing."""
 from __future__ import annotations
 
 import os
+import queue
 import re
-import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -55,6 +56,11 @@ def test_missing_node_is_one_clear_line(admin: Installed) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def _forward(pipe: IO[str], lines: queue.Queue[str]) -> None:
+    for line in pipe:
+        lines.put(line)
+
+
 @pytest.fixture(scope="module")
 def signin(admin: Installed) -> Iterator[str]:
     """``ob-tuner`` of the installed wheel; the sign-in link it prints."""
@@ -64,27 +70,29 @@ def signin(admin: Installed) -> Iterator[str]:
     )
     assert proc.stdout is not None
     assert proc.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    selector.register(proc.stderr, selectors.EVENT_READ)
+    # One thread per pipe: a selector on buffered text pipes can leave a line that was already
+    # read into the buffer unseen (the pipe is drained, so it never becomes ready again).
+    lines: queue.Queue[str] = queue.Queue()
+    for pipe in (proc.stdout, proc.stderr):
+        threading.Thread(target=_forward, args=(pipe, lines), daemon=True).start()
     said: list[str] = []
     link = ""
     deadline = time.monotonic() + START_TIMEOUT
     first_start = "first start: npm installs the dashboard's packages"
     try:
-        # stdout and stderr are read a line at a time as each is ready: the link (stdout) can
-        # arrive before the progress line (stderr) is read, so wait for both.
+        # The link (stdout) can arrive before the progress line (stderr): wait for both.
         while not (link and any(first_start in s for s in said)):
             assert proc.poll() is None, "ob-tuner exited:\n" + "".join(said[-30:])
             assert time.monotonic() < deadline, (
                 "ob-tuner did not start, or did not say what takes time:\n"
                 + "".join(said[-30:]))
-            for key, _ in selector.select(timeout=1.0):
-                line = key.fileobj.readline()  # type: ignore[union-attr]
-                said.append(line)
-                if line.startswith("Sign in:"):
-                    link = line.partition(":")[2].strip()
-        selector.close()
+            try:
+                line = lines.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            said.append(line)
+            if line.startswith("Sign in:"):
+                link = line.partition(":")[2].strip()
         assert any(".cache/openbrain/dashboard" in s for s in said)
         yield link
     finally:
@@ -97,6 +105,9 @@ def signin(admin: Installed) -> Iterator[str]:
                 proc.wait()
 
 
+# The first start builds the dashboard (npm install, then the frontend): on 2 busy cores that
+# can take longer than the suite's default 300 s, so this test gets the start's own deadline.
+@pytest.mark.timeout(START_TIMEOUT + 120)
 def test_ob_tuner_signs_in_from_the_installed_wheel(signin: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
