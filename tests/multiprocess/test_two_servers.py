@@ -36,7 +36,9 @@ JWT_SECRET = "multiprocess-jwt-secret-0123456789abcdef0123"
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    # Generous: a start takes about a second, but two cores shared with a loaded suite can
+    # stretch it well past 30 s; a process that dies is reported at once.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"ob serve exited with {process.returncode}")
