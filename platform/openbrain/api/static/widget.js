@@ -340,6 +340,7 @@
         while (current()) {
           const abort = new AbortController();
           listenAbort = abort;
+          let wait = 100; // the server ended the stream (it does every few minutes): reopen now
           try {
             let bearer = await token(false);
             let res = await get(url, bearer, state.visitorSecret, state.lastEventId, abort.signal);
@@ -352,10 +353,11 @@
             pause = RECONNECT_MS;
             await readEvents(res.body, onEvent);
           } catch (_) {
-            pause = Math.min(pause * 2, RECONNECT_MAX_MS); // dropped or refused: try again later
+            wait = pause; // dropped or refused: try again later, and later each time
+            pause = Math.min(pause * 2, RECONNECT_MAX_MS);
           }
           if (!current() || !HELD[state.control]) break; // the assistant is back, or closed
-          await new Promise((resolve) => setTimeout(resolve, pause));
+          await new Promise((resolve) => setTimeout(resolve, wait));
         }
         if (listening === sessionId) listening = null;
       })();
