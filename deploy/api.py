@@ -57,6 +57,10 @@ class Api(pulumi.ComponentResource):
                 # operators' local JWTs (HS256 with OB_JWT_SECRET, e.g. ``ob-admin token``).
                 "OB_COGNITO_USER_POOL_ID": identity.pool.id,
                 "OB_COGNITO_CLIENT_ID": identity.client.id,
+                # A session's live stream ends before the function's timeout would cut it
+                # (an error, and an alarm); the widget and dashboard reconnect with
+                # Last-Event-ID (docs/handoff.md).
+                "OB_STREAM_MAX_SECONDS": str(max(config.api_timeout_seconds - 10, 5)),
             }
         )
         loaded = {"OB_JWT_SECRET": secrets.jwt_secret}

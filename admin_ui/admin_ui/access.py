@@ -54,6 +54,10 @@ class AccessState(AuthState):
     def can_manage_events(self) -> bool:
         return "events:manage" in self.scopes
 
+    @rx.var
+    def can_handoff(self) -> bool:
+        return "handoff" in self.scopes
+
 
 def not_allowed(what: str) -> rx.Component:
     """What a page says to a role that cannot use it (instead of controls that would fail);

@@ -7,6 +7,7 @@ import reflex as rx
 from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
 from admin_ui.events import EventsState, events_page
+from admin_ui.inbox import InboxState, inbox_page
 from admin_ui.keys import KeysState, keys_page
 from admin_ui.leads import LeadsState, LeadState, lead_page, leads_page
 from admin_ui.profiles import EditorState, ProfilesState, editor_page, profiles_page
@@ -24,6 +25,7 @@ PAGES = (
     (editor_page, "/profile", "Profile", EditorState.load),
     (sessions_page, "/sessions", "Sessions", SessionsState.load),
     (transcript_page, "/session", "Transcript", TranscriptState.load),
+    (inbox_page, "/inbox", "Inbox", InboxState.load),
     (leads_page, "/leads", "Leads", LeadsState.load),
     (lead_page, "/lead", "Lead", LeadState.load),
     (keys_page, "/keys", "API keys", KeysState.load),

@@ -15,13 +15,15 @@ from admin_ui.auth import AuthState
 NAV = (
     ("Profiles", "/profiles"),
     ("Sessions", "/sessions"),
+    ("Inbox", "/inbox"),
     ("Leads", "/leads"),
     ("API keys", "/keys"),
     ("Events", "/events"),
     ("Usage", "/usage"),
 )
 # Pages a role without the scope cannot use at all: their links are not shown to it.
-_NAV_NEEDS = {"/keys": AccessState.can_manage_keys, "/events": AccessState.can_manage_events}
+_NAV_NEEDS = {"/keys": AccessState.can_manage_keys, "/events": AccessState.can_manage_events,
+              "/inbox": AccessState.can_handoff}
 
 
 def _nav_link(label: str, href: str) -> rx.Component:

@@ -174,6 +174,12 @@ class Settings:
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
     llm_max_retries: int = field(default_factory=lambda: _env_int("OB_LLM_MAX_RETRIES", 1))
     session_ttl_days: int = field(default_factory=lambda: _env_int("OB_SESSION_TTL_DAYS", 90))
+    stream_poll: float = field(default_factory=lambda: _env_float("OB_STREAM_POLL", 0.25))
+    """Seconds between two reads of a session by its live stream (``GET …/events``)."""
+    stream_max_seconds: float = field(
+        default_factory=lambda: _env_float("OB_STREAM_MAX_SECONDS", 300.0))
+    """A live stream ends after this long and the client reconnects with ``Last-Event-ID``
+    (a Lambda Function URL cuts a streamed response at 15 minutes: keep it below that)."""
     jwt_secret: str | None = field(default_factory=_jwt_secret, repr=False)
     jwt_jwks_url: str | None = field(default_factory=_optional("OB_JWT_JWKS_URL"))
     jwt_issuer: str = field(default_factory=lambda: _env("OB_JWT_ISSUER", "openbrain-local"))

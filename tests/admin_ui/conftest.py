@@ -100,9 +100,9 @@ def _drain(stream: Any) -> None:
 A11Y_TENANTS = ("a11y", "a11y-empty")
 
 
-def _tenants_dir(data: Path) -> Path:
+def _tenants_dir(data: Path, extra: dict[str, str] | None = None) -> Path:
     """The repository's tenants plus the accessibility tests' own (so ``demo`` stays as the
-    journey test expects it)."""
+    journey test expects it), and ``extra`` specs (file stem → TOML) a test adds."""
     import shutil
 
     tenants = data / "tenants"
@@ -114,6 +114,8 @@ def _tenants_dir(data: Path) -> Path:
             # One admin walks every page at two widths within a minute or two: the demo
             # tenant's plan, not the default 60 requests a minute per credential.
             '[plan]\nrequestsPerMinute = 600\nkeyRequestsPerMinute = 300\n')
+    for name, spec in (extra or {}).items():
+        (tenants / f"{name}.toml").write_text(spec)
     return tenants
 
 
@@ -131,7 +133,8 @@ def tuner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuner]:
 
 
 def _run_tuner(tmp_path_factory: pytest.TempPathFactory, port: int,
-               issuer: OidcIssuer) -> Iterator[Tuner]:
+               issuer: OidcIssuer, *, env_extra: dict[str, str] | None = None,
+               tenants_extra: dict[str, str] | None = None) -> Iterator[Tuner]:
     import os
     import secrets
     import selectors
@@ -144,7 +147,7 @@ def _run_tuner(tmp_path_factory: pytest.TempPathFactory, port: int,
     secret = secrets.token_urlsafe(32)
     env = dict(os.environ) | {
         "OB_STORE": f"sqlite:///{data}/openbrain.db",
-        "OB_TENANTS_DIR": str(_tenants_dir(data)),
+        "OB_TENANTS_DIR": str(_tenants_dir(data, tenants_extra)),
         "OB_JWT_SECRET": secret,
         "OB_LOG_LEVEL": "WARNING",
         # Both children read these: the dashboard offers the hosted UI, the API checks its tokens.
@@ -152,6 +155,7 @@ def _run_tuner(tmp_path_factory: pytest.TempPathFactory, port: int,
         "OB_COGNITO_ISSUER": issuer.url,
         "OB_COGNITO_DOMAIN": issuer.url,
         "OB_COGNITO_REDIRECT_URI": issuer.redirect_uris[0],
+        **(env_extra or {}),
     }
     env.pop("OB_API_URL", None)
     proc = subprocess.Popen(

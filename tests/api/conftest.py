@@ -60,6 +60,7 @@ def make_settings(tmp: Path, **overrides: Any) -> Settings:
         "openai_api_key": None,
         "openai_base_url": None,
         "log_json": True,
+        "stream_max_seconds": 1.0,  # a test reading a session's stream whole gets it soon
     }
     values.update(overrides)
     return Settings(**values)

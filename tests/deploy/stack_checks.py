@@ -223,6 +223,8 @@ def test_api_streams_through_the_web_adapter(registered: list[Registered]) -> No
     assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
     assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
     assert env["OB_STORE"] == f"dynamodb://openbrain-{STAGE}"
+    # A session's live stream ends before the function's timeout would cut it (handoff.md).
+    assert 0 < float(env["OB_STREAM_MAX_SECONDS"]) < api.inputs["timeout"]
     assert any(":layer:LambdaAdapterLayerX86:" in layer for layer in api.inputs["layers"])
     # Secret values never reach a function's environment: only their ARNs do.
     assert "sk-test-llm-key" not in json.dumps(env)

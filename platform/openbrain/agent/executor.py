@@ -38,7 +38,7 @@ from openbrain.domain.errors import (
 )
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import HELD, ChatSession, Message
 from openbrain.events.publisher import EventPublisher
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
@@ -115,6 +115,7 @@ class TurnExecutor:
         session: ChatSession | None = None,
         budget: TurnBudget | None = None,
         idempotency_key: str | None = None,
+        humans_available: bool = True,
     ) -> ChatReply:
         """Answer one ChatMessage. ``reply.events`` lists the types of the events it emitted.
 
@@ -128,13 +129,19 @@ class TurnExecutor:
         it (the API's checks do); the turn then skips its own read. The version check at
         commit still catches a turn that committed in between (409). ``budget``: the
         tenant's token budget; a turn that calls the model reserves its worst case first.
+        ``humans_available``: whether a hand-off can reach a person now (the tenant's plan);
+        if not, ``connect_with_agent`` tells the model to take contact details instead.
+
+        While the session waits for or is held by an operator, the message is stored for
+        them and the model is not called (``reply.control`` says so, ``message`` is empty).
 
         Raises:
             NotFoundError: unknown profile or session (or an expired session).
             InvalidError: refused overrides, no message to continue with, unknown tools.
             ForbiddenError: ``clientId`` names another tenant than the store's.
             RateLimitedError: the token budget is used up; nothing written.
-            ConflictError: another turn on this session committed first; nothing written.
+            ConflictError: another turn on this session committed first, or the session
+                was closed; nothing written.
             UpstreamError, UpstreamTimeoutError: the LLM failed; nothing written.
             StoreBusyError: the table kept throttling past the turn's time; nothing written
                 (with a key, the answer is kept for the retry).
@@ -154,9 +161,11 @@ class TurnExecutor:
                                    idempotency_key)
         else:
             turn = self._resume(store, request, now, session)
+            if turn.session.control != "agent":
+                return self._hold(store, turn, request, now, started, idempotency_key)
         assert request.message is not None
         return self._answer(store, turn, request, now, on_token, started, budget,
-                            idempotency_key)
+                            idempotency_key, humans_available)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -230,26 +239,50 @@ class TurnExecutor:
                  ms=_ms(started))
         return reply
 
+    def _hold(
+        self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
+        started: float, idempotency_key: str | None,
+    ) -> ChatReply:
+        """A hand-off is pending or an operator holds the session: store the visitor's
+        message for them (their stream shows it) without calling the model."""
+        assert request.message is not None
+        session = turn.session
+        if session.control not in HELD:
+            raise ConflictError(f"session {session.session_id!r} was closed; "
+                                "send reset: true to start a new conversation")
+        user = self._message(session, session.message_count, Said("user", request.message),
+                             now)
+        updated = self._advance(session, now, 1, turns=0, result=None)
+        reply = self._reply(updated, "", turn.lead, ())
+        commit = TurnCommit(session=updated, messages=[user])
+        deadline = time.monotonic() + session.config.max_execution_time
+        reply = self._commit(store, request, commit, reply, None, deadline, idempotency_key,
+                             now)
+        log.info("turn.held", client_id=store.client_id, session_id=session.session_id,
+                 control=session.control, ms=_ms(started))
+        return reply
+
     def _answer(
         self, store: TenantStore, turn: _Turn, request: ChatMessage, now: datetime,
         on_token: TokenSink | None, started: float, token_budget: TurnBudget | None = None,
-        idempotency_key: str | None = None,
+        idempotency_key: str | None = None, humans_available: bool = True,
     ) -> ChatReply:
         assert request.message is not None
         session, config = turn.session, turn.session.config
         choice = self._models.for_config(config)
         tools = self._tools.select(config.tools)
         ctx = ToolContext(client_id=store.client_id, session_id=session.session_id, now=now,
-                          facts=request.context, lead=turn.lead)
+                          facts=request.context, lead=turn.lead,
+                          humans_available=humans_available)
         system = config.system_message
         if turn.lead is not None and "update_lead" in config.tools:
             system = f"{system}\n\n{LEAD_ON_FILE}"
         first_seq = session.message_count + len(turn.opening)
         user = self._message(session, first_seq, Said("user", request.message), now)
         messages = prompt(system, [*turn.history, user])
-        # session + listing entry + opening + user message + lead + kept reply: the rest is
-        # the loop's
-        budget = MAX_TRANSACT_ITEMS - 5 - len(turn.opening)
+        # session + listing entry + opening + user message + lead + kept reply + inbox entry:
+        # the rest is the loop's
+        budget = MAX_TRANSACT_ITEMS - 6 - len(turn.opening)
         limits = Limits(
             max_iterations=config.max_iterations,
             deadline=time.monotonic() + config.max_execution_time,
@@ -270,6 +303,9 @@ class TurnExecutor:
             *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
         ]
         updated = self._advance(session, now, len(new_messages), turns=1, result=result)
+        handoff = any(e.detail_type == "handoff.requested" for e in result.events)
+        if handoff:  # connect_with_agent reached a person: the session waits for them
+            updated = msgspec.structs.replace(updated, control="waiting", handoff_at=now)
         reply = self._reply(updated, result.reply, result.lead, result.events, result,
                             notice=turn.notice)
         commit = TurnCommit(
@@ -278,6 +314,7 @@ class TurnExecutor:
             lead=result.lead if result.lead_changed else None,
             events=result.events,
             tool_actions=result.actions,
+            control_changed=handoff,
         )
         reply = self._commit(store, request, commit, reply, result, limits.deadline,
                              idempotency_key, now)
@@ -479,6 +516,7 @@ class TurnExecutor:
             events=[e.detail_type for e in events],
             input_tokens=result.input_tokens if result else 0,
             output_tokens=result.output_tokens if result else 0,
+            control=session.control,
             notice=notice,
         )
 

@@ -18,6 +18,10 @@ def to_langchain(message: Message) -> BaseMessage:
             content=message.content,
             tool_calls=[LCToolCall(name=c.name, args=c.args, id=c.id) for c in message.tool_calls],
         )
+    if message.role == "human_agent":
+        # An operator spoke for the assistant: the model sees it as the assistant's turn,
+        # named, so that after a hand-back it knows what the person was told.
+        return AIMessage(content=message.content, name="human_agent")
     if message.role == "tool":
         return ToolMessage(
             content=message.content, tool_call_id=message.tool_call_id or "", name=message.name

@@ -62,6 +62,7 @@ def create_app(runtime: Runtime) -> Litestar:
         executor_source=lambda: runtime.executor,
         publisher=runtime.publisher,
         tools=runtime.tools,
+        inbox=runtime.inbox,
         route_resolver=lambda: resolver,
     )
 

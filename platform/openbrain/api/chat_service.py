@@ -21,8 +21,10 @@ from openbrain.api.principal import Principal
 from openbrain.api.problems import problem_for
 from openbrain.api.services import Services
 from openbrain.auth.widget_tokens import same_visitor
+from openbrain.domain.base import utcnow
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.errors import ForbiddenError, NotFoundError
+from openbrain.domain.hours import humans_available
 from openbrain.domain.session import ChatSession
 from openbrain.domain.tenant import Plan
 from openbrain.store import TenantStore
@@ -112,10 +114,12 @@ def run_turn(services: Services, store: TenantStore, principal: Principal,
     grant = principal.grant
     origin, visitor = (grant.origin, grant.visitor_hash) if grant else (None, None)
     budget = services.budget.for_tenant(store, turn.plan) if turn.plan is not None else None
+    plan = turn.plan
+    humans = plan is None or humans_available(plan.handoff, plan.business_hours, utcnow())
     return services.executor.chat(store, turn.request, origin=origin, visitor_hash=visitor,
                                   on_token=on_token,
                                   session=turn.session, budget=budget,
-                                  idempotency_key=idempotency_key)
+                                  idempotency_key=idempotency_key, humans_available=humans)
 
 
 def _sse_json(value: Any) -> str:

@@ -38,10 +38,11 @@ from openbrain.api.services import services_of
 from openbrain.domain.base import new_id
 
 log = structlog.get_logger("openbrain.api.access")
-WIDGET_PATHS = re.compile(r"^/v1/(chat|me|widget/session|sessions|sessions/[^/]+/messages)$")
+WIDGET_PATHS = re.compile(
+    r"^/v1/(chat|me|widget/session|sessions|sessions/[^/]+/(messages|events))$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _ALLOW_HEADERS = ("authorization, content-type, accept, x-session-id, x-request-id, "
-                  "idempotency-key, x-visitor-secret")
+                  "idempotency-key, x-visitor-secret, last-event-id")
 _EXPOSE_HEADERS = "x-session-id, x-request-id, retry-after"
 
 

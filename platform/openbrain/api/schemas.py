@@ -13,6 +13,7 @@ from openbrain.domain.api_key import ApiKeyView, KeyKind, Scope
 from openbrain.domain.base import Identifier, MessageText, ProfileName, Record, Request, ShortText
 from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
 from openbrain.domain.event import Event, ToolAction, Usage
+from openbrain.domain.handoff import InboxEntry
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import ChatSession, Message
 from openbrain.domain.tenant import Origin, Tenant
@@ -118,6 +119,9 @@ UsagePage = Page[Usage]
 
 
 TenantPage = Page[Tenant]
+
+
+InboxPage = Page[InboxEntry]
 
 
 class ToolInfo(Record, kw_only=True, frozen=True):

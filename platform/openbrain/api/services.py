@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar.datastructures import State
 
+from openbrain.agent.inbox import Inbox
 from openbrain.agent.tools import ToolRegistry
 from openbrain.api.authn import Authenticator
 from openbrain.api.limits import Limiter, TokenBudget
@@ -36,6 +37,7 @@ class Services:
     per request, and ``TurnExecutor`` is not imported at start-up."""
     publisher: ManagedPublisher
     tools: ToolRegistry
+    inbox: Inbox
     route_resolver: Callable[[], RouteResolver]
     """The runtime's resolver over this stage's routing plan."""
 

@@ -13,6 +13,7 @@ from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
 from openbrain.cli.admin_dlq import app as dlq_app
+from openbrain.cli.admin_inbox import app as inbox_app
 from openbrain.cli.admin_profiles import app as profiles_app
 from openbrain.cli.admin_stage import app as stage_app
 from openbrain.cli.common import admin_runtime, err_console, fail
@@ -31,6 +32,7 @@ app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
 app.add_typer(profiles_app, name="profiles",
               help="Agent profiles: list, show, export, import.")
 app.add_typer(stage_app, name="stage")
+app.add_typer(inbox_app, name="inbox", help="Hand-offs: list, take, reply, release, close.")
 console = Console(highlight=False)
 
 

@@ -8,8 +8,9 @@ from typing import TypeVar
 
 import httpx
 
+from openbrain.client import api
 from openbrain.client.call import Call
-from openbrain.client.sse import TurnEvent, TurnReader
+from openbrain.client.sse import SessionEvent, SessionReader, TurnEvent, TurnReader
 from openbrain.client.transport import client_options, failure, is_stream, request_of, unreachable
 from openbrain.domain.chat import ChatReply
 
@@ -52,6 +53,30 @@ class AsyncClient:
                 for event in reader.feed(chunk):
                     yield event
             reader.finish()
+        except httpx.HTTPError as exc:
+            raise unreachable(self.base_url, exc) from exc
+        finally:
+            await response.aclose()
+
+    async def session_events(self, session_id: str,
+                             last_event_id: int | None = None) -> AsyncIterator[SessionEvent]:
+        """A session's live stream until the server ends it (reconnect after the last
+        message's ``seq`` to resume: nothing is lost or repeated). Its keep-alives come
+        well within the read timeout."""
+        call = api.session_events(session_id, last_event_id)
+        try:
+            response = await self._http.send(request_of(self._http, call), stream=True)
+        except httpx.HTTPError as exc:
+            raise unreachable(self.base_url, exc) from exc
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                if (error := failure(response)) is not None:
+                    raise error
+            reader = SessionReader()
+            async for chunk in response.aiter_text():
+                for event in reader.feed(chunk):
+                    yield event
         except httpx.HTTPError as exc:
             raise unreachable(self.base_url, exc) from exc
         finally:

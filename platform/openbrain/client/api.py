@@ -33,6 +33,7 @@ from openbrain.domain.delivery import (
     RouteWithSecret,
 )
 from openbrain.domain.event import Event, ToolAction, Usage
+from openbrain.domain.handoff import InboxEntry, OperatorMessage
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.domain.session import ChatSession, Message
 from openbrain.domain.signin import CodeExchange, ExchangedToken
@@ -125,6 +126,41 @@ def sessions(profile: str = "", since: str = "", until: str = "",
 
 def session(session_id: str) -> Call[ChatSession]:
     return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}",
+                decode=json_of(ChatSession))
+
+
+def session_events(session_id: str, last_event_id: int | None = None) -> Call[None]:
+    """The session's live stream: carry it with ``AsyncClient.session_events``."""
+    headers = {"Accept": SSE}
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/events",
+                decode=nothing, headers=headers)
+
+
+# --- hand-off -----------------------------------------------------------------------------
+def inbox() -> Call[Page[InboxEntry]]:
+    """Sessions waiting for or held by an operator, oldest hand-off first."""
+    return Call(method="GET", path="/v1/inbox", decode=json_of(Page[InboxEntry]))
+
+
+def take_session(session_id: str) -> Call[ChatSession]:
+    return Call(method="POST", path=f"/v1/inbox/{segment(session_id)}/take",
+                decode=json_of(ChatSession))
+
+
+def reply_as_operator(session_id: str, message: str) -> Call[Message]:
+    return Call(method="POST", path=f"/v1/inbox/{segment(session_id)}/messages",
+                decode=json_of(Message), body=OperatorMessage(message=message))
+
+
+def release_session(session_id: str) -> Call[ChatSession]:
+    return Call(method="POST", path=f"/v1/inbox/{segment(session_id)}/release",
+                decode=json_of(ChatSession))
+
+
+def close_session(session_id: str) -> Call[ChatSession]:
+    return Call(method="POST", path=f"/v1/inbox/{segment(session_id)}/close",
                 decode=json_of(ChatSession))
 
 

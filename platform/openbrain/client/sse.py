@@ -12,8 +12,11 @@ from openbrain.client.models import Token
 from openbrain.client.problems import error_from_problem
 from openbrain.domain.chat import ChatReply
 from openbrain.domain.errors import UpstreamError
+from openbrain.domain.handoff import SessionState
+from openbrain.domain.session import Message
 
 TurnEvent = Token | ChatReply
+SessionEvent = Message | SessionState
 
 
 class SseParser:
@@ -23,11 +26,15 @@ class SseParser:
         self._buffer = ""
 
     def feed(self, chunk: str) -> list[tuple[str, str]]:
+        return [(event, data) for event, data, _ in self.feed_with_ids(chunk)]
+
+    def feed_with_ids(self, chunk: str) -> list[tuple[str, str, str | None]]:
+        """``(event, data, id)`` of every event completed by ``chunk``."""
         self._buffer += chunk.replace("\r\n", "\n")
-        out: list[tuple[str, str]] = []
+        out: list[tuple[str, str, str | None]] = []
         while "\n\n" in self._buffer:
             block, self._buffer = self._buffer.split("\n\n", 1)
-            event, data = "message", list[str]()
+            event, data, ident = "message", list[str](), None
             for line in block.split("\n"):
                 name, _, value = line.partition(":")
                 value = value.removeprefix(" ")
@@ -35,9 +42,31 @@ class SseParser:
                     event = value
                 elif name == "data":
                     data.append(value)
+                elif name == "id":
+                    ident = value
             if data:  # comments (": keep-alive") and empty blocks carry nothing
-                out.append((event, "\n".join(data)))
+                out.append((event, "\n".join(data), ident))
         return out
+
+
+class SessionReader:
+    """Reads a session's live stream: its messages and its control state, as typed records
+    (``gone``: the session was deleted)."""
+
+    def __init__(self) -> None:
+        self._parser = SseParser()
+        self.gone = False
+
+    def feed(self, chunk: str) -> list[SessionEvent]:
+        events: list[SessionEvent] = []
+        for event, data, _ in self._parser.feed_with_ids(chunk):
+            if event == "message":
+                events.append(msgspec.json.decode(data, type=Message))
+            elif event == "state":
+                events.append(msgspec.json.decode(data, type=SessionState))
+            elif event == "gone":
+                self.gone = True
+        return events
 
 
 class TurnReader:

@@ -19,6 +19,7 @@ TenantScope = Literal[
     "leads:write",
     "keys:manage",
     "events:manage",
+    "handoff",
 ]
 Scope = TenantScope | Literal["platform:admin"]
 ALL_TENANT_SCOPES: tuple[TenantScope, ...] = get_args(TenantScope)

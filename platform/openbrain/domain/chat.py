@@ -8,6 +8,7 @@ import msgspec
 
 from openbrain.domain.base import ClientId, Identifier, MessageText, Record, Request
 from openbrain.domain.lead import Lead
+from openbrain.domain.session import Control
 
 
 class ChatMessage(Request, kw_only=True, frozen=True):
@@ -37,6 +38,9 @@ class ChatReply(Record, kw_only=True, frozen=True):
     events: list[str] = msgspec.field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
+    control: Control = "agent"
+    """Who answers the session now: while ``waiting`` or ``human`` the message was stored
+    for the operator and ``message`` is empty (their answer arrives on the session's stream)."""
     # Said to the operator, never to the visitor: e.g. that the offline model stands in for
     # the profile's model. Kept out of ``message`` so widgets and transcripts never show it.
     notice: str | None = None

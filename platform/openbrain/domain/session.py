@@ -9,7 +9,12 @@ import msgspec
 from openbrain.domain.agent_config import AgentConfig
 from openbrain.domain.base import ClientId, Identifier, Record, Timestamp
 
-Role = Literal["user", "assistant", "tool", "system"]
+Role = Literal["user", "assistant", "tool", "system", "human_agent"]
+Control = Literal["agent", "waiting", "human", "closed"]
+"""Who answers a session: the agent (default); nobody yet (``waiting``: a hand-off was
+requested); an operator (``human``); nobody any more (``closed``)."""
+HELD: frozenset[Control] = frozenset({"waiting", "human"})
+"""States in which visitor messages are stored for the operator and the model is not called."""
 
 
 class ToolCall(Record, kw_only=True, frozen=True):
@@ -31,6 +36,8 @@ class Message(Record, kw_only=True, frozen=True):
     tool_calls: list[ToolCall] = msgspec.field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None
+    operator: str | None = None
+    """For ``human_agent`` messages: the identity (credential subject) of the operator."""
     created_at: Timestamp
 
 
@@ -52,6 +59,11 @@ class ChatSession(Record, kw_only=True, frozen=True):
     output_tokens: int = 0
     version: int = 0
     origin: str | None = None
+    control: Control = "agent"
+    operator: str | None = None
+    """The operator holding the session (``control == "human"``)."""
+    handoff_at: Timestamp | None = None
+    """When the current hand-off was requested (the inbox's order, oldest first)."""
     visitor_hash: str | None = None
     """SHA-256 of the secret of the widget visitor who started the session: only a widget
     grant for the same visitor reaches it (``None``: not a widget session)."""

@@ -7,10 +7,12 @@ from typing import Annotated, Literal, get_args
 import msgspec
 
 from openbrain.domain.base import ClientId, Identifier, Record, ShortText, Timestamp
+from openbrain.domain.hours import BusinessHours, HandoffAvailability
 from openbrain.domain.validation import shape
 
 EventType = Literal[
-    "lead.created", "lead.updated", "handoff.requested", "test.event", "session.started"
+    "lead.created", "lead.updated", "handoff.requested", "test.event", "session.started",
+    "handoff.accepted", "handoff.released", "session.closed",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 Origin = Annotated[str, msgspec.Meta(pattern=shape(
@@ -32,6 +34,10 @@ class Plan(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):
     widget_requests_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 20
     tokens_per_day: Annotated[int, msgspec.Meta(ge=1)] = 1_000_000
     max_delivery_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
+    handoff: HandoffAvailability = "always"
+    """Whether people answer hand-offs: ``never`` (no operators online) or outside
+    ``businessHours``, the agent says no one is available and takes contact details instead."""
+    business_hours: BusinessHours = msgspec.field(default_factory=BusinessHours)
 
 
 class Route(Record, kw_only=True, frozen=True, forbid_unknown_fields=True):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from openbrain.agent.inbox import Inbox
 from openbrain.agent.tools import ToolRegistry, default_registry
 from openbrain.domain.tenant import Tenant
 from openbrain.events.delivery import EventDeliverer
@@ -74,6 +75,8 @@ class Runtime:
         self._publisher = _Once(lock, self._build_publisher)
         self._tools = _Once(lock, self._build_tools)
         self._executor = _Once(lock, self._build_executor)
+        self._inbox = _Once(lock, lambda: Inbox(publisher=self.publisher,
+                                                session_ttl_days=self.settings.session_ttl_days))
         self._started = self._closed = False
         if profile.sync_tenants:
             try:
@@ -117,6 +120,11 @@ class Runtime:
     @property
     def executor(self) -> TurnExecutor:
         return self._executor.get()
+
+    @property
+    def inbox(self) -> Inbox:
+        """Operators' actions on sessions in hand-off."""
+        return self._inbox.get()
 
     def store(self, client_id: str) -> TenantStore:
         return TenantStore(self.driver, client_id)

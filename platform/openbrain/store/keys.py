@@ -77,6 +77,19 @@ def session_index_sk(created_at: datetime, session_id: str) -> str:
     return f"{created_at.isoformat()}#{session_id}"
 
 
+SESSION_INBOX_SK = "INBOX"
+"""A session's entry in its tenant's inbox while it waits for or is held by an operator:
+written and deleted with the hand-off's state changes only (rare), never by a turn."""
+
+
+def inbox_index(client_id: str) -> str:
+    return f"{tenant_pk(client_id)}#INBOX"
+
+
+def inbox_sk(handoff_at: datetime, session_id: str) -> str:
+    return f"{handoff_at.isoformat()}#{session_id}"
+
+
 def message_sk(seq: int) -> str:
     return f"{MESSAGE_PREFIX}{seq:0{SEQ_WIDTH}d}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import threading
 from collections.abc import Callable, Sequence
@@ -29,6 +30,7 @@ from openbrain.store.driver import (
     encode_cursor,
 )
 from openbrain.store.idempotency import StoredReply, stored_reply_item
+from openbrain.store.inbox import inbox_op, inbox_sessions
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
 from openbrain.store.paging import filtered_page
@@ -90,6 +92,7 @@ class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
     events: Sequence[Event] = ()
     tool_actions: Sequence[ToolAction] = ()
     stored_reply: StoredReply | None = None  # the request's Idempotency-Key, with the reply
+    control_changed: bool = False  # the session's control state changed: list or unlist it
 
 
 class SessionRepository(ScopedRepository):
@@ -155,6 +158,8 @@ class SessionRepository(ScopedRepository):
         if session.version == 1:
             ops.append(Put(self._listing(session.session_id, session.created_at),
                            MustNotExist()))
+        if turn.control_changed:
+            ops.append(inbox_op(session))
         for message in turn.messages:
             self._check_tenant(message)
         chunks = _chunks(turn.messages)
@@ -244,6 +249,14 @@ class SessionRepository(ScopedRepository):
             keys.message_sk(last.seq)
         return [m for m, _ in found[:limit]], encode_cursor(Item(pk=pk, sk=sk), index=False)
 
+    def after(self, session_id: str, seq: int, *, limit: int = 200) -> list[Message]:
+        """Up to ``limit`` messages after ``seq``, oldest first (a live stream's next ones;
+        ``-1``: from the first)."""
+        pk = keys.session_pk(self._client_id, session_id)
+        cursor = (encode_cursor(Item(pk=pk, sk=keys.message_sk(seq)), index=False)
+                  if seq >= 0 else None)
+        return self.transcript(session_id, limit=limit, cursor=cursor)[0]
+
     def tool_actions(self, session_id: str, *, limit: int = 100) -> list[ToolAction]:
         page = self._driver.query(
             keys.session_pk(self._client_id, session_id), keys.ACTION_PREFIX, limit=limit
@@ -268,6 +281,10 @@ class SessionRepository(ScopedRepository):
             where=where,
             index=True,
         )
+
+    def inbox(self, *, limit: int = 100) -> builtins.list[ChatSession]:
+        """Sessions waiting for or held by an operator, oldest hand-off first."""
+        return inbox_sessions(self._driver, self._client_id, limit=limit)
 
     def delete(self, session_id: str) -> None:
         """Delete the session with every message and tool action it holds."""

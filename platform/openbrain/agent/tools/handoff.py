@@ -25,7 +25,15 @@ class TestEventArgs(ToolArgs, kw_only=True):
     note: Reason | None = None
 
 
+UNAVAILABLE = ("No one from the team is available right now. Tell the person so plainly, "
+               "without promising that someone will join, and ask for their name and an "
+               "e-mail or phone number (save them with update_lead) so the team can get back "
+               "to them; meanwhile keep helping as well as you can.")
+
+
 def connect_with_agent(args: HandoffArgs, ctx: ToolContext) -> ToolResult:
+    if not ctx.humans_available:  # outside business hours, or no operators at all
+        return ToolResult(output=UNAVAILABLE)
     obj = {"reason": args.reason, "leadId": ctx.lead.lead_id if ctx.lead else None}
     event = make_event(
         ctx, "handoff.requested", object_type="session", object_id=ctx.session_id, obj=obj

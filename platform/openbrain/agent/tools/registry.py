@@ -38,6 +38,8 @@ class ToolContext:
     now: datetime
     facts: Mapping[str, Any] = field(default_factory=dict)
     lead: Lead | None = None
+    humans_available: bool = True
+    """Whether a hand-off can reach a person now (the tenant's plan)."""
 
 
 @dataclass(frozen=True, kw_only=True)

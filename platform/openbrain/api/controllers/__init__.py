@@ -6,6 +6,7 @@ from openbrain.api.controllers.configs import ConfigsController, ToolsController
 from openbrain.api.controllers.demo import DemoController
 from openbrain.api.controllers.events import EventsController
 from openbrain.api.controllers.health import HealthController
+from openbrain.api.controllers.inbox import InboxController
 from openbrain.api.controllers.keys import KeysController
 from openbrain.api.controllers.leads import LeadsController
 from openbrain.api.controllers.sessions import SessionsController
@@ -19,6 +20,7 @@ CONTROLLERS = [
     ConfigsController,
     ToolsController,
     SessionsController,
+    InboxController,
     LeadsController,
     KeysController,
     UsageController,

@@ -39,12 +39,14 @@ def session_response(reply: ChatReply, services: ServicesDep, *, cookie: bool,
 
 
 def _cookie_session(request: Request[Any, Any, Any], store: TenantStore) -> str | None:
-    """The session the cookie names, if it is still there (a browser whose session expired or
-    was erased simply starts a new one; an explicit ``X-Session-Id`` that is gone is a 404)."""
+    """The session the cookie names, if it is still open (a browser whose session expired,
+    was erased or was closed by an operator simply starts a new one; an explicit
+    ``X-Session-Id`` that is gone is a 404)."""
     value = request.cookies.get(SESSION_COOKIE)
-    if not value or not IDENTIFIER.fullmatch(value) or store.sessions.get(value) is None:
+    if not value or not IDENTIFIER.fullmatch(value):
         return None
-    return value
+    session = store.sessions.get(value)
+    return None if session is None or session.control == "closed" else value
 
 
 class ChatController(Controller):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import JSONBody
+from litestar.params import HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
@@ -21,10 +22,16 @@ from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
+from openbrain.api.session_stream import SessionStream
 from openbrain.domain.base import as_utc
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.event import ToolAction
 from openbrain.domain.session import ChatSession
+
+LastEventId = Annotated[str | None, HeaderParameter(
+    name="Last-Event-ID", required=False, pattern=r"^(-1|[0-9]{1,10})$",
+    description="The id of the last event received: the stream resumes right after it.")]
+_STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 class SessionsController(Controller):
@@ -92,6 +99,30 @@ class SessionsController(Controller):
             store.sessions.require(session_id)
         items, next_cursor = store.sessions.transcript(session_id, limit=limit, cursor=cursor)
         return MessagePage(items=items, cursor=next_cursor)
+
+    @get("/{session_id:str}/events", operation_id="sessionEvents",
+         guards=[requires_scope("sessions:read", widget=True)])
+    async def events(self, session_id: IdParam, store: StoreDep, principal: PrincipalDep,
+                     services: ServicesDep,
+                     last_event_id: LastEventId = None) -> ServerSentEvent:
+        """The session live (server-sent events): ``message`` events (a stored message, its
+        ``seq`` as the id) and ``state`` events (who answers: agent, waiting, human,
+        closed). With ``Last-Event-ID`` it resumes after that message; without, from now.
+        The stream ends after a few minutes; clients reconnect (a widget reads its own
+        session only)."""
+        def lookup() -> ChatSession:
+            if principal.grant is not None:
+                return chat_service.visible_session(store, principal, session_id)
+            return store.sessions.require(session_id)
+
+        session = await anyio.to_thread.run_sync(lookup)
+        settings = services.settings
+        stream = SessionStream(store, session,
+                               after=None if last_event_id is None else int(last_event_id),
+                               widget=principal.grant is not None,
+                               poll=settings.stream_poll,
+                               max_seconds=settings.stream_max_seconds)
+        return ServerSentEvent(stream.events(), headers=_STREAM_HEADERS)
 
     @get("/{session_id:str}/tool-actions", operation_id="listToolActions",
          guards=[requires_scope("sessions:read")], sync_to_thread=True)

@@ -5,6 +5,11 @@
  * Flow: exchange the publishable key for a short-lived session token
  * (POST /v1/widget/session), start a session (POST /v1/chat with reset: the ice breaker),
  * then stream each answer (POST /v1/sessions/{id}/messages, Accept: text/event-stream).
+ * After a hand-off to a person (an answer whose `control` is not "agent"), the widget
+ * listens to the session's live stream (GET /v1/sessions/{id}/events) and shows the team
+ * member's messages as they come; it reconnects with Last-Event-ID after a drop or when the
+ * server ends the stream, so no message is lost or shown twice, and stops listening once the
+ * assistant has the conversation back.
  * The session id, the token and the transcript are kept in localStorage, so the
  * conversation survives page loads; an expired token is exchanged again for the same session.
  * The first exchange also issues a visitor secret, kept with them and sent as
@@ -18,6 +23,14 @@
   const MAX_MESSAGES = 100; // transcript kept in localStorage (older ones are dropped)
   const MAX_INPUT = 16000; // the API's message limit
   const TOKEN_MARGIN_MS = 30000; // refresh a token this long before it expires
+  const RECONNECT_MS = 1000; // first wait before reopening a dropped live stream
+  const RECONNECT_MAX_MS = 15000;
+  const HELD = { waiting: true, human: true }; // a person answers: listen to the stream
+  const NOTICES = {
+    waiting: "Waiting for a team member to join…",
+    human: "You are chatting with a team member.",
+    closed: "This conversation was closed. Start a new one with ↺.",
+  };
 
   const script =
     document.currentScript || document.querySelector('script[data-key][src*="widget.js"]');
@@ -178,18 +191,27 @@
     return Number.isNaN(ms) ? Date.now() + 60000 : ms;
   }
 
-  // Server-sent events over a fetch body (EventSource cannot POST).
+  async function get(url, bearer, visitor, lastEventId, signal) {
+    const headers = { Authorization: "Bearer " + bearer, Accept: "text/event-stream" };
+    if (visitor) headers["X-Visitor-Secret"] = visitor;
+    if (lastEventId !== undefined && lastEventId !== null) headers["Last-Event-ID"] = String(lastEventId);
+    return fetch(url, { method: "GET", mode: "cors", credentials: "omit", headers, signal, cache: "no-store" });
+  }
+
+  // Server-sent events over a fetch body (EventSource cannot POST, nor send a token).
   async function readEvents(body, onEvent) {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
     let event = "message";
     let data = [];
+    let id = null;
     const line = (text) => {
       if (text === "") {
-        if (data.length) onEvent(event, data.join("\n"));
+        if (data.length) onEvent(event, data.join("\n"), id);
         event = "message";
         data = [];
+        id = null;
         return;
       }
       if (text[0] === ":") return; // comment / keep-alive
@@ -199,6 +221,7 @@
       if (value[0] === " ") value = value.slice(1);
       if (field === "event") event = value;
       else if (field === "data") data.push(value);
+      else if (field === "id") id = value;
     };
     for (;;) {
       const { value, done } = await reader.read();
@@ -230,6 +253,9 @@
     const ui = render(cfg);
     for (const m of state.messages) ui.addMessage(m.role, m.text);
     ui.setSession(state.sessionId);
+    ui.setControl(state.control || "agent");
+    let listening = null; // the session whose live stream is open (or reopening)
+    let listenAbort = null;
 
     const persist = () => {
       state.messages = state.messages.slice(-MAX_MESSAGES);
@@ -263,9 +289,80 @@
     function forget() {
       // The visitor stays the same browser: its secret outlives the conversation.
       state = { messages: [], open: state.open, visitorSecret: state.visitorSecret };
+      stopListening();
       ui.clearMessages();
       ui.setSession(null);
+      ui.setControl("agent");
     }
+
+    function setControl(control) {
+      if (!control || control === state.control) return;
+      state.control = control;
+      persist();
+      ui.setControl(control);
+    }
+
+    function stopListening() {
+      listening = null;
+      if (listenAbort) listenAbort.abort();
+      listenAbort = null;
+    }
+
+    // The session's live stream, while a person has the conversation: their messages as
+    // they are sent, and who answers. Reopened with Last-Event-ID after a drop or when the
+    // server ends it (it does every few minutes by design), with a growing pause on errors.
+    function listen() {
+      const sessionId = state.sessionId;
+      if (!sessionId || listening === sessionId || refused) return;
+      stopListening();
+      listening = sessionId;
+      const url = cfg.api + "/v1/sessions/" + encodeURIComponent(sessionId) + "/events";
+      const current = () => listening === sessionId && state.sessionId === sessionId;
+      const onEvent = (event, data, id) => {
+        if (!current()) return;
+        let payload;
+        try {
+          payload = JSON.parse(data);
+        } catch (_) {
+          return;
+        }
+        if (event === "message" && payload && payload.role === "human_agent") {
+          ui.addMessage("human_agent", payload.content);
+          state.messages.push({ role: "human_agent", text: payload.content });
+        } else if (event === "state" && payload) {
+          setControl(payload.control);
+        }
+        if (id !== null && id !== undefined) state.lastEventId = id;
+        persist();
+      };
+      (async () => {
+        let pause = RECONNECT_MS;
+        while (current()) {
+          const abort = new AbortController();
+          listenAbort = abort;
+          let wait = 100; // the server ended the stream (it does every few minutes): reopen now
+          try {
+            let bearer = await token(false);
+            let res = await get(url, bearer, state.visitorSecret, state.lastEventId, abort.signal);
+            if (res.status === 401) {
+              bearer = await token(true);
+              res = await get(url, bearer, state.visitorSecret, state.lastEventId, abort.signal);
+            }
+            if (res.status === 404) break; // the session is gone
+            if (!res.ok || !res.body) throw await problem(res);
+            pause = RECONNECT_MS;
+            await readEvents(res.body, onEvent);
+          } catch (_) {
+            wait = pause; // dropped or refused: try again later, and later each time
+            pause = Math.min(pause * 2, RECONNECT_MAX_MS);
+          }
+          if (!current() || !HELD[state.control]) break; // the assistant is back, or closed
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
+        if (listening === sessionId) listening = null;
+      })();
+    }
+
 
     // POST with the session token. A refused token (401, or an opaque refusal: errors raised
     // before the API has accepted the origin carry no CORS headers) is exchanged once more.
@@ -314,8 +411,8 @@
       const type = res.headers.get("content-type") || "";
       if (!type.includes("text/event-stream") || !res.body) {
         const reply = await res.json(); // a server or proxy that does not stream
-        ui.addMessage("assistant", reply.message);
-        return reply.message;
+        if (reply.message) ui.addMessage("assistant", reply.message);
+        return reply;
       }
       const bubble = ui.addMessage("assistant", "", true);
       let reply = null;
@@ -339,8 +436,11 @@
         bubble.remove();
         throw failure || new ApiError(0, "The answer was interrupted. Please try again.");
       }
-      bubble.finish(reply.message);
-      return reply.message;
+      // Held for a person (waiting, or a team member answers): the message was kept for
+      // them and the answer comes on the live stream.
+      if (reply.message) bubble.finish(reply.message);
+      else bubble.remove();
+      return reply;
     }
 
     async function send(text) {
@@ -355,19 +455,22 @@
         await ensureSession();
         userBubble = ui.addMessage("user", text);
         ui.clearInput();
-        let answer;
+        let reply;
         try {
-          answer = await stream(text);
+          reply = await stream(text);
         } catch (err) {
           if (!(err instanceof ApiError) || err.status !== 404) throw err;
           // The session expired server-side: start a new one and ask again.
           forget();
           await startSession();
           userBubble = ui.addMessage("user", text);
-          answer = await stream(text);
+          reply = await stream(text);
         }
-        state.messages.push({ role: "user", text }, { role: "assistant", text: answer });
+        state.messages.push({ role: "user", text });
+        if (reply.message) state.messages.push({ role: "assistant", text: reply.message });
+        setControl(reply.control || "agent");
         persist();
+        if (HELD[state.control]) listen();
       } catch (err) {
         // Nothing was kept server-side: give the text back so the visitor can retry.
         if (userBubble) userBubble.remove();
@@ -446,6 +549,7 @@
     ui.onSend(send);
     ui.onRestart(restart);
     if (cfg.open || state.open) open();
+    if (HELD[state.control]) listen(); // a person had the conversation when the page left
 
     return { open, close, restart, send };
   }
@@ -484,6 +588,10 @@
       ".msg{max-width:85%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}" +
       ".msg[data-role=user]{align-self:flex-end;background:var(--ob-accent);color:#fff;border-bottom-right-radius:4px}" +
       ".msg[data-role=assistant]{align-self:flex-start;background:#fff;border:1px solid #e1e4e8;border-bottom-left-radius:4px}" +
+      ".msg[data-role=human_agent]{align-self:flex-start;background:#fff8e1;border:1px solid #f0d58c;border-bottom-left-radius:4px}" +
+      ".msg[data-role=human_agent]::before{content:attr(data-speaker);display:block;font-size:11px;font-weight:600;color:#6b5200}" +
+      ".status{margin:0;padding:6px 12px;background:#eef3ff;color:#1b3a8a;font-size:13px;border-top:1px solid #d5e0fb}" +
+      ".status[hidden]{display:none}" +
       ".msg[data-streaming=true]:empty::after{content:'…';animation:ob-blink 1s infinite}" +
       "@keyframes ob-blink{50%{opacity:.3}}" +
       ".error{margin:0;padding:8px 12px;background:#fdecea;color:#8a1c12;border-top:1px solid #f5c2bd}" +
@@ -503,6 +611,7 @@
       '<button type="button" data-testid="ob-restart" aria-label="Start a new conversation" title="New conversation">↺</button>' +
       '<button type="button" data-testid="ob-close" aria-label="Close chat" title="Close">✕</button></header>' +
       '<div class="log" data-testid="ob-messages" role="log" aria-live="polite" aria-label="Conversation"></div>' +
+      '<p class="status" data-testid="ob-status" role="status" hidden></p>' +
       '<p class="error" data-testid="ob-error" role="alert" hidden></p>' +
       '<form data-testid="ob-form" novalidate>' +
       '<label class="sr-only" for="ob-input">Message</label>' +
@@ -517,6 +626,7 @@
     const panel = $("ob-panel");
     const log = $("ob-messages");
     const error = $("ob-error");
+    const status = $("ob-status");
     const form = $("ob-form");
     const input = $("ob-input");
     const sendButton = $("ob-send");
@@ -588,6 +698,11 @@
         panel.setAttribute("data-state", value ? "refused" : "ready");
         syncInput(busyNow || refusedNow);
       },
+      setControl(control) {
+        panel.setAttribute("data-control", control);
+        status.textContent = NOTICES[control] || "";
+        status.hidden = !NOTICES[control];
+      },
       showError(message) {
         error.textContent = message || "";
         error.hidden = !message;
@@ -597,6 +712,8 @@
         el.className = "msg";
         el.setAttribute("data-testid", "ob-message");
         el.setAttribute("data-role", role);
+        // Who speaks: a team member's messages carry a label (the assistant's need none).
+        if (role === "human_agent") el.setAttribute("data-speaker", "Team member");
         el.textContent = text; // never HTML: answers and visitors' text are untrusted
         if (streaming) {
           el.setAttribute("data-streaming", "true");
