@@ -160,7 +160,7 @@ def _service_config(cfg: pulumi.Config) -> ServiceConfig:
         min_tasks=cfg.get_int("apiMinTasks") or 2,
         max_tasks=cfg.get_int("apiMaxTasks") or 20,
         cpu_target=cfg.get_int("apiCpuTarget") or 50,
-        concurrency_target=cfg.get_int("apiConcurrencyTarget") or 250,
+        concurrency_target=cfg.get_int("apiConcurrencyTarget") or 450,
     )
     if not 1 <= service.min_tasks <= service.max_tasks:
         raise pulumi.RunError(

@@ -137,7 +137,7 @@ def test_tasks_run_the_built_image_on_graviton(registered: list[Registered]) -> 
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["OB_STORE"] == f"dynamodb://openbrain-{STAGE}"
     assert env["OB_TENANTS_DIR"] == "/app/tenants"
-    assert env["OB_TURN_THREADS"] == "500"  # twice the concurrency target of 250
+    assert env["OB_TURN_THREADS"] == "900"  # twice the concurrency target of 450
     assert not any(k.startswith("AWS_LWA") for k in env)
     # Secrets are injected by ECS from their ARNs: no value is in the task definition.
     assert {s["name"] for s in container["secrets"]} == {"OB_JWT_SECRET", "OPENAI_API_KEY"}
@@ -197,7 +197,7 @@ def test_autoscaling_on_cpu_and_concurrent_requests(registered: list[Registered]
         "predefinedMetricType": "ECSServiceAverageCPUUtilization"}
     assert cpu["targetValue"] == 50
     concurrency = policies["api-concurrency"]
-    assert concurrency["targetValue"] == 250
+    assert concurrency["targetValue"] == 450
     metrics = {m["id"]: m for m in concurrency["customizedMetricSpecification"]["metrics"]}
     assert [m for m in metrics.values() if m["returnData"]] == [metrics["per_task"]]
     assert "active" in metrics["per_task"]["expression"]
