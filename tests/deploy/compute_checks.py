@@ -36,6 +36,8 @@ from deploy_mocks import (
     Registered,
     StageMocks,
 )
+from moto.server import ThreadedMotoServer
+from moto_service import create_service
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = Path(os.environ["OB_DEPLOY_WORKDIR"])
@@ -261,3 +263,31 @@ def test_a_long_lived_stage_without_its_settings_is_a_config_error(
             load_stage_config()
     finally:
         pulumi.runtime.set_all_config(CONFIG, secret_keys=SECRET_KEYS)
+
+
+def test_the_service_is_created_in_moto_as_registered(registered: list[Registered]) -> None:
+    """As far as the emulator goes: every definition of the service accepted as AWS's API
+    takes it, then described back as the program meant it."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        made = create_service(f"http://{host}:{port}", registered, STAGE)
+    finally:
+        server.stop()
+    service = made["service"]
+    assert service["launchType"] == "FARGATE"
+    assert service["loadBalancers"][0]["targetGroupArn"] == made["target_group"]
+    assert made["task"]["runtimePlatform"]["cpuArchitecture"] == "ARM64"
+    (container,) = made["task"]["containerDefinitions"]
+    assert container["image"].endswith(f"openbrain-{STAGE}-api:latest@{IMAGE_DIGEST}")
+    assert {s["name"] for s in container["secrets"]} == {"OB_JWT_SECRET", "OPENAI_API_KEY"}
+    https = next(x for x in made["listeners"] if x["Port"] == 443)
+    assert https["Certificates"] == [{"CertificateArn": made["certificate"]}]
+    assert made["attributes"]["routing.http.xff_header_processing.mode"] == "replace"
+    assert sorted(p["PolicyName"] for p in made["policies"]) == ["api-concurrency", "api-cpu"]
+    assert made["repositories"] == [f"openbrain-{STAGE}-api"]
+    actions = {a for s in made["task_role_policy"]["Statement"] for a in s["Action"]}
+    assert actions == {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
+                       "dynamodb:Query", "dynamodb:UpdateItem", "kms:Decrypt",
+                       "events:PutEvents"}
