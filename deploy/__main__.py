@@ -13,6 +13,7 @@ from deploy.identity import Identity
 from deploy.outputs import stage_outputs
 from deploy.packaging import LambdaArtifacts
 from deploy.secrets import RuntimeSecrets
+from deploy.service import ApiService
 from deploy.stage import load_stage_config, stage_provider
 from openbrain.tenancy import build_routing_plan, load_tenants
 
@@ -48,17 +49,32 @@ identity = Identity(
     account_id=account_id,
     opts=on_stage,
 )
-api = Api(
-    "api",
-    config=config,
-    data=data,
-    events=events,
-    secrets=secrets,
-    identity=identity,
-    artifacts=artifacts,
-    region=region,
-    opts=on_stage,
-)
+# The API's compute, chosen per stage (docs/scale.md): Lambda, or a long-lived service.
+api: Api | ApiService
+if config.api_compute == "ecs":
+    api = ApiService(
+        "api",
+        config=config,
+        data=data,
+        events=events,
+        secrets=secrets,
+        identity=identity,
+        network=dashboard.network,
+        region=region,
+        opts=on_stage,
+    )
+else:
+    api = Api(
+        "api",
+        config=config,
+        data=data,
+        events=events,
+        secrets=secrets,
+        identity=identity,
+        artifacts=artifacts,
+        region=region,
+        opts=on_stage,
+    )
 dashboard.run_backend(api_url=api.api_url, identity=identity)
 
 outputs = stage_outputs(api=api, dashboard=dashboard, identity=identity, events=events,

@@ -93,6 +93,8 @@ class Dashboard(pulumi.ComponentResource):
             )
 
         network = Network(f"{name}-network", config=config, opts=child)
+        self.network = network
+        """The stage's VPC (the long-lived API's service runs in it too)."""
         vpc_id = network.vpc_id
         self.subnet_ids = network.subnet_ids
         cloudfront_only = aws.ec2.get_managed_prefix_list_output(

@@ -29,6 +29,38 @@ API_TABLE_ACTIONS = ("DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem")
 ADAPTER_PORT = "8080"
 
 
+def api_statements(
+    *, data: DataStore, events: EventRouting, region: pulumi.Input[str]
+) -> list[Statement]:
+    """What the API's code may do, wherever it runs (a function's or a task's role)."""
+    return [
+        table_statement(data.table.arn, API_TABLE_ACTIONS),
+        index_statement(data.table.arn, INDEX_NAME),
+        kms_statement(data.key.arn, "dynamodb", region),
+        Statement(actions=["events:PutEvents"], resources=[events.bus.arn]),
+    ]
+
+
+def api_environment(
+    config: StageConfig, *, data: DataStore, events: EventRouting, identity: Identity
+) -> dict[str, pulumi.Input[str]]:
+    """The API's environment, wherever it runs."""
+    env = runtime_environment(config, table_name=data.table.name, bus_name=events.bus.name)
+    # Tenant admins' tokens from the Cognito pool (checked against its JWKS), beside
+    # operators' local JWTs (HS256 with OB_JWT_SECRET, e.g. ``ob-admin token``).
+    env["OB_COGNITO_USER_POOL_ID"] = identity.pool.id
+    env["OB_COGNITO_CLIENT_ID"] = identity.client.id
+    return env
+
+
+def api_secrets(secrets: RuntimeSecrets) -> dict[str, aws.secretsmanager.Secret]:
+    """Environment variable -> the secret the API reads into it at start."""
+    loaded = {"OB_JWT_SECRET": secrets.jwt_secret}
+    if secrets.llm_api_key is not None:
+        loaded["OPENAI_API_KEY"] = secrets.llm_api_key
+    return loaded
+
+
 class Api(pulumi.ComponentResource):
     def __init__(
         self,
@@ -45,7 +77,7 @@ class Api(pulumi.ComponentResource):
     ):
         super().__init__("openbrain:deploy:Api", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        env = runtime_environment(config, table_name=data.table.name, bus_name=events.bus.name)
+        env = api_environment(config, data=data, events=events, identity=identity)
         env.update(
             {
                 # Lambda Web Adapter: wrap the runtime, stream responses, wait for /healthz.
@@ -53,33 +85,21 @@ class Api(pulumi.ComponentResource):
                 "AWS_LWA_INVOKE_MODE": "response_stream",
                 "AWS_LWA_PORT": ADAPTER_PORT,
                 "AWS_LWA_READINESS_CHECK_PATH": "/healthz",
-                # Tenant admins' tokens from the Cognito pool (checked against its JWKS), beside
-                # operators' local JWTs (HS256 with OB_JWT_SECRET, e.g. ``ob-admin token``).
-                "OB_COGNITO_USER_POOL_ID": identity.pool.id,
-                "OB_COGNITO_CLIENT_ID": identity.client.id,
                 # A session's live stream ends before the function's timeout would cut it
                 # (an error, and an alarm); the widget and dashboard reconnect with
                 # Last-Event-ID (docs/handoff.md).
                 "OB_STREAM_MAX_SECONDS": str(max(config.api_timeout_seconds - 10, 5)),
             }
         )
-        loaded = {"OB_JWT_SECRET": secrets.jwt_secret}
-        if secrets.llm_api_key is not None:
-            loaded["OPENAI_API_KEY"] = secrets.llm_api_key
         self.service = ServiceFunction(
             "api",
             config=config,
             artifacts=artifacts,
             handler="run.sh",
             alerts=events.alerts,
-            statements=[
-                table_statement(data.table.arn, API_TABLE_ACTIONS),
-                index_statement(data.table.arn, INDEX_NAME),
-                kms_statement(data.key.arn, "dynamodb", region),
-                Statement(actions=["events:PutEvents"], resources=[events.bus.arn]),
-            ],
+            statements=api_statements(data=data, events=events, region=region),
             environment=env,
-            secrets=loaded,
+            secrets=api_secrets(secrets),
             timeout=config.api_timeout_seconds,
             memory_size=config.api_memory_mb,
             extra_layers=[region.apply(lambda r: web_adapter_layer_arn(config, r))],

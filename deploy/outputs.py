@@ -13,6 +13,7 @@ from deploy.data import DataStore
 from deploy.events import EventRouting
 from deploy.functions import ServiceFunction
 from deploy.identity import Identity
+from deploy.service import ApiService
 
 
 def _functions(functions: Sequence[ServiceFunction]) -> pulumi.Output[dict[str, Any]]:
@@ -22,10 +23,25 @@ def _functions(functions: Sequence[ServiceFunction]) -> pulumi.Output[dict[str, 
 
 
 def stage_outputs(
-    *, api: Api, dashboard: Dashboard, identity: Identity, events: EventRouting, data: DataStore
+    *,
+    api: Api | ApiService,
+    dashboard: Dashboard,
+    identity: Identity,
+    events: EventRouting,
+    data: DataStore,
 ) -> dict[str, pulumi.Input[Any]]:
     """Output name -> value. ``tenant_queues``: each tenant's queue and DLQ URL;
-    ``functions``: each function's name and log group."""
+    ``functions``: each function's name and log group; with long-lived compute,
+    ``api_service``: its cluster, service, log group and image repository."""
+    functions = [events.consumer, events.sweeper]
+    extra: dict[str, pulumi.Input[Any]] = {}
+    if isinstance(api, ApiService):
+        extra["api_service"] = pulumi.Output.from_input({
+            "cluster": api.cluster.name, "service": api.service.name,
+            "log_group": api.log_group.name, "repository": api.image.repository.repository_url,
+        })
+    else:
+        functions.insert(0, api.service)
     return {
         "api_url": api.api_url,
         "widget_url": api.widget_url,
@@ -41,5 +57,6 @@ def stage_outputs(
             t.routing.client_id: {"queue_url": t.queue.id, "dlq_url": t.dead_letter_queue.id}
             for t in events.tenants
         }),
-        "functions": _functions([api.service, events.consumer, events.sweeper]),
+        "functions": _functions(functions),
+        **extra,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -16,6 +17,28 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # it runs the Litestar app as a normal HTTP server and streams its responses (SSE).
 WEB_ADAPTER_ACCOUNT = "753240598075"
 WEB_ADAPTER_LAYER_VERSION = 26
+COMPUTE_OPTIONS = ("lambda", "ecs")
+Compute = Literal["lambda", "ecs"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceConfig:
+    """The API as a long-lived service (``apiCompute: ecs``): ECS on Fargate behind an ALB
+    with HTTPS (docs/deploy.md, "Long-lived compute"; docs/scale.md says when it pays)."""
+
+    domain: str
+    """The API's host name; an ACM certificate for it is validated through ``hosted_zone_id``,
+    which also gets its alias record."""
+    hosted_zone_id: str
+    cpu: int
+    """Task vCPU units (1024 = one vCPU, Graviton)."""
+    memory_mb: int
+    min_tasks: int
+    max_tasks: int
+    cpu_target: int
+    """Average CPU (percent) autoscaling keeps the tasks at."""
+    concurrency_target: int
+    """In-flight requests per task autoscaling keeps the tasks at (most wait on the LLM)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +72,10 @@ class StageConfig:
     dashboard_site_dir: Path
     dashboard_vpc_id: str | None
     dashboard_subnet_ids: list[str] | None
+    api_compute: Compute = "lambda"
+    """Where the API runs: ``lambda`` (a Function URL, for small stages) or ``ecs``."""
+    api_service: ServiceConfig | None = None
+    """Set exactly when ``api_compute`` is ``ecs``."""
 
     @property
     def tags(self) -> dict[str, str]:
@@ -83,7 +110,14 @@ def load_stage_config() -> StageConfig:
             "set openbrain:allowedAccountIds to the account(s) this stack deploys to "
             "(`pulumi config set --path 'openbrain:allowedAccountIds[0]' 123456789012`)"
         )
+    compute = cfg.get("apiCompute") or "lambda"
+    if compute not in COMPUTE_OPTIONS:
+        raise pulumi.RunError(
+            f"openbrain:apiCompute is {compute!r}: choose one of {', '.join(COMPUTE_OPTIONS)}"
+        )
     return StageConfig(
+        api_compute="ecs" if compute == "ecs" else "lambda",
+        api_service=_service_config(cfg) if compute == "ecs" else None,
         stage=stage,
         production=cfg.get_bool("production") or False,
         tenants_dir=_path(cfg.get("tenantsDir"), REPO_ROOT / "tenants"),
@@ -109,6 +143,35 @@ def load_stage_config() -> StageConfig:
         dashboard_vpc_id=cfg.get("dashboardVpcId"),
         dashboard_subnet_ids=[str(s) for s in subnets] if isinstance(subnets, list) else None,
     )
+
+
+def _service_config(cfg: pulumi.Config) -> ServiceConfig:
+    missing = [k for k in ("apiDomain", "apiHostedZoneId") if not cfg.get(k)]
+    if missing:
+        raise pulumi.RunError(
+            f"openbrain:apiCompute ecs serves HTTPS on a domain: set openbrain:{missing[0]} "
+            "(docs/deploy.md, 'Long-lived compute')"
+        )
+    service = ServiceConfig(
+        domain=cfg.require("apiDomain"),
+        hosted_zone_id=cfg.require("apiHostedZoneId"),
+        cpu=cfg.get_int("apiTaskCpu") or 1024,
+        memory_mb=cfg.get_int("apiTaskMemoryMb") or 2048,
+        min_tasks=cfg.get_int("apiMinTasks") or 2,
+        max_tasks=cfg.get_int("apiMaxTasks") or 20,
+        cpu_target=cfg.get_int("apiCpuTarget") or 50,
+        concurrency_target=cfg.get_int("apiConcurrencyTarget") or 450,
+    )
+    if not 1 <= service.min_tasks <= service.max_tasks:
+        raise pulumi.RunError(
+            f"openbrain:apiMinTasks ({service.min_tasks}) must be at least 1 and at most "
+            f"openbrain:apiMaxTasks ({service.max_tasks})"
+        )
+    if not 10 <= service.cpu_target <= 90:
+        raise pulumi.RunError(
+            f"openbrain:apiCpuTarget is {service.cpu_target}: a percentage between 10 and 90"
+        )
+    return service
 
 
 def stage_provider(config: StageConfig) -> aws.Provider:

@@ -34,6 +34,16 @@ def _env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _optional_int(name: str) -> int | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    value = _env_int(name, 0)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, not {raw!r}")
+    return value
+
+
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name, str(default))
     try:
@@ -201,6 +211,10 @@ class Settings:
     log_json: bool = field(default_factory=lambda: _env_bool("OB_LOG_JSON", True))
     aws_mode: bool = field(default_factory=lambda: _env_bool("OB_AWS_MODE", False))
     """True when deployed: webhook targets must be public https (SSRF protection)."""
+    turn_threads: int | None = field(default_factory=lambda: _optional_int("OB_TURN_THREADS"))
+    """Worker threads for blocking work (turns, streamed or not, and store calls) in one API
+    process; unset: anyio's 40 and asyncio's ``min(32, CPUs + 4)``. A long-lived service holds
+    hundreds of turns waiting on the LLM at once, each in a thread."""
 
     @property
     def llm_configured(self) -> bool:

@@ -35,7 +35,7 @@ def test_ob_captures_a_lead_and_delivers_lead_created(cli: Cli, receiver: Receiv
 
     db = sqlite3.connect(cli.data_dir / "openbrain.db")
     leads = [json.loads(row[0]) for row in
-             db.execute("SELECT data FROM items WHERE pk = 'T#demo#LEADS'")]
+             db.execute("SELECT data FROM items WHERE pk LIKE 'T#demo#LEADS#%'")]
     assert len(leads) == 1
     assert leads[0]["email"] == "jane@example.com"
     assert leads[0]["fullName"] == "Jane Doe"
@@ -101,7 +101,7 @@ def test_ob_with_the_shipped_demo_tenant_logs_delivery(cli: Cli) -> None:
 
     db = sqlite3.connect(cli.data_dir / "openbrain.db")
     events = [json.loads(row[0]) for row in
-              db.execute("SELECT data FROM items WHERE pk = 'T#demo#EVENTS'")]
+              db.execute("SELECT data FROM items WHERE pk LIKE 'T#demo#EVENTS#%'")]
     assert [e["detailType"] for e in events] == ["lead.created"]
     attempts = [json.loads(row[0]) for row in
                 db.execute("SELECT data FROM items WHERE pk = 'T#demo#DELIVERIES' "

@@ -12,6 +12,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+IMAGE_DIGEST = "sha256:" + "ab" * 32
 ALARM_EMAIL = "ops@example.com"
 """``openbrain:alarmEmail`` of the stacks the tests run."""
 
@@ -87,8 +88,27 @@ class StageMocks(pulumi.runtime.Mocks):
             state["domainName"] = "d111111abcdef8.cloudfront.net"
         elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
             state["dnsName"] = f"{args.name}-1.{REGION}.elb.amazonaws.com"
+            state["arnSuffix"] = f"app/{args.name}/50dc6c495c0c9188"
+            state["zoneId"] = "Z35SXDOTRQ7X7K"
+        elif args.typ == "aws:lb/targetGroup:TargetGroup":
+            state["arnSuffix"] = f"targetgroup/{args.name}/73e2d6bc24d8a067"
         elif args.typ == "aws:ecr/repository:Repository":
             state["repositoryUrl"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{physical}"
+            state["registryId"] = ACCOUNT
+        elif args.typ == "docker-build:index:Image":
+            state["digest"] = IMAGE_DIGEST
+            state["ref"] = f"{inputs['tags'][0]}@{IMAGE_DIGEST}"
+        elif args.typ == "aws:acm/certificate:Certificate":
+            state["domainValidationOptions"] = [{
+                "domainName": inputs["domainName"],
+                "resourceRecordName": f"_x1.{inputs['domainName']}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": "_x2.acm-validations.aws.",
+            }]
+        elif args.typ == "aws:acm/certificateValidation:CertificateValidation":
+            state["certificateArn"] = inputs["certificateArn"]
+        elif args.typ == "aws:route53/record:Record":
+            state["fqdn"] = inputs["name"].rstrip(".")
         elif args.typ == "aws:cognito/userPool:UserPool":
             resource_id = f"{REGION}_Pool{len(physical)}"
         elif args.typ == "aws:cloudwatch/eventBus:EventBus":
@@ -110,6 +130,11 @@ class StageMocks(pulumi.runtime.Mocks):
                 "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
             },
             "aws:ec2/getManagedPrefixList:getManagedPrefixList": {"id": "pl-3b927c52"},
+            "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                "id": REGION, "userName": "AWS", "password": "ecr-token",
+                "authorizationToken": "QVdTOmVjci10b2tlbg==", "proxyEndpoint": "",
+                "expiresAt": "", "registryId": ACCOUNT,
+            },
         }
         if args.token not in answers:
             raise KeyError(f"unmocked call {args.token}")

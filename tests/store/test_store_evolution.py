@@ -53,7 +53,8 @@ def _rewrite_as_newer(driver: TableDriver, pk: str) -> int:
 
 def _tenant_partitions(client_id: str) -> list[str]:
     return [
-        keys.tenant_pk(client_id), keys.leads_pk(client_id), keys.events_pk(client_id),
+        keys.tenant_pk(client_id), *keys.lead_partitions(client_id),
+        *keys.event_partitions(client_id),
         keys.usage_pk(client_id), keys.routes_pk(client_id), keys.deliveries_pk(client_id),
         keys.dead_letters_pk(client_id),
         *[keys.profile_versions_pk(client_id, p) for p in PROFILES],

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
 
+import anyio.to_thread
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -67,6 +70,10 @@ def create_app(runtime: Runtime) -> Litestar:
     )
 
     # Litestar passes the app to hooks that take parameters: these take none.
+    async def size_thread_pools() -> None:
+        if settings.turn_threads is not None:
+            size_worker_threads(settings.turn_threads)
+
     def start_runtime() -> None:
         runtime.start()
         threading.Thread(target=_prepare_turns, name="ob-prepare-turns", daemon=True).start()
@@ -84,7 +91,7 @@ def create_app(runtime: Runtime) -> Litestar:
         request_max_body_size=MAX_BODY_BYTES,
         before_request=decode_body_strictly,
         state=_state(services),
-        on_startup=[start_runtime],
+        on_startup=[size_thread_pools, start_runtime],
         on_shutdown=[close_runtime],
         openapi_config=OpenAPIConfig(
             title="OpenBrain API",
@@ -100,6 +107,14 @@ def create_app(runtime: Runtime) -> Litestar:
     match_structs(app)
     parameters_without_null(app)
     return app
+
+
+def size_worker_threads(threads: int) -> None:
+    """Let ``threads`` blocking calls run at once in the running loop: anyio's limiter (handlers
+    with ``sync_to_thread``) and the loop's default executor (streamed turns)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ob-worker"))
 
 
 def _prepare_turns() -> None:

@@ -22,7 +22,7 @@ from openbrain.store.driver import (
     TableDriver,
     VersionIs,
 )
-from openbrain.store.outbox import event_item
+from openbrain.store.outbox import event_item, rewrite_ops
 from openbrain.store.scoped import ScopedRepository
 
 RouteState = Literal["delivered", "dead"]
@@ -197,10 +197,12 @@ class DeadLetterRepository(ScopedRepository):
         self._check_tenant(event)
         redriven = msgspec.structs.replace(letter, state="redriven", redriven_at=utcnow())
         pending = msgspec.structs.replace(event, published_at=None) if republish else event
+        # Where the event is stored (its shard, or the partition from before sharding).
+        event_ops = rewrite_ops(self._driver, pending) or [Put(event_item(pending), MustExist())]
         try:
             self._driver.transact([
                 Put(_dead_letter_item(redriven), VersionIs(_OPEN_VERSION)),
-                Put(event_item(pending), MustExist()),
+                *event_ops,
                 Delete(keys.deliveries_pk(self._client_id),
                        keys.delivery_state_sk(letter.event_id, letter.route_id)),
             ])

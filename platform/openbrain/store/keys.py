@@ -98,8 +98,34 @@ def action_sk(action_id: str) -> str:
     return f"{ACTION_PREFIX}{action_id}"
 
 
+RECORD_SHARDS = 16
+"""Leads and outbox events of a tenant are spread over this many partitions (and pending
+events over as many index partitions), by their id, so no partition takes all of them: an
+event costs its shard 3 WRU (its put in the turn's transaction, then marked published), so
+a tenant can capture a lead and emit an event in ~5,000 turns a second before one shard
+reaches DynamoDB's 1,000 WCU/s. Listings read every shard (as the session listing does)."""
+
+
+def _shards(base: str) -> list[str]:
+    """The unsharded partition first (records written before sharding), then the shards."""
+    return [base, *(f"{base}#{n:02d}" for n in range(RECORD_SHARDS))]
+
+
+def _shard(base: str, record_id: str) -> str:
+    return f"{base}#{zlib.crc32(record_id.encode()) % RECORD_SHARDS:02d}"
+
+
 def leads_pk(client_id: str) -> str:
+    """The partition leads were written to before sharding (still read, never written)."""
     return f"{tenant_pk(client_id)}#LEADS"
+
+
+def lead_shard_pk(client_id: str, lead_id: str) -> str:
+    return _shard(leads_pk(client_id), lead_id)
+
+
+def lead_partitions(client_id: str) -> list[str]:
+    return _shards(leads_pk(client_id))
 
 
 def lead_sk(lead_id: str) -> str:
@@ -107,7 +133,16 @@ def lead_sk(lead_id: str) -> str:
 
 
 def events_pk(client_id: str) -> str:
+    """The partition outbox events were written to before sharding (read, never written)."""
     return f"{tenant_pk(client_id)}#EVENTS"
+
+
+def event_shard_pk(client_id: str, event_id: str) -> str:
+    return _shard(events_pk(client_id), event_id)
+
+
+def event_partitions(client_id: str) -> list[str]:
+    return _shards(events_pk(client_id))
 
 
 def event_sk(event_id: str) -> str:
@@ -115,8 +150,17 @@ def event_sk(event_id: str) -> str:
 
 
 def pending_events_index(client_id: str) -> str:
-    """Sparse index of unpublished outbox events; publishing removes the entry."""
+    """Sparse index of unpublished outbox events before sharding (read, never written)."""
     return f"{tenant_pk(client_id)}#PENDING"
+
+
+def pending_events_shard(client_id: str, event_id: str) -> str:
+    """Sparse index partition of an unpublished event; publishing removes the entry."""
+    return _shard(pending_events_index(client_id), event_id)
+
+
+def pending_events_indexes(client_id: str) -> list[str]:
+    return _shards(pending_events_index(client_id))
 
 
 def usage_pk(client_id: str) -> str:
