@@ -46,7 +46,9 @@ class _Option(TyperOption):
 
 
 def _plain(params: list[_click.Parameter]) -> list[_click.Parameter]:
-    """The same parameters, shown as above (only the help methods differ)."""
+    """The same parameters, shown as above. Typer builds them itself with no hook for their
+    class, so each is given the subclass in place: the subclasses add no state, only the
+    methods help and error messages call."""
     for param in params:
         if type(param) is TyperArgument:
             param.__class__ = _Argument
