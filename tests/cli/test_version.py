@@ -15,7 +15,7 @@ from openbrain.cli.common import err_console, fail
 
 
 @pytest.mark.parametrize(("app", "name"), [
-    (ob.ask_app, "ob"), (chat.app, "ob-chat"), (admin.app, "ob-admin"),
+    (ob.ask_app, "ob"), (ob.serve_app, "ob serve"), (chat.app, "ob-chat"), (admin.app, "ob-admin"),
     (tuner.tuner_app, "ob-tuner"),
 ])
 def test_each_command_prints_the_version(app: typer.Typer, name: str) -> None:

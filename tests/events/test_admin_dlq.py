@@ -7,9 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from openbrain.cli import admin_dlq
 from openbrain.cli.admin_dlq import app
+from openbrain.domain import Event
+from openbrain.domain.delivery import DeadLetter
 from openbrain.events import LocalDispatcher
 from openbrain.runtime import ADMIN, Runtime
 from openbrain.settings import get_settings
@@ -45,7 +49,8 @@ def fx_store(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
     get_settings.cache_clear()
 
 
-def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
+def _dead_letters(store: Path, receiver: Receiver) -> tuple[list[Event], list[DeadLetter]]:
+    """Two events the stopped receiver never takes, so each becomes a dead letter."""
     receiver.stop()
     driver = SQLiteDriver.from_path(store)
     dispatcher = LocalDispatcher(driver, deliverer_for(driver, Runtime(profile=ADMIN).plan),
@@ -58,6 +63,11 @@ def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
     letters, _ = TenantStore(driver, "acme").dead_letters.list()
     driver.close()
     assert len(letters) == 2
+    return events, letters
+
+
+def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
+    events, letters = _dead_letters(store, receiver)
     runner = CliRunner()
 
     listed = runner.invoke(app, ["list", "--tenant", "acme", "--json"])
@@ -92,3 +102,19 @@ def test_list_show_redrive(store: Path, receiver: Receiver) -> None:
     assert json.loads(after.output) == []
     everything = runner.invoke(app, ["list", "--json", "--all"])
     assert {d["state"] for d in json.loads(everything.output)} == {"redriven"}
+
+
+def test_the_list_fits_80_columns_and_never_cuts_an_id(
+    store: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, letters = _dead_letters(store, receiver)
+    monkeypatch.setattr(admin_dlq, "console", Console(width=80, highlight=False))
+    table = CliRunner().invoke(app, ["list"]).stdout
+    lines = table.splitlines()
+    assert lines[0].rstrip() == "tenant acme"
+    assert max(map(len, lines)) <= 80, table
+    assert "…" not in table
+    for letter in letters:
+        assert letter.dead_letter_id in table
+        assert letter.created_at.strftime("%Y-%m-%d %H:%M UTC") in table
+    assert table.count("lead.created") == 2

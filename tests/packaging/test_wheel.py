@@ -43,6 +43,9 @@ def test_the_wheel_installs_openbrain_alone(dist: Dist) -> None:
     assert not [n for n in names if NOT_SHIPPED & set(n.split("/"))]
     assert "openbrain/event_targets/handler.py" in names, "the Lambda adapters ship inside"
     assert "openbrain/dashboard/rxconfig.py" in names, "the dashboard's app ships inside"
+    for asset in ("swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css",
+                  "LICENSE"):
+        assert f"openbrain/api/static/swagger/{asset}" in names, "the API docs' files ship"
     assert shipped_demo == (REPO / "tenants" / "demo.toml").read_bytes(), "one demo spec"
     assert f"Version: {__version__}\n" in metadata
     assert "Provides-Extra: admin" in metadata
@@ -57,7 +60,7 @@ def test_the_sdist_holds_what_builds_the_wheel_and_nothing_else(dist: Dist) -> N
         names = [m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name]
     assert {name.split("/")[0] for name in names} <= {
         "platform", "admin_ui", "tenants", "README.md", "pyproject.toml", "PKG-INFO",
-        ".gitignore",
+        ".gitignore", "hatch_build.py",
     }
     assert not [n for n in names if NOT_SHIPPED & set(n.split("/"))]
     assert [n for n in names if n.startswith("tenants/")] == ["tenants/demo.toml"]
@@ -151,6 +154,16 @@ def test_serve_answers_a_key_minted_by_ob_admin_and_the_remote_cli(
     assert health.json() == {"status": "ok", "version": __version__}
     schema = httpx.get(f"{served}/schema/openapi.json").json()
     assert schema["info"]["version"] == __version__
+    # The interactive docs load only what the wheel ships (hatch_build.py put it there).
+    docs = httpx.get(f"{served}/schema/swagger")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/schema/swagger-ui/[^"]+)"', docs.text)
+    assert len(assets) == 3
+    assert "://" not in docs.text.split("<body>")[0], "no script or style from elsewhere"
+    for asset in assets:
+        served_asset = httpx.get(f"{served}{asset}")
+        assert served_asset.status_code == 200, asset
+        assert len(served_asset.content) > 10_000, asset
 
     minted = user.run("ob-admin", "keys", "create", "--tenant", "demo", "--name", "wheel")
     assert minted.returncode == 0, minted.stderr

@@ -22,6 +22,7 @@ from openbrain.api.auth_middleware import AuthenticationMiddleware
 from openbrain.api.authn import Authenticator
 from openbrain.api.controllers import CONTROLLERS
 from openbrain.api.deps import DEPENDENCIES
+from openbrain.api.docs import LocalSwaggerPlugin, declare_security
 from openbrain.api.guards import check_guarded
 from openbrain.api.json_depth import JsonDepthMiddleware
 from openbrain.api.limits import SharedLimiter, TokenBudget
@@ -97,7 +98,7 @@ def create_app(runtime: Runtime) -> Litestar:
             title="OpenBrain API",
             version=__version__,
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[JsonRenderPlugin(), LocalSwaggerPlugin()],
         ),
         logging_config=None,
         debug=False,
@@ -106,6 +107,7 @@ def create_app(runtime: Runtime) -> Litestar:
     document_problems(app)
     match_structs(app)
     parameters_without_null(app)
+    declare_security(app)
     return app
 
 

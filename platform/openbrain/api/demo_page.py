@@ -83,7 +83,9 @@ def render_page(*, tenant_name: str, token: str | None, origins: list[str]) -> s
         "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;"
         "padding:0 1rem;color:#1f2933}code{background:#f0f2f5;padding:0 .25rem}</style>"
         f"</head><body><h1>OpenBrain</h1><p>Tenant: <strong>{html.escape(tenant_name)}</strong>"
-        " (local stage). The API is at <code>/v1</code>, its OpenAPI schema at "
-        "<a href=\"/schema\"><code>/schema</code></a>.</p>"
+        " (local stage). The API is at <code>/v1</code>: "
+        "<a href=\"/schema/swagger\">Interactive API docs</a> (<em>Authorize</em> with a key "
+        "from <code>ob-admin keys create</code> to try it out), the OpenAPI document at "
+        "<a href=\"/schema/openapi.json\"><code>/schema/openapi.json</code></a>.</p>"
         f"{body}{script}</body></html>"
     )

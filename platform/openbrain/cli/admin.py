@@ -7,15 +7,17 @@ import sys
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Column
 
 from openbrain.auth import mint_token
 from openbrain.auth.issuing import issue_key
 from openbrain.auth.signin_codes import issue_signin_code
+from openbrain.cli import tables
 from openbrain.cli.admin_dlq import app as dlq_app
 from openbrain.cli.admin_inbox import app as inbox_app
 from openbrain.cli.admin_profiles import app as profiles_app
 from openbrain.cli.admin_stage import app as stage_app
+from openbrain.cli.app import App
 from openbrain.cli.common import admin_runtime, err_console, fail
 from openbrain.cli.version import VersionOption
 from openbrain.domain import ALL_TENANT_SCOPES
@@ -23,9 +25,10 @@ from openbrain.domain.api_key import KeyKind, Scope
 from openbrain.domain.tenant import Tenant
 from openbrain.store import TenantRepository
 
-app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
-tenants_app = typer.Typer(help="Tenants (declared in tenants/*.toml).", no_args_is_help=True)
-keys_app = typer.Typer(help="API keys of a tenant.", no_args_is_help=True)
+app = App(add_completion=False, no_args_is_help=True,
+          help="Operator commands on the configured store: tenants, keys, tokens, dead letters.")
+tenants_app = App(help="Tenants (declared in tenants/*.toml).", no_args_is_help=True)
+keys_app = App(help="API keys of a tenant.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.add_typer(dlq_app, name="dlq", help="Dead letters: list, show, redrive.")
@@ -57,11 +60,16 @@ def tenants_sync() -> None:
 
 
 @tenants_app.command("list")
-def tenants_list() -> None:
+def tenants_list(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
     """List the tenants in the store."""
     with admin_runtime() as runtime:
         tenants, _ = TenantRepository(runtime.driver).list(limit=1000)
-    table = Table("clientId", "name", "plan", "disabled", "routes")
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(tenants).decode() + "\n")
+        return
+    table = tables.table(Column("clientId", no_wrap=True), "name", "plan", "disabled", "routes")
     for tenant in tenants:
         table.add_row(tenant.client_id, tenant.name, tenant.plan.name, str(tenant.disabled),
                       str(len(tenant.routes)))
@@ -114,8 +122,8 @@ def keys_list(
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
         return
     # Ids are what operators copy into other commands: never cut them.
-    table = Table(Column("keyId", no_wrap=True, min_width=26), "kind", "name", "scopes",
-                  "revoked")
+    table = tables.table(Column("keyId", no_wrap=True, min_width=26), "kind", "name", "scopes",
+                         "revoked")
     for key in keys:
         table.add_row(key.key_id, key.kind, key.name, ", ".join(key.scopes),
                       "yes" if key.revoked_at else "")
@@ -125,7 +133,7 @@ def keys_list(
 @keys_app.command("revoke")
 def keys_revoke(
     key_id: str = typer.Argument(..., help="The key id."),
-    tenant: str = typer.Option(..., "--tenant", "-t"),
+    tenant: str = typer.Option(..., "--tenant", "-t", help="Tenant id."),
 ) -> None:
     """Revoke a key: it stops working at once."""
     with admin_runtime() as runtime:

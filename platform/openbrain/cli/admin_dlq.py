@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from openbrain.cli import tables
+from openbrain.cli.app import App
 from openbrain.cli.common import fail, one_line_errors
 from openbrain.domain.delivery import DeadLetter
 from openbrain.events.service import EventsService
@@ -17,7 +20,7 @@ from openbrain.runtime import ADMIN, Runtime
 from openbrain.settings import get_settings
 from openbrain.store import TenantStore
 
-app = typer.Typer(help="Dead letters: events a route could not take.", no_args_is_help=True)
+app = App(help="Dead letters: events a route could not take.", no_args_is_help=True)
 console = Console(highlight=False)
 
 TenantOpt = typer.Option(None, "--tenant", "-t", help="Tenant id (default: every tenant).")
@@ -62,28 +65,39 @@ def _opened(*, deliver: bool) -> Iterator[_Context]:
 def dlq_list(
     tenant: str | None = TenantOpt,
     all_: bool = typer.Option(False, "--all", help="Include redriven dead letters."),
-    limit: int = typer.Option(50, "--limit", min=1, max=200),
+    limit: int = typer.Option(50, "--limit", min=1, max=200,
+                               help="At most this many per tenant."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """Dead letters, newest first."""
+    """Dead letters, newest first (one table per tenant; the error is in `show`)."""
     found: list[DeadLetter] = []
-    # Ids are what operators copy into `show` and `redrive`: never cut them.
-    table = Table("tenant", Column("id", no_wrap=True, min_width=26),
-                  Column("event", no_wrap=True, min_width=26), "type", "route", "attempts",
-                  "state", "last error", "created")
+    shown: list[Table] = []
     with _opened(deliver=False) as ctx:
         for client_id in ctx.tenants(tenant):
             service = ctx.service(client_id)
             letters, _ = service.list_dead_letters(include_redriven=all_, limit=limit)
             found += letters
-            for d in letters:
-                table.add_row(client_id, d.dead_letter_id, d.event_id, d.detail_type, d.route_id,
-                              str(d.attempts), d.state, d.last_error or "",
-                              d.created_at.isoformat(timespec="seconds"))
+            if letters:
+                shown.append(_letters_table(client_id, letters))
     if as_json:
-        console.print_json(msgspec.json.encode(found).decode())
-    else:
+        sys.stdout.write(msgspec.json.encode(found).decode() + "\n")
+        return
+    for table in shown:
         console.print(table)
+    if not shown:
+        console.print("no dead letters")
+
+
+def _letters_table(client_id: str, letters: list[DeadLetter]) -> Table:
+    """Fits 80 columns: the id (what `show` and `redrive` take: never cut) with its time
+    below it, the tenant as the title."""
+    table = tables.table(Column("dead letter", no_wrap=True, min_width=26), "type", "route",
+                         "tries", "state", title=f"tenant {client_id}", title_justify="left")
+    for d in letters:
+        created = d.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        table.add_row(f"{d.dead_letter_id}\n{created}", d.detail_type, d.route_id,
+                      str(d.attempts), d.state)
+    return table
 
 
 @app.command("show")
@@ -104,7 +118,7 @@ def dlq_show(
 
 @app.command("redrive")
 def dlq_redrive(
-    dead_letter_id: str | None = typer.Argument(None, metavar="[ID]"),
+    dead_letter_id: str | None = typer.Argument(None, metavar="ID"),
     all_: bool = typer.Option(False, "--all", help="Redrive every open dead letter."),
     tenant: str | None = TenantOpt,
 ) -> None:

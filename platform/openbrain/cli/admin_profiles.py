@@ -14,8 +14,10 @@ from pathlib import Path
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Column
 
+from openbrain.cli import tables
+from openbrain.cli.app import App
 from openbrain.cli.common import TenantOption, admin_runtime, fail
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.ids import PROFILE_NAME
@@ -23,7 +25,7 @@ from openbrain.domain.validation import explain
 from openbrain.runtime import Runtime
 from openbrain.store import TenantRepository, TenantStore
 
-app = typer.Typer(help="Agent profiles of a tenant: list, show, export, import.",
+app = App(help="Agent profiles of a tenant: list, show, export, import.",
                   no_args_is_help=True)
 console = Console(highlight=False)
 
@@ -51,8 +53,7 @@ def profiles_list(
     if as_json:
         sys.stdout.write(msgspec.json.encode(configs).decode() + "\n")
         return
-    table = Table(Column("profile", no_wrap=True), "version", "model", "tools",
-                  Column("saved", no_wrap=True))
+    table = tables.table("profile", "version", "model", "tools", Column("saved", no_wrap=True))
     for config in configs:
         saved = config.created_at.strftime("%Y-%m-%d %H:%M") if config.created_at else ""
         table.add_row(config.profile_name, str(config.version), config.model,

@@ -18,9 +18,10 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
+from openbrain.cli.app import App
 from openbrain.cli.common import admin_runtime, fail
 
-app = typer.Typer(help="A deployed stage (docs/deploy.md, 'First deploy').", no_args_is_help=True)
+app = App(help="A deployed stage (docs/deploy.md, 'First deploy').", no_args_is_help=True)
 console = Console(highlight=False, soft_wrap=True)  # lines the operator copies stay whole
 PLATFORM_ADMIN = "platform-admin"
 ROLE_ATTRIBUTE = "custom:role"  # deploy/identity.py; the API reads it (OB_JWT_ROLE_CLAIM)

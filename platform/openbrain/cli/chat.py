@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
+from openbrain.cli.app import App
 from openbrain.cli.backends import ChatBackend
 from openbrain.cli.common import (
     ApiKeyOption,
@@ -23,7 +24,7 @@ HELP = (
     "/lead  show the captured lead   /quit  leave"
 )
 
-app = typer.Typer(add_completion=False, help=__doc__)
+app = App(add_completion=False, help=__doc__)
 
 
 class ChatLoop:

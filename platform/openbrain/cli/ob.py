@@ -7,6 +7,7 @@ import sys
 import msgspec
 import typer
 
+from openbrain.cli.app import App
 from openbrain.cli.common import (
     ApiKeyOption,
     ApiUrlOption,
@@ -20,7 +21,7 @@ from openbrain.cli.common import (
 from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage
 
-ask_app = typer.Typer(add_completion=False, help=__doc__)
+ask_app = App(add_completion=False, help=__doc__)
 
 
 @ask_app.command()
@@ -76,13 +77,14 @@ def ask(
     err_console.print(f"session: {reply.session_id}", style="dim")
 
 
-serve_app = typer.Typer(add_completion=False)
+serve_app = App(add_completion=False)
 
 
 @serve_app.command()
 def serve(
     host: str | None = typer.Option(None, "--host", help="Interface to bind (OB_HOST)."),
     port: int | None = typer.Option(None, "--port", help="Port (OB_PORT)."),
+    _version: bool = VersionOption,
 ) -> None:
     """Run the HTTP API: embedded store and dispatcher unless AWS is configured."""
     from dataclasses import replace

@@ -27,11 +27,12 @@ import typer
 from platformdirs import user_cache_dir
 
 from openbrain import __version__
+from openbrain.cli.app import App
 from openbrain.cli.common import err_console, fail
 from openbrain.cli.version import VersionOption
 from openbrain.settings import Settings, get_settings
 
-tuner_app = typer.Typer(add_completion=False, help=__doc__)
+tuner_app = App(add_completion=False, help=__doc__)
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 # The Reflex app as package data of the wheel (pyproject.toml, `sources`).
