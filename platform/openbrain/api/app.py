@@ -63,6 +63,7 @@ def create_app(runtime: Runtime) -> Litestar:
         publisher=runtime.publisher,
         tools=runtime.tools,
         route_resolver=lambda: resolver,
+        deliverer=lambda: runtime.deliverer,
     )
 
     # Litestar passes the app to hooks that take parameters: these take none.
