@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from openbrain.domain.agent_config import AgentSettings
+from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store.driver import TableDriver
 from openbrain.store.tenant_store import TenantStore
@@ -45,7 +45,7 @@ def test_a_save_during_the_rename_is_moved_too(driver: TableDriver,
     store = TenantStore(driver, "acme")
     store.configs.save("sales", AgentSettings(max_tokens=100))
     copy = store.configs._copy_versions
-    saved = []
+    saved: list[AgentConfig] = []
 
     def copy_then_someone_saves(old: str, new: str, *, after: int) -> int:
         newest = copy(old, new, after=after)
