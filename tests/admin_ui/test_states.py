@@ -434,3 +434,72 @@ def test_usage_costs_per_model_and_unpriced_ones(stub_api: StubApi, state_tree: 
                                                              ("mystery", "unpriced")]
     assert usage.total_cost == "$0.15"
     assert usage.unpriced == "mystery"
+
+
+def test_a_route_is_disabled_and_tested(stub_api: StubApi, state_tree: Any) -> None:
+    added = {"clientId": "acme", "routeId": "crm", "kind": "webhook", "source": "added",
+             "url": "https://crm.example/hook", "eventTypes": ["lead.created"]}
+    stub_api.answer("GET", "/v1/routes", 200, [added])
+    stub_api.answer("GET", "/v1/deliveries", 200, {"items": [], "cursor": None})
+    stub_api.answer("GET", "/v1/dead-letters", 200, {"items": [], "cursor": None})
+    stub_api.answer("PATCH", "/v1/routes/crm", 200, added | {"enabled": False})
+    stub_api.answer("POST", "/v1/routes/crm/test", 200,
+                    {"routeId": "crm", "eventId": "E9", "delivered": False, "httpStatus": 503,
+                     "latencyMs": 41.0, "error": "HTTP 503"})
+    events = substate(state_tree, EventsState)
+    events.token = jwt()
+    run(events.load())
+    run(events.set_enabled("crm", False))
+    patch = [r for r in stub_api.requests if r["method"] == "PATCH"][-1]
+    assert patch["json"] == {"enabled": False}
+    assert events.message == "Route crm disabled."
+    run(events.send_test("crm"))
+    assert not events.test_delivered
+    assert events.test_result == ("Test event not delivered to crm (HTTP 503, 41 ms): refused "
+                                  "by the receiver.")
+    assert events.error == ""
+
+
+def test_key_origins_are_saved_or_the_refusal_kept_in_the_dialog(stub_api: StubApi,
+                                                                 state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/keys", 200, {"items": [], "cursor": None})
+    stub_api.answer("PATCH", "/v1/keys/K1", 422,
+                    {"title": "Invalid", "status": 422,
+                     "detail": "allowedOrigins must be among the tenant's widget origins"},
+                    content_type=PROBLEM)
+    keys = substate(state_tree, KeysState)
+    keys.token = jwt()
+    keys.edit_origins("K1", "https://a.example")
+    keys.set_edited_origins("https://a.example, https://b.example")
+    run(keys.save_origins())
+    assert keys.editing_key == "K1"  # the dialog stays open, saying why
+    assert keys.origins_error.startswith("allowedOrigins must be among")
+    sent = [r for r in stub_api.requests if r["method"] == "PATCH"][-1]
+    assert sent["json"] == {"allowedOrigins": ["https://a.example", "https://b.example"]}
+
+    stub_api.answer("PATCH", "/v1/keys/K1", 200, {
+        "clientId": "acme", "keyId": "K1", "kind": "publishable", "name": "site",
+        "scopes": ["chat"], "allowedOrigins": ["https://a.example"], "profiles": [],
+        "createdAt": "2025-01-01T00:00:00Z"})
+    keys.set_edited_origins("https://a.example")
+    run(keys.save_origins())
+    assert keys.editing_key == ""
+    assert keys.message.startswith("Origins of key K1 saved")
+
+
+def test_rename_refused_says_why_and_renamed_opens_the_new_name(stub_api: StubApi,
+                                                                 state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("POST", "/v1/configs/sales/rename", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "a profile named 'support' already exists; pick another name "
+                               "or delete that profile first"}, content_type=PROBLEM)
+    editor.set_new_name("support")
+    assert run(editor.rename()) is None
+    assert editor.error.startswith("a profile named 'support' already exists")
+    stub_api.answer("POST", "/v1/configs/sales/rename", 200, config(1) | {
+        "profileName": "support"})
+    editor.set_new_name("support")
+    assert run(editor.rename()) is not None  # a redirect to /profile?name=support
+    assert stub_api.requests[-1]["json"] == {"newName": "support"}
+    assert editor.error == ""
