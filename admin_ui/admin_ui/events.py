@@ -1,4 +1,5 @@
-"""Events: the tenant's routes (add a webhook, rotate its secret), deliveries, dead letters."""
+"""Events: the tenant's routes (add a webhook, rotate its secret, turn it off and on, send it a
+test event), deliveries, dead letters."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import reflex as rx
 
 from admin_ui.access import AccessState
 from admin_ui.auth import AuthState
-from admin_ui.helpers import fmt_time
+from admin_ui.helpers import describe_test_result, fmt_time
 from admin_ui.layout import (
     checkbox_group,
     confirmed,
@@ -24,7 +25,7 @@ from admin_ui.layout import (
     table_region,
 )
 from openbrain.client import api
-from openbrain.domain.delivery import NewRoute
+from openbrain.domain.delivery import NewRoute, RouteChanges
 from openbrain.domain.errors import OpenBrainError
 from openbrain.domain.tenant import EventType
 
@@ -39,6 +40,9 @@ class EventsState(AuthState):
     route_types: rx.Field[list[str]] = rx.field(
         default_factory=lambda: ["lead.created", "lead.updated"])
     new_secret: rx.Field[str] = rx.field("")
+    # The last test event: what its route's target answered, and whether it took it.
+    test_result: rx.Field[str] = rx.field("")
+    test_delivered: rx.Field[bool] = rx.field(False)
     message: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
     loading: rx.Field[bool] = rx.field(False)
@@ -138,6 +142,31 @@ class EventsState(AuthState):
         self.message = f"New signing secret for {route_id}: shown only once."
         return None
 
+    async def set_enabled(self, route_id: str, enabled: bool) -> Any:
+        """Turn an added route off (it gets no events) or on again."""
+        self.error, self.new_secret, self.message, self.test_result = "", "", "", ""
+        try:
+            async with self.api() as client:
+                await client.send(api.change_route(route_id, RouteChanges(enabled=enabled)))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.message = f"Route {route_id} {'enabled' if enabled else 'disabled'}."
+        return await self._refresh()
+
+    async def send_test(self, route_id: str) -> Any:
+        """Send the route a test event now; show how its target took it."""
+        self.error, self.new_secret, self.message, self.test_result = "", "", "", ""
+        try:
+            async with self.api() as client:
+                result = await client.send(api.send_test_event(route_id))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.test_delivered = result.delivered
+        self.test_result = describe_test_result(result)
+        return await self._refresh()
+
     async def delete_route(self, route_id: str) -> Any:
         """Delete a route added through the API (a spec's routes change in the spec)."""
         self.error, self.new_secret, self.message = "", "", ""
@@ -201,6 +230,17 @@ def events_page() -> rx.Component:
                 margin_bottom="12px",
             ),
         ),
+        rx.box(
+            rx.cond(EventsState.test_result != "", rx.cond(
+                EventsState.test_delivered,
+                rx.callout(EventsState.test_result, icon="check", color_scheme="green",
+                           id="route-test-result"),
+                rx.callout(EventsState.test_result, icon="triangle_alert", color_scheme="red",
+                           id="route-test-result"),
+            )),
+            role="status",
+            margin_bottom="12px",
+        ),
         loading(EventsState.loading),
         heading("Routes", 2),
         rx.card(
@@ -230,10 +270,33 @@ def events_page() -> rx.Component:
                 rx.table.cell(r["types"]),
                 rx.table.cell(r["enabled"]),
                 rx.table.cell(rx.hstack(
+                    rx.button("Send test event", size="1", variant="soft",
+                              on_click=handler(EventsState.send_test)(r["id"]),
+                              class_name="test-route",
+                              aria_label="Send test event to " + r["id"]),
+                    rx.cond(
+                        r["source"] == "added",
+                        rx.cond(
+                            r["enabled"] == "yes",
+                            rx.button("Disable", size="1", variant="soft", color_scheme="gray",
+                                      on_click=handler(EventsState.set_enabled)(r["id"], False),
+                                      class_name="disable-route",
+                                      aria_label="Disable route " + r["id"]),
+                            rx.button("Enable", size="1", variant="soft",
+                                      on_click=handler(EventsState.set_enabled)(r["id"], True),
+                                      class_name="enable-route",
+                                      aria_label="Enable route " + r["id"]),
+                        ),
+                    ),
                     rx.cond(
                         r["kind"] == "webhook",
-                        rx.button("Rotate secret", size="1", variant="soft",
-                                  on_click=handler(EventsState.rotate)(r["id"])),
+                        confirmed("Rotate secret of " + r["id"],
+                                  "Rotate the signing secret of " + r["id"] + "?",
+                                  "A new secret signs its deliveries from now on; the "
+                                  "receiver refuses them until it has the new one.",
+                                  "Rotate secret", handler(EventsState.rotate)(r["id"]),
+                                  "rotate-secret", "confirm-rotate", "cancel-rotate",
+                                  trigger_text="Rotate secret"),
                     ),
                     rx.cond(
                         r["source"] == "added",
@@ -242,6 +305,7 @@ def events_page() -> rx.Component:
                                   "Delete route", handler(EventsState.delete_route)(r["id"]),
                                   "delete-route", "confirm-delete-route", "cancel-delete-route"),
                     ),
+                    wrap="wrap",
                 )),
             ),
             "routes-table",

@@ -21,8 +21,10 @@ from openbrain.domain.agent_config import (
     AgentSettingsBase,
     OverridableField,
 )
+from openbrain.domain.delivery import RouteTestResult
 from openbrain.domain.event import ToolAction, Usage
 from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
+from openbrain.domain.pricing import ModelInfo
 from openbrain.domain.session import Message
 
 # The editable AgentConfig fields (AgentSettings, by wire name), in form order, by input kind.
@@ -171,6 +173,45 @@ def _usage_totals(rows: list[Usage], key: Callable[[Usage], str]) -> dict[str, d
         total["output"] += row.output_tokens
         total["tokens"] += row.input_tokens + row.output_tokens
     return totals
+
+
+def model_options(models: list[ModelInfo], current: str) -> tuple[list[str], dict[str, str]]:
+    """The model picker's choices (the configured models, and the profile's own when it is
+    not among them) and a line about each: what it costs, or why it is there."""
+    names = [m.name for m in models]
+    notes = {m.name: _price_note(m) for m in models}
+    if current and current not in notes:
+        names.append(current)
+        notes[current] = ("not configured on this platform: it runs offline until the LLM "
+                          "endpoint serves it")
+    return names, notes
+
+
+def _price_note(model: ModelInfo) -> str:
+    if model.offline:
+        return "built in, answers without an LLM endpoint (free)"
+    if model.input_price is None or model.output_price is None:
+        return "served by the LLM endpoint; unpriced (no entry in the price table)"
+    return (f"served by the LLM endpoint; ${model.input_price:g} input and "
+            f"${model.output_price:g} output per million tokens")
+
+
+def describe_test_result(result: RouteTestResult) -> str:
+    """A test event's result as a sentence: delivered, or what the target said."""
+    status = f"HTTP {result.http_status}, " if result.http_status else ""
+    took = f"{status}{result.latency_ms:.0f} ms"
+    if result.delivered:
+        return f"Test event delivered to {result.route_id} ({took})."
+    said = result.error if result.error and result.error != f"HTTP {result.http_status}" \
+        else "refused by the receiver"
+    return f"Test event not delivered to {result.route_id} ({took}): {said}."
+
+
+def money(amount: float | None) -> str:
+    """US dollars as the usage page shows them (``unpriced`` when unknown, never $0)."""
+    if amount is None:
+        return "unpriced"
+    return f"${amount:,.4f}" if 0 < amount < 0.01 else f"${amount:,.2f}"
 
 
 def usage_by_day(rows: list[Usage]) -> list[dict[str, Any]]:

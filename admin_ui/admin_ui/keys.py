@@ -15,6 +15,7 @@ from admin_ui.layout import (
     confirmed,
     empty,
     error_callout,
+    field_error,
     guarded_shell,
     handler,
     heading,
@@ -54,6 +55,10 @@ class KeysState(AuthState):
     error: rx.Field[str] = rx.field("")
     loading: rx.Field[bool] = rx.field(False)
     creating: rx.Field[bool] = rx.field(False)
+    # The origins dialog of one publishable key ("" when closed) and what the API said.
+    editing_key: rx.Field[str] = rx.field("")
+    edited_origins: rx.Field[str] = rx.field("")
+    origins_error: rx.Field[str] = rx.field("")
 
     def set_kind(self, value: str) -> None:
         self.kind = value
@@ -137,6 +142,30 @@ class KeysState(AuthState):
         self.key_name, self.origins, self.key_profiles = "", "", ""
         return await self._refresh()
 
+    def edit_origins(self, key_id: str, origins: str) -> None:
+        self.editing_key, self.edited_origins, self.origins_error = key_id, origins, ""
+
+    def set_edited_origins(self, value: str) -> None:
+        self.edited_origins, self.origins_error = value, ""
+
+    def close_origins(self, open_: bool) -> None:
+        if not open_:
+            self.editing_key, self.origins_error = "", ""
+
+    async def save_origins(self) -> Any:
+        """The publishable key's new origins; a refusal stays in the dialog, naming them."""
+        key_id, self.message = self.editing_key, ""
+        try:
+            async with self.api() as client:
+                await client.send(api.change_key_origins(key_id,
+                                                         split_list(self.edited_origins)))
+        except OpenBrainError as exc:
+            self.origins_error, redirect = self._failed(exc)
+            return redirect
+        self.editing_key = ""
+        self.message = f"Origins of key {key_id} saved: the widget is accepted from them now."
+        return await self._refresh()
+
     async def revoke(self, key_id: str) -> Any:
         self.error, self.message = "", ""
         try:
@@ -160,6 +189,31 @@ def _revoke_dialog(key: Any) -> rx.Component:
                      "Requests with this key are refused from now on. This cannot be undone.",
                      "Revoke key", handler(KeysState.revoke)(key["id"]),
                      "revoke-key", "confirm-revoke", "cancel-revoke")
+
+
+def _origins_dialog() -> rx.Component:
+    """Change the origins of the publishable key being edited (one dialog for the page)."""
+    attrs: dict[str, Any] = {"as": "h2"}  # under the page's H1 (Radix renders an H1)
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Allowed origins of " + KeysState.editing_key, custom_attrs=attrs),
+            rx.dialog.description(
+                "The pages the widget may use this key from: among the tenant's widget "
+                "origins, comma-separated; empty allows all of them.", size="2"),
+            labelled("Allowed origins", "edit-origins",
+                     rx.input(value=KeysState.edited_origins,
+                              on_change=KeysState.set_edited_origins, id="edit-origins"),
+                     margin_top="8px"),
+            field_error(KeysState.origins_error),
+            rx.flex(
+                rx.dialog.close(rx.button("Cancel", variant="soft", id="cancel-origins")),
+                rx.button("Save origins", on_click=KeysState.save_origins, id="save-origins"),
+                gap="12px", margin_top="16px", justify="end",
+            ),
+        ),
+        open=KeysState.editing_key != "",
+        on_open_change=KeysState.close_origins,
+    )
 
 
 def keys_page() -> rx.Component:
@@ -253,7 +307,18 @@ def keys_page() -> rx.Component:
                                 k["revoked"] != "",
                                 rx.badge("revoked " + k["revoked"], color_scheme="gray",
                                          class_name="key-revoked"),
-                                _revoke_dialog(k),
+                                rx.hstack(
+                                    rx.cond(
+                                        k["kind"] == "publishable",
+                                        rx.button(
+                                            "Edit origins", size="1", variant="soft",
+                                            class_name="edit-origins",
+                                            aria_label="Edit origins of " + k["name"],
+                                            on_click=handler(KeysState.edit_origins)(
+                                                k["id"], k["origins"])),
+                                    ),
+                                    _revoke_dialog(k),
+                                ),
                             )
                         ),
                         class_name="key-row",
@@ -263,4 +328,5 @@ def keys_page() -> rx.Component:
             id="keys-table",
         ), region_id="keys-region"),
         empty(KeysState.keys, "No API keys yet.", KeysState.loading, KeysState.error),
+        _origins_dialog(),
     )

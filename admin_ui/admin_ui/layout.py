@@ -195,13 +195,17 @@ def filter_bar(on_submit: Any, *children: rx.Component) -> rx.Component:
 
 def confirmed(label: str | rx.Var[str], title: rx.Var[str] | str, description: str,
               confirm: str, on_confirm: Any, trigger_class: str, confirm_class: str,
-              cancel_class: str) -> rx.Component:
-    """A destructive button that asks first, in a dialog that takes the focus and gives it
-    back on Cancel (``label``: the button's accessible name)."""
+              cancel_class: str, *, trigger_text: str | None = None,
+              trigger_id: rx.Var[str] | str | None = None,
+              color: Literal["red", "gray"] = "red") -> rx.Component:
+    """A button that asks first, in a dialog that takes the focus and gives it back on Cancel
+    (``label``: the button's accessible name; ``trigger_text``: its text, by default the
+    confirming verb; ``color``: red for what cannot be undone)."""
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(confirm.split(" ")[0], size="1", color_scheme="red", variant="soft",
-                      high_contrast=True, class_name=trigger_class, aria_label=label),
+            rx.button(trigger_text or confirm.split(" ")[0], size="1", color_scheme=color,
+                      variant="soft", high_contrast=True, class_name=trigger_class,
+                      aria_label=label, id=trigger_id),
         ),
         rx.alert_dialog.content(
             dialog_title(title),
@@ -209,7 +213,7 @@ def confirmed(label: str | rx.Var[str], title: rx.Var[str] | str, description: s
             rx.flex(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft",
                                                  class_name=cancel_class)),
-                rx.alert_dialog.action(rx.button(confirm, color_scheme="red",
+                rx.alert_dialog.action(rx.button(confirm, color_scheme=color,
                                                  high_contrast=True, on_click=on_confirm,
                                                  class_name=confirm_class)),
                 gap="12px",

@@ -18,10 +18,12 @@ from admin_ui.helpers import (
     SETTINGS_FIELDS,
     fmt_time,
     form_from_config,
+    model_options,
     settings_from_form,
     version_rows,
 )
 from admin_ui.layout import (
+    confirmed,
     dialog_title,
     empty,
     error_callout,
@@ -30,7 +32,6 @@ from admin_ui.layout import (
     heading,
     labelled,
     loading,
-    notice,
     shell,
     table_region,
 )
@@ -40,6 +41,7 @@ from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSet
 from openbrain.domain.chat import ChatReply
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
+from openbrain.domain.pricing import ModelInfo
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
 # After each message the log shows the newest one (it scrolls by itself, and by keyboard).
@@ -113,28 +115,35 @@ class EditorState(AuthState):
     flags: dict[str, bool] = dict.fromkeys(FLAG_FIELDS, False)
     field_errors: dict[str, str] = dict(_NO_ERRORS)
     available_tools: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    # The model picker: the configured models (GET /v1/models) and a line about each.
+    model_choices: rx.Field[list[str]] = rx.field(default_factory=list)
+    model_notes: dict[str, str] = {}
     versions: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     error: rx.Field[str] = rx.field("")
     saved: rx.Field[str] = rx.field("")
+    save_failed: rx.Field[bool] = rx.field(False)  # the last save or restore was refused
     loading: rx.Field[bool] = rx.field(False)
     saving: rx.Field[bool] = rx.field(False)
     not_found: rx.Field[bool] = rx.field(False)
     conflict: rx.Field[bool] = rx.field(False)  # a save lost to a newer version elsewhere
     copy_name: rx.Field[str] = rx.field("")
+    new_name: rx.Field[str] = rx.field("")  # what to rename the profile to
     deleting: rx.Field[bool] = rx.field(False)  # the delete confirmation is open
     _ice_breaker: str = ""  # backend only: the saved version's, which opens the live chat
+    _models: list[ModelInfo] = []  # backend only: the configured models, as last loaded
 
     async def load(self) -> Any:
         if (redirect := self._guard()) is not None:
             return redirect
         self.name = self.router.url.query_parameters.get("name", "")
         self.loading, self.error, self.saved, self.not_found = True, "", "", False
-        self.conflict = False
+        self.conflict = self.save_failed = False
         self.field_errors = dict(_NO_ERRORS)
         try:
             async with self.api() as client:
                 config = await client.send(api.config(self.name))
                 tools = await client.send(api.tools())
+                models = await client.send(api.models())
                 versions = await client.send(api.config_versions(self.name))
         except OpenBrainError as exc:
             self.not_found = isinstance(exc, NotFoundError)
@@ -143,6 +152,7 @@ class EditorState(AuthState):
         finally:
             self.loading = False
         self.available_tools = [{"name": t.name, "description": t.description} for t in tools]
+        self._models = models
         self._show_config(config)
         self.versions = version_rows(versions.items)
         return ChatState.reset_chat
@@ -156,6 +166,7 @@ class EditorState(AuthState):
         wire = {"recordToolActions": config.record_tool_actions,
                 "widgetEnabled": config.widget_enabled}
         self.flags = {name: wire[name] for name in FLAG_FIELDS}
+        self.model_choices, self.model_notes = model_options(self._models, config.model)
 
     def set_field(self, name: str, value: str) -> None:
         self.form = {**self.form, name: value}
@@ -173,13 +184,13 @@ class EditorState(AuthState):
         self.overridable = [*rest, name] if on else rest
 
     async def save(self) -> Any:
-        self.error, self.saved = "", ""
+        self.error, self.saved, self.save_failed = "", "", False
         settings, errors = settings_from_form(
             self.form, self.selected_tools, self.overridable, self.flags
         )
         self.field_errors = _NO_ERRORS | errors
         if errors:
-            self.error = "Fix the fields marked below."
+            self.error, self.save_failed = "Fix the fields marked below.", True
             return None
         self.saving = True
         try:
@@ -191,7 +202,7 @@ class EditorState(AuthState):
             # The form keeps what the admin typed; the API's message says what to fix.
             fields = exc.fields if isinstance(exc, InvalidError) else {}
             self.field_errors = _NO_ERRORS | {k: v for k, v in fields.items() if k in _NO_ERRORS}
-            self.conflict = isinstance(exc, ConflictError)
+            self.conflict, self.save_failed = isinstance(exc, ConflictError), True
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
@@ -222,6 +233,25 @@ class EditorState(AuthState):
         self.copy_name = ""
         return rx.redirect(f"/profile?name={quote(name, safe='')}")
 
+    def set_new_name(self, value: str) -> None:
+        self.new_name = value
+
+    async def rename(self) -> Any:
+        """Rename the profile with its history (the API refuses a taken name, with why)."""
+        name = self.new_name.strip()
+        self.error, self.saved, self.save_failed = "", "", False
+        if not name:
+            self.error = "Give the profile its new name."
+            return None
+        try:
+            async with self.api() as client:
+                await client.send(api.rename_config(self.name, name))
+        except OpenBrainError as exc:
+            self.error, redirect = self._failed(exc)
+            return redirect
+        self.new_name = ""
+        return rx.redirect(f"/profile?name={quote(name, safe='')}")
+
     def set_deleting(self, open_: bool) -> None:
         self.deleting = bool(open_)
 
@@ -237,13 +267,14 @@ class EditorState(AuthState):
         return rx.redirect("/profiles")
 
     async def restore(self, version: str) -> Any:
-        self.error, self.saved = "", ""
+        self.error, self.saved, self.save_failed = "", "", False
         self.saving = True
         try:
             async with self.api() as client:
                 config = await client.send(api.restore_config(self.name, int(version)))
                 versions = await client.send(api.config_versions(self.name))
         except OpenBrainError as exc:
+            self.save_failed = True
             self.error, redirect = self._failed(exc)
             return redirect
         finally:
@@ -435,6 +466,19 @@ def _text_input(name: str) -> rx.Component:
     )
 
 
+def _model_picker() -> rx.Component:
+    """The configured models as a select, with what the chosen one costs."""
+    return rx.box(
+        labelled(FIELD_LABELS["model"], "field-model",
+                 rx.select(EditorState.model_choices, value=EditorState.form["model"],
+                           on_change=lambda v: handler(EditorState.set_field)("model", v),
+                           id="field-model", aria_describedby="model-note")),
+        rx.text(EditorState.model_notes[EditorState.form["model"]], size="1", id="model-note"),
+        field_error(EditorState.field_errors["model"]),
+        width="100%",
+    )
+
+
 def _flag(name: str) -> rx.Component:
     return rx.box(
         rx.checkbox(
@@ -501,7 +545,8 @@ def _overridable_picker() -> rx.Component:
 
 def _form() -> rx.Component:
     return rx.vstack(
-        *[_text_input(name) for name in ("systemMessage", "iceBreaker", "model")],
+        *[_text_input(name) for name in ("systemMessage", "iceBreaker")],
+        _model_picker(),
         rx.grid(*[_text_input(name) for name in NUMBER_FIELDS],
                 columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px", width="100%"),
         _tools_picker(),
@@ -512,7 +557,9 @@ def _form() -> rx.Component:
                     rx.button("Save (new version)", on_click=EditorState.save,
                               loading=EditorState.saving, id="save-profile")),
             rx.text("current version ", rx.text.strong(EditorState.version, id="current-version")),
+            _save_feedback(),
             align="center",
+            wrap="wrap",
         ),
         rx.cond(AccessState.can_edit_profiles, _copy_and_delete()),
         width="100%",
@@ -520,15 +567,39 @@ def _form() -> rx.Component:
     )
 
 
+def _save_feedback() -> rx.Component:
+    """What the last save or restore did, beside the button that did it (a live region that
+    is there before its text, so screen readers announce it)."""
+    return rx.box(
+        rx.cond(EditorState.saved != "",
+                rx.text(EditorState.saved, color_scheme="green", size="2", weight="medium",
+                        id="saved")),
+        rx.cond(EditorState.save_failed,
+                rx.text("Not saved: see the message above.", color_scheme="red", size="2",
+                        id="save-failed")),
+        role="status",
+    )
+
+
 def _copy_and_delete() -> rx.Component:
-    """Duplicate the saved profile under a new name; delete it after a confirmation (the
-    ``default`` profile, which chats start with, is not offered for deletion)."""
+    """Duplicate the saved profile under a new name, rename it (with its history), delete it
+    after a confirmation (``default``, which chats start with, is neither renamed nor
+    deleted)."""
     return rx.flex(
         labelled("Copy as", "copy-name",
                  rx.input(value=EditorState.copy_name, on_change=EditorState.set_copy_name,
                           id="copy-name")),
         rx.button("Duplicate", on_click=EditorState.duplicate, variant="soft",
                   id="duplicate-profile"),
+        rx.cond(EditorState.name != DEFAULT_PROFILE, rx.flex(
+            labelled("Rename to", "rename-name",
+                     rx.input(value=EditorState.new_name, on_change=EditorState.set_new_name,
+                              id="rename-name")),
+            rx.button("Rename", on_click=EditorState.rename, variant="soft",
+                      id="rename-profile"),
+            gap="12px",
+            align="end",
+        )),
         rx.cond(EditorState.name != DEFAULT_PROFILE, rx.alert_dialog.root(
             rx.alert_dialog.trigger(
                 rx.button("Delete…", color_scheme="red", variant="soft", high_contrast=True,
@@ -577,9 +648,15 @@ def _versions() -> rx.Component:
                         rx.table.cell(v["changes"]),
                         rx.table.cell(rx.cond(
                             AccessState.can_edit_profiles,
-                            rx.button("Restore", size="1", variant="soft",
-                                      on_click=handler(EditorState.restore)(v["version"]),
-                                      id="restore-" + v["version"]),
+                            confirmed(
+                                "Restore version " + v["version"],
+                                "Restore version " + v["version"] + "?",
+                                "Its settings are saved as a new version; the current "
+                                "version stays in the history.",
+                                "Restore version", handler(EditorState.restore)(v["version"]),
+                                "restore-version", "confirm-restore", "cancel-restore",
+                                trigger_text="Restore", trigger_id="restore-" + v["version"],
+                                color="gray"),
                         )),
                         class_name="version-row",
                     ),
@@ -680,7 +757,6 @@ def editor_page() -> rx.Component:
                 margin_bottom="8px",
             ),
         ),
-        notice(EditorState.saved, "saved"),
         loading(EditorState.loading),
         rx.cond(
             EditorState.not_found,

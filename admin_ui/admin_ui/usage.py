@@ -1,4 +1,4 @@
-"""Usage: tokens and turns per day and per profile, as charts."""
+"""Usage: tokens and turns per day and per profile, as charts; what they cost per model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from admin_ui.auth import AuthState
-from admin_ui.helpers import usage_by_day, usage_by_profile, usage_total
+from admin_ui.helpers import money, usage_by_day, usage_by_profile, usage_total
 from admin_ui.layout import (
     error_callout,
     filter_bar,
@@ -29,6 +29,11 @@ class UsageState(AuthState):
     total_input: rx.Field[int] = rx.field(0)
     total_output: rx.Field[int] = rx.field(0)
     total_tokens: rx.Field[int] = rx.field(0)
+    # Per model: {model, turns, input, output, cost} (cost "unpriced" when the price table
+    # does not list the model: unknown, never shown as $0).
+    costs: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
+    total_cost: rx.Field[str] = rx.field("")
+    unpriced: rx.Field[str] = rx.field("")
     since: rx.Field[str] = rx.field("")
     until: rx.Field[str] = rx.field("")
     error: rx.Field[str] = rx.field("")
@@ -51,6 +56,7 @@ class UsageState(AuthState):
         try:
             async with self.api() as client:
                 page = await client.send(api.usage(self.since, self.until))
+                costs = await client.send(api.usage_costs(self.since, self.until))
         except OpenBrainError as exc:
             self.error, redirect = self._failed(exc)
             return redirect
@@ -61,6 +67,11 @@ class UsageState(AuthState):
         total = usage_total(page.items)
         self.total_turns, self.total_input = total["turns"], total["input"]
         self.total_output, self.total_tokens = total["output"], total["tokens"]
+        self.costs = [{"model": c.model, "turns": str(c.turns), "input": str(c.input_tokens),
+                       "output": str(c.output_tokens), "cost": money(c.cost)}
+                      for c in costs.items]
+        self.total_cost = money(costs.total)
+        self.unpriced = ", ".join(costs.unpriced)
         return None
 
 
@@ -68,7 +79,9 @@ def _bars(data: rx.Var[Any], x: str, key: str, fill: str, caption: str) -> rx.Co
     """One fluid bar chart, named by its caption (the table below holds the same numbers)."""
     return rx.el.figure(
         rx.recharts.bar_chart(
-            rx.recharts.bar(data_key=key, fill=fill, name=key),
+            # No growing animation: bars drawn from zero on every render looked far too
+            # short until it ended (and in every screenshot or printout taken meanwhile).
+            rx.recharts.bar(data_key=key, fill=fill, name=key, is_animation_active=False),
             rx.recharts.x_axis(data_key=x),
             rx.recharts.y_axis(allow_decimals=False),
             rx.recharts.graphing_tooltip(),
@@ -110,6 +123,28 @@ def _chart(data: rx.Var[Any], x: str, label: str, test_id: str) -> rx.Component:
     )
 
 
+def _costs() -> rx.Component:
+    """Tokens and cost per model, priced by the platform's table (``OB_MODEL_PRICES``)."""
+    return rx.box(
+        rx.text("In this period: ", rx.text.strong(UsageState.total_cost),
+                rx.cond(UsageState.unpriced != "",
+                        rx.text.span(" for the priced models; not priced: ", UsageState.unpriced,
+                                     " (no entry in the price table)")),
+                ".", id="usage-cost-total"),
+        table_region("Cost per model", rx.table.root(
+            rx.table.header(rx.table.row(
+                *[rx.table.column_header_cell(h) for h in ("Model", "Turns", "Input tokens",
+                                                            "Output tokens", "Cost")])),
+            rx.table.body(rx.foreach(UsageState.costs, lambda c: rx.table.row(
+                rx.table.row_header_cell(c["model"]), rx.table.cell(c["turns"]),
+                rx.table.cell(c["input"]), rx.table.cell(c["output"]),
+                rx.table.cell(c["cost"])))),
+            size="1",
+        ), "usage-costs"),
+        width="100%",
+    )
+
+
 def usage_page() -> rx.Component:
     return shell(
         "Usage",
@@ -137,6 +172,8 @@ def usage_page() -> rx.Component:
                 _chart(UsageState.by_day, "day", "Day", "usage-by-day"),
                 heading("Per profile", 2),
                 _chart(UsageState.by_profile, "profile", "Profile", "usage-by-profile"),
+                heading("Cost per model", 2),
+                _costs(),
                 width="100%",
             ),
             rx.text("No usage recorded in this period.", id="usage-empty"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable
@@ -60,6 +61,45 @@ def _log_level() -> str:
     if raw.strip().upper() not in LOG_LEVELS:
         raise SettingsError(f"OB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}")
     return raw.strip().upper()
+
+
+def _env_names(name: str) -> tuple[str, ...]:
+    """A comma-separated list (blanks dropped, order kept, each name once)."""
+    names = (part.strip() for part in os.environ.get(name, "").split(","))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """What a model costs, in US dollars per million tokens."""
+
+    input: float
+    output: float
+
+
+def _model_prices() -> dict[str, ModelPrice]:
+    """``OB_MODEL_PRICES``: a JSON object, model name -> ``{"input": USD, "output": USD}``
+    per million tokens, e.g. ``{"gpt-4o-mini": {"input": 0.15, "output": 0.6}}``."""
+    raw = os.environ.get("OB_MODEL_PRICES", "").strip()
+    if not raw:
+        return {}
+    example = 'e.g. {"gpt-4o-mini": {"input": 0.15, "output": 0.6}} (USD per million tokens)'
+    try:
+        table = json.loads(raw)
+    except ValueError:
+        raise SettingsError(f"OB_MODEL_PRICES must be a JSON object, {example}") from None
+    if not isinstance(table, dict):
+        raise SettingsError(f"OB_MODEL_PRICES must be a JSON object, {example}")
+    prices: dict[str, ModelPrice] = {}
+    for model, price in table.items():
+        amounts = [price.get(k) for k in ("input", "output")] if isinstance(price, dict) else []
+        numbers = [float(a) for a in amounts
+                   if isinstance(a, int | float) and not isinstance(a, bool) and a >= 0]
+        if not model.strip() or len(numbers) != 2 or set(price) != {"input", "output"}:
+            raise SettingsError(f"OB_MODEL_PRICES[{model!r}] must be an object with two "
+                                f"prices of at least 0, input and output, {example}")
+        prices[model.strip()] = ModelPrice(input=numbers[0], output=numbers[1])
+    return prices
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -181,6 +221,12 @@ class Settings:
     source tree, else :func:`user_tenants_dir`, created with the demo tenant on first use."""
     openai_api_key: str | None = field(default_factory=_optional("OPENAI_API_KEY"), repr=False)
     openai_base_url: str | None = field(default_factory=_optional("OPENAI_BASE_URL"))
+    llm_models: tuple[str, ...] = field(default_factory=lambda: _env_names("OB_LLM_MODELS"))
+    """The models the configured endpoint serves (``OB_LLM_MODELS``, comma-separated), offered
+    by the profile form's model picker; unset: the platform's default model."""
+    model_prices: dict[str, ModelPrice] = field(default_factory=_model_prices)
+    """Price per million tokens by model (``OB_MODEL_PRICES``) for the usage page's costs; a
+    model not in it is shown unpriced."""
     llm_timeout: float = field(default_factory=lambda: _env_float("OB_LLM_TIMEOUT", 60.0))
     llm_max_retries: int = field(default_factory=lambda: _env_int("OB_LLM_MAX_RETRIES", 1))
     session_ttl_days: int = field(default_factory=lambda: _env_int("OB_SESSION_TTL_DAYS", 90))

@@ -111,6 +111,7 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
 
     # Restore version 2: a new version 4 with version 2's settings.
     page.locator("#restore-2").click()
+    page.get_by_role("alertdialog").locator(".confirm-restore").click()
     expect(page.locator("#saved")).to_contain_text("Restored version 2 as version 4.")
     expect(field(page, "maxTokens")).to_have_value("1024")
     expect(page.locator(".version-row")).to_have_count(4)
@@ -210,6 +211,7 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     hook_row = page.locator("#routes-table tr", has_text="e2e-hook")
     expect(hook_row).to_have_count(1)
     hook_row.get_by_role("button", name="Rotate secret").click()
+    page.get_by_role("alertdialog").locator(".confirm-rotate").click()
     expect(page.locator("#route-secret")).not_to_have_text(first_secret)
     expect(page.locator("#route-secret")).to_contain_text("whsec_")
     shot(page, "10-events")

@@ -12,9 +12,12 @@ import msgspec
 from admin_ui.helpers import (
     config_diff,
     day_bounds,
+    describe_test_result,
     form_from_config,
     lead_form,
     lead_patch,
+    model_options,
+    money,
     settings_from_form,
     split_list,
     token_claims,
@@ -26,8 +29,10 @@ from admin_ui.helpers import (
     version_rows,
 )
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
+from openbrain.domain.delivery import RouteTestResult
 from openbrain.domain.event import ToolAction, Usage
 from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
+from openbrain.domain.pricing import ModelInfo
 from openbrain.domain.session import Message, ToolCall
 
 DEFAULT_SETTINGS: dict[str, Any] = msgspec.to_builtins(AgentSettings())
@@ -175,3 +180,32 @@ def test_embed_snippet_escapes_and_defaults_the_profile() -> None:
     assert tag.startswith('<script src="http')
     assert 'data-key="ob_pk_demo_X" data-profile="default" async></script>' in tag
     assert 'data-profile="a&quot;b"' in embed_snippet("ob_pk_x", ['a"b'])
+
+
+def test_model_choices_and_money() -> None:
+    models = [ModelInfo(name="offline", offline=True, input_price=0.0, output_price=0.0),
+              ModelInfo(name="llama", offline=False)]
+    names, notes = model_options(models, "llama")
+    assert names == ["offline", "llama"]
+    assert "unpriced" in notes["llama"]
+    assert "free" in notes["offline"]
+    names, notes = model_options(models, "gpt-4o")
+    assert names == ["offline", "llama", "gpt-4o"]
+    assert "runs offline" in notes["gpt-4o"]
+    assert money(None) == "unpriced"
+    assert money(0.0) == "$0.00"
+    assert money(0.0012) == "$0.0012"
+    assert money(1234.5) == "$1,234.50"
+
+
+def test_a_test_events_outcome_is_a_sentence() -> None:
+    delivered = RouteTestResult(route_id="crm", event_id="e1", delivered=True, http_status=200,
+                                latency_ms=12.4)
+    assert describe_test_result(delivered) == "Test event delivered to crm (HTTP 200, 12 ms)."
+    refused = RouteTestResult(route_id="crm", event_id="e2", delivered=False,
+                              latency_ms=3.0, error="ConnectError")
+    assert describe_test_result(refused) == "Test event not delivered to crm (3 ms): ConnectError."
+    gone = RouteTestResult(route_id="crm", event_id="e3", delivered=False, http_status=410,
+                           latency_ms=3.0, error="HTTP 410")
+    assert describe_test_result(gone) == ("Test event not delivered to crm (HTTP 410, 3 ms): "
+                                          "refused by the receiver.")

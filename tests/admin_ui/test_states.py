@@ -16,6 +16,7 @@ from admin_ui.events import EventsState
 from admin_ui.keys import KeysState
 from admin_ui.leads import LeadsState, LeadState
 from admin_ui.profiles import ChatState, EditorState
+from admin_ui.usage import UsageState
 from openbrain.domain.agent_config import AgentSettings
 from tests.admin_ui.conftest import run, substate
 from tests.admin_ui.stub_api import StubApi
@@ -129,6 +130,9 @@ def _loaded_editor(stub_api: StubApi, state_tree: Any) -> Any:
                                                "parameters": {}}])
     stub_api.answer("GET", "/v1/configs/sales/versions", 200,
                     {"items": [config(1)], "cursor": None})
+    stub_api.answer("GET", "/v1/models", 200, [
+        {"name": "offline", "offline": True, "inputPrice": 0.0, "outputPrice": 0.0},
+        {"name": "gpt-4o", "offline": False, "inputPrice": 2.5, "outputPrice": 10.0}])
     at(state_tree, "http://127.0.0.1:3000/profile?name=sales")
     editor = substate(state_tree, EditorState)
     editor.token = jwt()
@@ -143,6 +147,21 @@ def test_load_fills_the_form_and_tools(stub_api: StubApi, state_tree: Any) -> No
     assert editor.form["maxTokens"] == "1024"
     assert editor.available_tools == [{"name": "capture_lead", "description": "Save"}]
     assert [v["version"] for v in editor.versions] == ["1"]
+
+
+def test_the_model_picker_offers_the_configured_models(stub_api: StubApi,
+                                                      state_tree: Any) -> None:
+    """The profile's own model stays a choice, said to be unconfigured (it runs offline)."""
+    editor = _loaded_editor(stub_api, state_tree)
+    assert editor.form["model"] == "gpt-4o-mini"
+    assert editor.model_choices == ["offline", "gpt-4o", "gpt-4o-mini"]
+    assert "not configured" in editor.model_notes["gpt-4o-mini"]
+    assert "$2.5 input and $10 output per million" in editor.model_notes["gpt-4o"]
+    editor.set_field("model", "gpt-4o")
+    stub_api.answer("PUT", "/v1/configs/sales", 200, config(2, model="gpt-4o"))
+    run(editor.save())
+    assert stub_api.requests[-2]["json"]["model"] == "gpt-4o"
+    assert editor.model_choices == ["offline", "gpt-4o"]
 
 
 def test_failed_save_keeps_the_form_and_names_the_field(
@@ -160,6 +179,7 @@ def test_failed_save_keeps_the_form_and_names_the_field(
     editor.toggle_tool("capture_lead", True)
     assert run(editor.save()) is None
     assert editor.error == "Expected `int` <= 128000"
+    assert editor.save_failed
     assert editor.field_errors["maxTokens"] == "Expected `int` <= 128000"
     assert editor.form["maxTokens"] == "999999"
     assert editor.form["iceBreaker"] == "Howdy"
@@ -189,6 +209,7 @@ def test_save_shows_the_new_version(stub_api: StubApi, state_tree: Any) -> None:
     run(editor.save())
     assert editor.version == 2
     assert editor.saved == "Saved as version 2."
+    assert not editor.save_failed
     assert editor.versions[0]["changes"] == "Max tokens: 1024 → 300"
 
 
@@ -393,3 +414,92 @@ def test_csv_export_downloads_the_filtered_leads(stub_api: StubApi, state_tree: 
     assert url.startswith("data:text/csv;base64,")
     assert base64.b64decode(url.split(",", 1)[1]) == b"leadId,email\r\nL1,a@b.co\r\n"
     assert stub_api.requests[-1]["path"] == "/v1/leads/export.csv?q=a%40b&status=new"
+
+
+def test_usage_costs_per_model_and_unpriced_ones(stub_api: StubApi, state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/usage", 200, {"items": [
+        {"clientId": "acme", "day": "2025-03-01", "profileName": "default", "turns": 3,
+         "inputTokens": 1_000_000, "outputTokens": 20}], "cursor": None})
+    stub_api.answer("GET", "/v1/usage/costs", 200, {"items": [
+        {"model": "gpt-4o-mini", "turns": 2, "inputTokens": 1_000_000, "outputTokens": 0,
+         "cost": 0.15},
+        {"model": "mystery", "turns": 1, "inputTokens": 0, "outputTokens": 20, "cost": None}],
+        "total": 0.15, "unpriced": ["mystery"]})
+    at(state_tree, "http://127.0.0.1:3000/usage")
+    usage = substate(state_tree, UsageState)
+    usage.token = jwt()
+    run(usage.load())
+    assert usage.error == ""
+    assert [(c["model"], c["cost"]) for c in usage.costs] == [("gpt-4o-mini", "$0.15"),
+                                                             ("mystery", "unpriced")]
+    assert usage.total_cost == "$0.15"
+    assert usage.unpriced == "mystery"
+
+
+def test_a_route_is_disabled_and_tested(stub_api: StubApi, state_tree: Any) -> None:
+    added = {"clientId": "acme", "routeId": "crm", "kind": "webhook", "source": "added",
+             "url": "https://crm.example/hook", "eventTypes": ["lead.created"]}
+    stub_api.answer("GET", "/v1/routes", 200, [added])
+    stub_api.answer("GET", "/v1/deliveries", 200, {"items": [], "cursor": None})
+    stub_api.answer("GET", "/v1/dead-letters", 200, {"items": [], "cursor": None})
+    stub_api.answer("PATCH", "/v1/routes/crm", 200, added | {"enabled": False})
+    stub_api.answer("POST", "/v1/routes/crm/test", 200,
+                    {"routeId": "crm", "eventId": "E9", "delivered": False, "httpStatus": 503,
+                     "latencyMs": 41.0, "error": "HTTP 503"})
+    events = substate(state_tree, EventsState)
+    events.token = jwt()
+    run(events.load())
+    run(events.set_enabled("crm", False))
+    patch = [r for r in stub_api.requests if r["method"] == "PATCH"][-1]
+    assert patch["json"] == {"enabled": False}
+    assert events.message == "Route crm disabled."
+    run(events.send_test("crm"))
+    assert not events.test_delivered
+    assert events.test_result == ("Test event not delivered to crm (HTTP 503, 41 ms): refused "
+                                  "by the receiver.")
+    assert events.error == ""
+
+
+def test_key_origins_are_saved_or_the_refusal_kept_in_the_dialog(stub_api: StubApi,
+                                                                 state_tree: Any) -> None:
+    stub_api.answer("GET", "/v1/keys", 200, {"items": [], "cursor": None})
+    stub_api.answer("PATCH", "/v1/keys/K1", 422,
+                    {"title": "Invalid", "status": 422,
+                     "detail": "allowedOrigins must be among the tenant's widget origins"},
+                    content_type=PROBLEM)
+    keys = substate(state_tree, KeysState)
+    keys.token = jwt()
+    keys.edit_origins("K1", "https://a.example")
+    keys.set_edited_origins("https://a.example, https://b.example")
+    run(keys.save_origins())
+    assert keys.editing_key == "K1"  # the dialog stays open, saying why
+    assert keys.origins_error.startswith("allowedOrigins must be among")
+    sent = [r for r in stub_api.requests if r["method"] == "PATCH"][-1]
+    assert sent["json"] == {"allowedOrigins": ["https://a.example", "https://b.example"]}
+
+    stub_api.answer("PATCH", "/v1/keys/K1", 200, {
+        "clientId": "acme", "keyId": "K1", "kind": "publishable", "name": "site",
+        "scopes": ["chat"], "allowedOrigins": ["https://a.example"], "profiles": [],
+        "createdAt": "2025-01-01T00:00:00Z"})
+    keys.set_edited_origins("https://a.example")
+    run(keys.save_origins())
+    assert keys.editing_key == ""
+    assert keys.message.startswith("Origins of key K1 saved")
+
+
+def test_rename_refused_says_why_and_renamed_opens_the_new_name(stub_api: StubApi,
+                                                                 state_tree: Any) -> None:
+    editor = _loaded_editor(stub_api, state_tree)
+    stub_api.answer("POST", "/v1/configs/sales/rename", 409,
+                    {"title": "Conflict", "status": 409,
+                     "detail": "a profile named 'support' already exists; pick another name "
+                               "or delete that profile first"}, content_type=PROBLEM)
+    editor.set_new_name("support")
+    assert run(editor.rename()) is None
+    assert editor.error.startswith("a profile named 'support' already exists")
+    stub_api.answer("POST", "/v1/configs/sales/rename", 200, config(1) | {
+        "profileName": "support"})
+    editor.set_new_name("support")
+    assert run(editor.rename()) is not None  # a redirect to /profile?name=support
+    assert stub_api.requests[-1]["json"] == {"newName": "support"}
+    assert editor.error == ""

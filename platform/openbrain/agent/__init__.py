@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from openbrain.agent.executor import TurnExecutor
     from openbrain.agent.models import ModelChoice, ModelFactory
-    from openbrain.agent.offline import OFFLINE_MODEL, OfflineChatModel
+    from openbrain.agent.offline import OfflineChatModel
     from openbrain.agent.tools import Tool, ToolContext, ToolError, ToolRegistry, default_registry
+    from openbrain.domain.agent_config import OFFLINE_MODEL
 
 _HOMES = {
     "TurnExecutor": "executor",
     "ModelChoice": "models",
     "ModelFactory": "models",
-    "OFFLINE_MODEL": "offline",
+    "OFFLINE_MODEL": "catalogue",
     "OfflineChatModel": "offline",
     "Tool": "tools",
     "ToolContext": "tools",

@@ -497,6 +497,8 @@ class TurnExecutor:
                 now.date().isoformat(), session.profile_name, turns=1,
                 input_tokens=result.input_tokens, output_tokens=result.output_tokens,
                 spread=session.session_id,
+                # The model that answered (offline when it stood in): what the tokens cost.
+                model=self._models.for_config(session.config).name,
             )
         except Exception as exc:  # the turn is committed: a lost counter must not undo it
             log.warning("usage.record_failed", client_id=store.client_id,

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import structlog
 from langchain_core.language_models import BaseChatModel
 
-from openbrain.agent.offline import OFFLINE_MODEL, OfflineChatModel
+from openbrain.agent.offline import OfflineChatModel
 from openbrain.agent.prompts import offline_notice
-from openbrain.domain.agent_config import AgentConfig
+from openbrain.domain.agent_config import OFFLINE_MODEL, AgentConfig
 from openbrain.settings import Settings
 
 log = structlog.get_logger("openbrain.agent.models")

@@ -34,8 +34,6 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tokens import message_tokens, messages_tokens
 
-OFFLINE_MODEL = "offline"
-
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}")
 _PHONE = re.compile(r"(?<![\w@.])\+?\d[\d ().-]{5,24}\d(?![\w@])")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

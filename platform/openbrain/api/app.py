@@ -68,6 +68,7 @@ def create_app(runtime: Runtime) -> Litestar:
         tools=runtime.tools,
         inbox=runtime.inbox,
         route_resolver=lambda: resolver,
+        deliverer=lambda: runtime.deliverer,
     )
 
     # Litestar passes the app to hooks that take parameters: these take none.

@@ -47,6 +47,12 @@ class SendMessage(Request, kw_only=True, frozen=True):
     context: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class ProfileRename(Request, kw_only=True, frozen=True):
+    """``POST /v1/configs/{name}/rename``: the profile's new name."""
+
+    new_name: ProfileName
+
+
 class NewKey(Request, kw_only=True, frozen=True):
     kind: KeyKind = "secret"
     name: ShortText = ""
@@ -59,6 +65,13 @@ class NewKey(Request, kw_only=True, frozen=True):
     profiles: Annotated[list[ProfileName], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list
     )
+
+
+class KeyChanges(Request, kw_only=True, frozen=True):
+    """What changes on a publishable key (``PATCH /v1/keys/{keyId}``): the origins it is
+    accepted from, among the tenant's widget origins (empty: all of them)."""
+
+    allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=50)]
 
 
 class CreatedKey(Record, kw_only=True, frozen=True):

@@ -14,6 +14,7 @@ from openbrain.api.authn import Authenticator
 from openbrain.api.limits import Limiter, TokenBudget
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.widget_tokens import WidgetTokens
+from openbrain.events.delivery import EventDeliverer
 from openbrain.events.factory import ManagedPublisher
 from openbrain.events.routes import RouteResolver
 from openbrain.settings import Settings
@@ -40,6 +41,8 @@ class Services:
     inbox: Inbox
     route_resolver: Callable[[], RouteResolver]
     """The runtime's resolver over this stage's routing plan."""
+    deliverer: Callable[[], EventDeliverer]
+    """The runtime's deliverer (the dispatcher's targets): sends a route its test events."""
 
     @property
     def executor(self) -> TurnExecutor:

@@ -36,14 +36,7 @@ def issue_key(
     if kind == "publishable":
         if list(scopes) not in ([], ["chat"]):
             raise InvalidError("a publishable key can only chat; leave scopes empty")
-        outside = sorted(set(allowed_origins) - set(tenant.widget_origins))
-        if outside:
-            raise InvalidError(
-                "allowedOrigins must be among the tenant's widget origins; "
-                f"not: {', '.join(outside)}"
-            )
-        if not (allowed_origins or tenant.widget_origins):
-            raise InvalidError("the tenant has no widget origins: a publishable key needs some")
+        check_origins(tenant, allowed_origins)
     else:
         if not scopes:
             raise InvalidError("a secret key needs at least one scope")
@@ -63,3 +56,36 @@ def issue_key(
     )
     store.api_keys.create(validated(key))
     return key, token
+
+
+def check_origins(tenant: Tenant, origins: Sequence[str]) -> None:
+    """A publishable key's origins: among the tenant's widget origins (none: all of them).
+
+    Raises:
+        InvalidError: naming ``allowedOrigins``.
+    """
+    outside = sorted(set(origins) - set(tenant.widget_origins))
+    if outside:
+        said = ("allowedOrigins must be among the tenant's widget origins "
+                f"({', '.join(tenant.widget_origins) or 'none'}); not: {', '.join(outside)}")
+        raise InvalidError(said, fields={"allowedOrigins": said})
+    if not (origins or tenant.widget_origins):
+        said = "the tenant has no widget origins: a publishable key needs some"
+        raise InvalidError(said, fields={"allowedOrigins": said})
+
+
+def change_origins(store: TenantStore, tenant: Tenant, key_id: str,
+                   origins: Sequence[str]) -> ApiKey:
+    """Set the origins a publishable key is accepted from (checked as on issue).
+
+    Raises:
+        NotFoundError: no such key. ConflictError: it is revoked.
+        InvalidError: a secret key (origins do not apply), or an origin the tenant's widget
+            does not allow.
+    """
+    key = store.api_keys.require(key_id)
+    if key.kind != "publishable":
+        said = "allowedOrigins apply to publishable keys only; this is a secret key"
+        raise InvalidError(said, fields={"allowedOrigins": said})
+    check_origins(tenant, origins)
+    return store.api_keys.set_origins(key_id, list(dict.fromkeys(origins)))

@@ -13,9 +13,11 @@ import msgspec
 
 from openbrain.api.schemas import (
     CreatedKey,
+    KeyChanges,
     Me,
     NewKey,
     Page,
+    ProfileRename,
     Redriven,
     SendMessage,
     StartSession,
@@ -29,12 +31,15 @@ from openbrain.domain.delivery import (
     DeadLetter,
     DeliveryAttempt,
     NewRoute,
+    RouteChanges,
     RouteInfo,
+    RouteTestResult,
     RouteWithSecret,
 )
 from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.handoff import InboxEntry, OperatorMessage
 from openbrain.domain.lead import Lead, LeadFields
+from openbrain.domain.pricing import ModelInfo, UsageCosts
 from openbrain.domain.session import ChatSession, Message
 from openbrain.domain.signin import CodeExchange, ExchangedToken
 
@@ -57,6 +62,11 @@ def tools() -> Call[list[ToolInfo]]:
     return Call(method="GET", path="/v1/tools", decode=json_of(list[ToolInfo]))
 
 
+def models() -> Call[list[ModelInfo]]:
+    """The models a profile can pick, with their prices (``None``: unpriced)."""
+    return Call(method="GET", path="/v1/models", decode=json_of(list[ModelInfo]))
+
+
 def configs() -> Call[Page[AgentConfig]]:
     return Call(method="GET", path="/v1/configs", decode=json_of(Page[AgentConfig]))
 
@@ -72,6 +82,12 @@ def save_config(name: str, settings: AgentSettings,
     headers = {"If-Match": str(if_match)} if if_match is not None else {}
     return Call(method="PUT", path=f"/v1/configs/{segment(name)}", decode=json_of(AgentConfig),
                 body=settings, headers=headers)
+
+
+def rename_config(name: str, new_name: str) -> Call[AgentConfig]:
+    """Rename a profile with its history; keys limited to it follow."""
+    return Call(method="POST", path=f"/v1/configs/{segment(name)}/rename",
+                decode=json_of(AgentConfig), body=ProfileRename(new_name=new_name))
 
 
 def delete_config(name: str) -> Call[None]:
@@ -218,6 +234,12 @@ def create_key(key: NewKey) -> Call[CreatedKey]:
     return Call(method="POST", path="/v1/keys", decode=json_of(CreatedKey), body=key)
 
 
+def change_key_origins(key_id: str, origins: Sequence[str]) -> Call[ApiKeyView]:
+    """The origins a publishable key is accepted from."""
+    return Call(method="PATCH", path=f"/v1/keys/{segment(key_id)}", decode=json_of(ApiKeyView),
+                body=KeyChanges(allowed_origins=list(origins)))
+
+
 def revoke_key(key_id: str) -> Call[ApiKeyView]:
     return Call(method="DELETE", path=f"/v1/keys/{segment(key_id)}", decode=json_of(ApiKeyView))
 
@@ -229,6 +251,18 @@ def routes() -> Call[list[RouteInfo]]:
 
 def add_route(route: NewRoute) -> Call[RouteWithSecret]:
     return Call(method="POST", path="/v1/routes", decode=json_of(RouteWithSecret), body=route)
+
+
+def change_route(route_id: str, changes: RouteChanges) -> Call[RouteInfo]:
+    """Enable or disable an added route."""
+    return Call(method="PATCH", path=f"/v1/routes/{segment(route_id)}",
+                decode=json_of(RouteInfo), body=changes)
+
+
+def send_test_event(route_id: str) -> Call[RouteTestResult]:
+    """Send the route a test event now; how its target took it."""
+    return Call(method="POST", path=f"/v1/routes/{segment(route_id)}/test",
+                decode=json_of(RouteTestResult))
 
 
 def delete_route(route_id: str) -> Call[None]:
@@ -264,4 +298,10 @@ def redrive_all() -> Call[Redriven]:
 def usage(since: str = "", until: str = "") -> Call[Page[Usage]]:
     """Per day and profile; ``since``/``until`` are ``YYYY-MM-DD``."""
     return Call(method="GET", path="/v1/usage", decode=json_of(Page[Usage]),
+                params={"since": since, "until": until})
+
+
+def usage_costs(since: str = "", until: str = "") -> Call[UsageCosts]:
+    """Tokens and cost per model over the days ``since`` to ``until`` (``YYYY-MM-DD``)."""
+    return Call(method="GET", path="/v1/usage/costs", decode=json_of(UsageCosts),
                 params={"since": since, "until": until})

@@ -34,6 +34,9 @@ DEFAULT_PROFILE = "default"
 # the offline model (with a notice to the operator) otherwise. ``"offline"`` is only ever an
 # explicit choice, so a profile made before an LLM was configured uses it once it is.
 DEFAULT_MODEL = "gpt-4o-mini"
+OFFLINE_MODEL = "offline"
+"""The built-in model that answers without an LLM endpoint (stated here, not beside it in
+``openbrain.agent.offline``: the API names it without importing LangChain)."""
 
 
 class AgentSettingsBase(Record, kw_only=True, frozen=True):

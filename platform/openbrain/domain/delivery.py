@@ -24,6 +24,23 @@ class NewRoute(Request, kw_only=True, frozen=True):
     route_id: Identifier | None = None
 
 
+class RouteChanges(Request, kw_only=True, frozen=True):
+    """What a tenant changes on a route it added (``PATCH /v1/routes/{routeId}``)."""
+
+    enabled: bool
+
+
+class RouteTestResult(Record, kw_only=True, frozen=True):
+    """How a route's target took a test event, sent to it alone and at once."""
+
+    route_id: str
+    event_id: str
+    delivered: bool
+    http_status: int | None = None
+    latency_ms: float = 0.0
+    error: str | None = None
+
+
 class AddedRoute(Record, kw_only=True, frozen=True):
     """A route stored in the table (as opposed to one declared in the tenant spec)."""
 

@@ -153,6 +153,13 @@ class EventDeliverer:
             )
         return outcome
 
+    def try_route(self, event: Event, route: Route, *,
+                  timeout: float | None = None) -> tuple[TargetResult, float]:
+        """One attempt to deliver ``event`` to ``route`` alone, through its target as a
+        delivery makes it (signed with the route's secret), recording nothing: the target's
+        answer and the seconds it took. For test events a tenant sends to check a route."""
+        return self._attempt(event, route, timeout)
+
     def _attempt(
         self, event: Event, route: Route, timeout: float | None
     ) -> tuple[TargetResult, float]:

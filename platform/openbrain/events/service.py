@@ -15,10 +15,13 @@ from openbrain.domain.delivery import (
     RouteInfo,
     RouteSecret,
     RouteSource,
+    RouteTestResult,
     RouteWithSecret,
 )
 from openbrain.domain.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from openbrain.domain.event import Event
 from openbrain.domain.tenant import Route
+from openbrain.events.delivery import EventDeliverer
 from openbrain.events.publisher import EventPublisher
 from openbrain.events.routes import RouteResolver
 from openbrain.events.signing import new_secret
@@ -26,6 +29,8 @@ from openbrain.events.ssrf import check_target_url
 from openbrain.store.tenant_store import TenantStore
 
 MAX_LIMIT = 200
+TEST_TIMEOUT = 10.0
+"""Seconds a test event's delivery may take (the request waits for it)."""
 
 
 def _check_limit(limit: int) -> int:
@@ -46,12 +51,14 @@ class EventsService:
         resolver: RouteResolver,
         publisher: EventPublisher | None,
         aws_mode: bool,
+        deliverer: EventDeliverer | None = None,
     ) -> None:
         self._store = store
         self.client_id = store.client_id
         self._resolver = resolver
         self._publisher = publisher
         self._aws_mode = aws_mode
+        self._deliverer = deliverer
 
     # -- routes ------------------------------------------------------------------------------
 
@@ -76,6 +83,33 @@ class EventsService:
         if route.kind != "webhook":
             raise InvalidError(f"route {route_id!r} is a {route.kind!r} route: nothing is signed")
         return self._new_secret(route, source)
+
+    def set_enabled(self, route_id: str, enabled: bool) -> RouteInfo:
+        """Turn an added route on or off: a disabled route gets no events (none are queued
+        for it meanwhile) until it is enabled again."""
+        _, source = self._route(route_id)
+        if source == "spec":
+            raise ForbiddenError(f"route {route_id!r} is declared in the tenant spec; set "
+                                 "enabled = true or false on it there")
+        return self._info(self._store.routes.set_enabled(route_id, enabled).route, "added")
+
+    def send_test_event(self, route_id: str) -> RouteTestResult:
+        """A ``test.event`` to this route alone, delivered at once through its target (as
+        the dispatcher delivers: signed with its secret, the same SSRF rules); nothing is
+        stored, so the outbox, delivery log and dead letters stay the tenant's real events.
+        A disabled route can be tested before it is enabled."""
+        route, _ = self._route(route_id)
+        if self._deliverer is None:
+            raise InvalidError("test events are not available here: no event deliverer")
+        now = utcnow()
+        event = Event(event_id=new_id(), client_id=self.client_id, detail_type="test.event",
+                      object_type="test", object_id=new_id(),
+                      object={"note": "A test event sent to check this route."},
+                      occurred_at=now)
+        result, seconds = self._deliverer.try_route(event, route, timeout=TEST_TIMEOUT)
+        return RouteTestResult(route_id=route_id, event_id=event.event_id,
+                               delivered=result.ok, http_status=result.http_status,
+                               latency_ms=round(seconds * 1000, 1), error=result.error)
 
     def delete_route(self, route_id: str) -> None:
         _, source = self._route(route_id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import builtins
 
+import msgspec
+
 from openbrain.domain.agent_config import AgentConfig, AgentSettings
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store import keys
-from openbrain.store.codec import encode, validated
+from openbrain.store.codec import decode, encode, validated
 from openbrain.store.driver import (
     ConditionFailedError,
     Delete,
@@ -120,9 +122,67 @@ class AgentConfigRepository(ScopedRepository):
         old = self.get_version(profile_name, version)
         return self.save(profile_name, old.settings)
 
-    def delete(self, profile_name: str) -> None:
-        """Remove the profile and its versions. Sessions keep their frozen copy."""
-        self.require(profile_name)
+    def rename(self, old_name: str, new_name: str) -> AgentConfig:
+        """Move a profile and its whole history to ``new_name``; the head under the new name.
+
+        The new name is taken first (its head written only if absent), then the versions are
+        copied, then the old head is deleted on the version copied last (a save meanwhile is
+        copied too), then the old versions. A fault on the way leaves both names, never a
+        profile without its history.
+
+        Raises:
+            NotFoundError: no profile ``old_name``.
+            ConflictError: ``new_name`` is taken.
+        """
+        head = self.require(old_name)
+        renamed = self._renamed(head, new_name)
+        try:
+            self._driver.put(self._head_item(renamed), MustNotExist())
+        except ConditionFailedError as exc:
+            raise ConflictError(f"a profile named {new_name!r} already exists; pick another "
+                                "name or delete that profile first") from exc
+        copied = 0
+        while True:
+            copied = self._copy_versions(old_name, new_name, after=copied)
+            try:
+                self._driver.delete(self._tenant_pk, keys.profile_head_sk(old_name),
+                                    VersionIs(head.version))
+                break
+            except ConditionFailedError:
+                # Saved meanwhile: copy the newer versions, move the new head onto the latest.
+                previous, head = head, self.require(old_name)
+                renamed_head = self._renamed(head, new_name)
+                self._driver.put(self._head_item(renamed_head), VersionIs(previous.version))
+                renamed = renamed_head
+        self._delete_versions(old_name)
+        return renamed
+
+    def _renamed(self, config: AgentConfig, new_name: str) -> AgentConfig:
+        return validated(msgspec.structs.replace(config, profile_name=new_name))
+
+    def _head_item(self, config: AgentConfig) -> Item:
+        return Item(pk=self._tenant_pk, sk=keys.profile_head_sk(config.profile_name),
+                    data=encode(config), version=config.version)
+
+    def _copy_versions(self, old_name: str, new_name: str, *, after: int) -> int:
+        """Copy the versions of ``old_name`` newer than ``after``; the newest copied."""
+        source = keys.profile_versions_pk(self._client_id, old_name)
+        target = keys.profile_versions_pk(self._client_id, new_name)
+        newest, cursor = after, None
+        while True:
+            page = self._driver.query(source, "V#", limit=100, cursor=cursor)
+            for item in page.items:
+                config = decode(item.data, AgentConfig)
+                if config.version > after:
+                    self._driver.put(Item(pk=target, sk=item.sk,
+                                          data=encode(self._renamed(config, new_name)),
+                                          version=item.version))
+                    newest = max(newest, config.version)
+            cursor = page.cursor
+            if cursor is None:
+                return newest
+
+    def _delete_versions(self, profile_name: str) -> None:
         pk = keys.profile_versions_pk(self._client_id, profile_name)
         cursor: str | None = None
         while True:
@@ -132,4 +192,9 @@ class AgentConfigRepository(ScopedRepository):
             cursor = page.cursor
             if cursor is None:
                 break
+
+    def delete(self, profile_name: str) -> None:
+        """Remove the profile and its versions. Sessions keep their frozen copy."""
+        self.require(profile_name)
+        self._delete_versions(profile_name)
         self._driver.delete(self._tenant_pk, keys.profile_head_sk(profile_name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from openbrain.domain.delivery import AddedRoute, RouteSecret
 from openbrain.domain.errors import ConflictError, NotFoundError
 from openbrain.store import keys
@@ -38,6 +40,24 @@ class RouteRepository(ScopedRepository):
             cursor = page.cursor
             if cursor is None:
                 return routes
+
+    def set_enabled(self, route_id: str, enabled: bool) -> AddedRoute:
+        """Turn an added route on or off (its id, secret and log stay).
+
+        Raises:
+            NotFoundError: it is not an added route (or was deleted meanwhile).
+        """
+        stored = self.get(route_id)
+        if stored is None:
+            raise NotFoundError(f"route {route_id!r} is not an added route")
+        changed = msgspec.structs.replace(
+            stored, route=msgspec.structs.replace(stored.route, enabled=enabled))
+        try:
+            self._driver.put(Item(pk=self._pk, sk=keys.added_route_sk(route_id),
+                                  data=encode(changed)), MustExist())
+        except ConditionFailedError as exc:
+            raise NotFoundError(f"route {route_id!r} is not an added route") from exc
+        return changed
 
     def delete(self, route_id: str) -> None:
         """Delete an added route and its secret. Raises :class:`NotFoundError` if absent."""

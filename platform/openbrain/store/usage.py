@@ -4,6 +4,10 @@ Each increment goes to one of :data:`~openbrain.store.keys.USAGE_SHARDS` partiti
 from the session, so one tenant's turns spread their counter writes; a read sums every shard
 and the partition written before sharding (``T#{c}#USAGE``), so totals stay exact and rows
 counted by an earlier version still count (no migration).
+
+The model that answered is counted on the same item, as three more counters
+(``m:{model}|t``, ``|i``, ``|o``): costs per model need no other write per turn. Rows counted
+before models were recorded have none; their tokens are the ``unknown`` model's.
 """
 
 from __future__ import annotations
@@ -16,6 +20,17 @@ from openbrain.store import keys
 from openbrain.store.driver import TableDriver
 from openbrain.store.scoped import ScopedRepository
 
+UNKNOWN_MODEL = "unknown"
+_MODEL = "m:"
+_PART = "tio"  # turns, input tokens, output tokens
+MODEL_KEY_LENGTH = 58
+"""A counter name holds at most 64 characters: a longer model name is counted under its
+first 58 (and priced by them)."""
+
+
+def model_key(model: str) -> str:
+    return model[:MODEL_KEY_LENGTH]
+
 
 class UsageRepository(ScopedRepository):
     def __init__(self, driver: TableDriver, client_id: str) -> None:
@@ -26,15 +41,44 @@ class UsageRepository(ScopedRepository):
 
     def record(
         self, day: str, profile_name: str, *, turns: int, input_tokens: int, output_tokens: int,
-        spread: str = "",
+        spread: str = "", model: str | None = None,
     ) -> None:
-        """Count one turn's usage in the shard ``spread`` (the session id) falls on."""
+        """Count one turn's usage in the shard ``spread`` (the session id) falls on, and
+        under ``model`` (the one that answered) when given."""
         shard = zlib.crc32(spread.encode()) % keys.USAGE_SHARDS
+        counters = {"turns": turns, "inputTokens": input_tokens, "outputTokens": output_tokens}
+        if model:
+            name = _MODEL + model_key(model)
+            counters |= {f"{name}|t": turns, f"{name}|i": input_tokens,
+                         f"{name}|o": output_tokens}
         self._driver.increment(
             keys.usage_shard_pk(self._client_id, shard),
             keys.usage_sk(day, profile_name),
-            {"turns": turns, "inputTokens": input_tokens, "outputTokens": output_tokens},
+            counters,
         )
+
+    def by_model(self, *, since: str | None = None,
+                 until: str | None = None) -> dict[str, tuple[int, int, int]]:
+        """``model -> (turns, input tokens, output tokens)`` over the days from ``since`` to
+        ``until`` (inclusive); what no model was recorded for is under ``"unknown"``."""
+        totals: dict[str, list[int]] = {}
+        for sk, counters in self._rows("D#"):
+            day = sk.split("#", 2)[1]
+            if (since and day < since) or (until and day > until):
+                continue
+            counted = [0, 0, 0]
+            for name, value in counters.items():
+                if name.startswith(_MODEL) and name[-2] == "|" and name[-1] in _PART:
+                    part = _PART.index(name[-1])
+                    totals.setdefault(name[len(_MODEL):-2], [0, 0, 0])[part] += value
+                    counted[part] += value
+            rest = [counters.get(k, 0) - c for k, c in
+                    zip(("turns", "inputTokens", "outputTokens"), counted, strict=True)]
+            if any(rest):
+                row = totals.setdefault(UNKNOWN_MODEL, [0, 0, 0])
+                for i, value in enumerate(rest):
+                    row[i] += value
+        return {model: (t[0], t[1], t[2]) for model, t in sorted(totals.items())}
 
     def list(self, *, since: str | None = None, until: str | None = None) -> list[Usage]:
         """Usage rows (days as ``YYYY-MM-DD``, inclusive bounds), oldest day first."""

@@ -2,7 +2,11 @@
 
 from openbrain.api.controllers.auth import AuthController
 from openbrain.api.controllers.chat import ChatController
-from openbrain.api.controllers.configs import ConfigsController, ToolsController
+from openbrain.api.controllers.configs import (
+    ConfigsController,
+    ModelsController,
+    ToolsController,
+)
 from openbrain.api.controllers.demo import DemoController
 from openbrain.api.controllers.events import EventsController
 from openbrain.api.controllers.health import HealthController
@@ -19,6 +23,7 @@ CONTROLLERS = [
     ChatController,
     ConfigsController,
     ToolsController,
+    ModelsController,
     SessionsController,
     InboxController,
     LeadsController,

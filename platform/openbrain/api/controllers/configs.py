@@ -8,12 +8,19 @@ import msgspec
 from litestar import Controller, delete, get, patch, post, put
 from litestar.params import Body, HeaderParameter, JSONBody, Parameter
 
+from openbrain.agent.catalogue import configured_models
 from openbrain.api.controllers._common import CursorParam, LimitParam, ProfileParam
 from openbrain.api.deps import ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
-from openbrain.api.schemas import ConfigPage, ToolInfo
-from openbrain.domain.agent_config import AgentConfig, AgentSettings, merge_patch
-from openbrain.domain.errors import InvalidError, PreconditionFailedError
+from openbrain.api.schemas import ConfigPage, ProfileRename, ToolInfo
+from openbrain.domain.agent_config import (
+    DEFAULT_PROFILE,
+    AgentConfig,
+    AgentSettings,
+    merge_patch,
+)
+from openbrain.domain.errors import ForbiddenError, InvalidError, PreconditionFailedError
+from openbrain.domain.pricing import ModelInfo
 
 VersionParam = Annotated[int, Parameter(ge=1, le=100_000_000)]
 
@@ -98,6 +105,21 @@ class ConfigsController(Controller):
     def delete_config(self, name: ProfileParam, store: StoreDep) -> None:
         store.configs.delete(name)
 
+    @post("/{name:str}/rename", operation_id="renameConfig",
+          guards=[requires_scope("configs:write")], status_code=200, sync_to_thread=True)
+    def rename(self, name: ProfileParam, data: JSONBody[ProfileRename], store: StoreDep,
+               services: ServicesDep) -> AgentConfig:
+        """Rename a profile with its whole version history (409 if the new name is taken).
+        API keys limited to it follow the new name; its sessions and usage keep the name they
+        were recorded under. ``default`` keeps its name: chats without a profile use it."""
+        if name == DEFAULT_PROFILE:
+            raise ForbiddenError(f"the {DEFAULT_PROFILE!r} profile cannot be renamed: chats "
+                                 "that name no profile use it; duplicate it instead")
+        renamed = store.configs.rename(name, data.new_name)
+        for key_id in store.api_keys.rename_profile(name, data.new_name):
+            services.authenticator.keys.forget(store.client_id, key_id)
+        return renamed
+
     @get("/{name:str}/versions", operation_id="listConfigVersions",
          guards=[requires_scope("configs:read")], sync_to_thread=True)
     def versions(self, name: ProfileParam, store: StoreDep, limit: LimitParam = 50,
@@ -127,3 +149,16 @@ class ToolsController(Controller):
     def list_tools(self, services: ServicesDep) -> list[ToolInfo]:
         described: list[dict[str, Any]] = services.tools.describe()
         return [ToolInfo(**d) for d in described]
+
+
+class ModelsController(Controller):
+    path = "/v1/models"
+    tags = ["configs"]
+
+    @get(operation_id="listModels", guards=[requires_scope("configs:read")],
+         sync_to_thread=False)
+    def list_models(self, services: ServicesDep) -> list[ModelInfo]:
+        """The models a profile can pick: ``offline`` (built in) and what the configured LLM
+        endpoint serves, with their prices per million tokens (``null``: unpriced). A profile
+        may name another model; without an endpoint every model runs offline."""
+        return configured_models(services.settings)

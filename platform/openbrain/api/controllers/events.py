@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, QueryParameter
 
 from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
@@ -17,7 +17,9 @@ from openbrain.domain.delivery import (
     DeadLetter,
     DeadLetterDetail,
     NewRoute,
+    RouteChanges,
     RouteInfo,
+    RouteTestResult,
     RouteWithSecret,
 )
 from openbrain.domain.ids import IDENTIFIER
@@ -35,7 +37,8 @@ _guard = [requires_scope("events:manage")]
 
 def events_service(services: ServicesDep, store: StoreDep) -> EventsService:
     return EventsService(store, resolver=services.route_resolver(),
-                         publisher=services.publisher, aws_mode=services.settings.aws_mode)
+                         publisher=services.publisher, aws_mode=services.settings.aws_mode,
+                         deliverer=services.deliverer())
 
 
 class EventsController(Controller):
@@ -64,6 +67,22 @@ class EventsController(Controller):
           status_code=200, sync_to_thread=True)
     def rotate(self, route_id: IdParam, services: ServicesDep, store: StoreDep) -> RouteWithSecret:
         return events_service(services, store).rotate_secret(route_id)
+
+    @patch("/routes/{route_id:str}", operation_id="changeRoute", guards=_guard,
+           sync_to_thread=True)
+    def change_route(self, route_id: IdParam, data: JSONBody[RouteChanges],
+                     services: ServicesDep, store: StoreDep) -> RouteInfo:
+        """Disable (``{"enabled": false}``) or enable an added route; a spec's routes change
+        in the spec (403)."""
+        return events_service(services, store).set_enabled(route_id, data.enabled)
+
+    @post("/routes/{route_id:str}/test", operation_id="testRoute", guards=_guard,
+          status_code=200, sync_to_thread=True)
+    def test_route(self, route_id: IdParam, services: ServicesDep,
+                   store: StoreDep) -> RouteTestResult:
+        """Send the route a ``test.event`` now, through its target, and answer how it went
+        (a refusal by the target is a 200 saying so: the test worked, the route did not)."""
+        return events_service(services, store).send_test_event(route_id)
 
     @delete("/routes/{route_id:str}", operation_id="deleteRoute", guards=_guard,
             sync_to_thread=True)

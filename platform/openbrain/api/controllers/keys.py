@@ -1,17 +1,18 @@
-"""API keys: create (the secret is shown once), list, revoke. Responses carry
-:class:`~openbrain.domain.api_key.ApiKeyView`: never the hash of a secret."""
+"""API keys: create (the secret is shown once), list, change a publishable key's origins,
+revoke. Responses carry :class:`~openbrain.domain.api_key.ApiKeyView`: never the hash of a
+secret."""
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody
 
 from openbrain.api.controllers._common import IdParam
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.principal import Principal
-from openbrain.api.schemas import CreatedKey, KeyPage, NewKey
-from openbrain.auth.issuing import issue_key
+from openbrain.api.schemas import CreatedKey, KeyChanges, KeyPage, NewKey
+from openbrain.auth.issuing import change_origins, issue_key
 from openbrain.domain.api_key import ApiKeyView
 from openbrain.domain.errors import ForbiddenError
 
@@ -43,6 +44,17 @@ class KeysController(Controller):
             allowed_origins=data.allowed_origins, profiles=data.profiles,
         )
         return CreatedKey(key=key.view(), secret=token)
+
+    @patch("/{key_id:str}", operation_id="changeKey", guards=[requires_scope("keys:manage")],
+           sync_to_thread=True)
+    def change_key(self, key_id: IdParam, data: JSONBody[KeyChanges], store: StoreDep,
+                   services: ServicesDep) -> ApiKeyView:
+        """Change the origins a publishable key is accepted from (the widget's pages)."""
+        tenant = services.tenants.repository.require(store.client_id)
+        changed = change_origins(store, tenant, key_id, data.allowed_origins)
+        # This process uses the new origins at once; others within the cache's second.
+        services.authenticator.keys.forget(store.client_id, key_id)
+        return changed.view()
 
     @delete("/{key_id:str}", operation_id="revokeKey", guards=[requires_scope("keys:manage")],
             status_code=200, sync_to_thread=True)
