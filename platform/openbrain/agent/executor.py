@@ -38,7 +38,7 @@ from openbrain.domain.errors import (
 )
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import PREVIEW_CHARS, ChatSession, Message
 from openbrain.events.publisher import EventPublisher
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
@@ -170,6 +170,7 @@ class TurnExecutor:
         session = ChatSession(
             client_id=store.client_id, session_id=new_id(), profile_name=profile.profile_name,
             config=config, version=0, origin=origin, visitor_hash=visitor_hash,
+            channel="widget" if visitor_hash is not None else request.channel or "api",
             created_at=now, updated_at=now,
         )
         opening = []
@@ -270,6 +271,9 @@ class TurnExecutor:
             *(self._message(session, first_seq + 1 + i, s, now) for i, s in enumerate(result.said)),
         ]
         updated = self._advance(session, now, len(new_messages), turns=1, result=result)
+        if updated.preview is None:  # the session item is written anyway: no extra write
+            updated = msgspec.structs.replace(updated,
+                                              preview=request.message[:PREVIEW_CHARS])
         reply = self._reply(updated, result.reply, result.lead, result.events, result,
                             notice=turn.notice)
         commit = TurnCommit(

@@ -34,7 +34,7 @@ from openbrain.domain.delivery import (
 )
 from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.lead import Lead, LeadFields
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import ChatSession, ListedSession, Message
 from openbrain.domain.signin import CodeExchange, ExchangedToken
 
 MAX_PAGE = 200
@@ -117,10 +117,13 @@ def send_message(session_id: str, message: SendMessage, *,
 
 # --- sessions ---------------------------------------------------------------------------
 def sessions(profile: str = "", since: str = "", until: str = "",
-             limit: int = MAX_PAGE) -> Call[Page[ChatSession]]:
-    """Newest first; ``since``/``until`` are ISO timestamps (UTC when they carry no zone)."""
-    return Call(method="GET", path="/v1/sessions", decode=json_of(Page[ChatSession]),
-                params={"profile": profile, "since": since, "until": until, "limit": limit})
+             limit: int = MAX_PAGE, *, q: str = "", channel: str = "", lead: str = "",
+             cursor: str = "") -> Call[Page[ListedSession]]:
+    """Newest first; ``since``/``until`` are ISO timestamps (UTC when they carry no zone);
+    ``q`` searches ids, lead names, previews and profiles; empty filters are left out."""
+    return Call(method="GET", path="/v1/sessions", decode=json_of(Page[ListedSession]),
+                params={"profile": profile, "since": since, "until": until, "limit": limit,
+                        "q": q, "channel": channel, "lead": lead, "cursor": cursor})
 
 
 def session(session_id: str) -> Call[ChatSession]:
