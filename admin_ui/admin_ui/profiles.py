@@ -42,6 +42,7 @@ from openbrain.domain.agent_config import DEFAULT_PROFILE, AgentConfig, AgentSet
 from openbrain.domain.chat import ChatReply
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
+from openbrain.domain.session import Message
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
 # After each message the log shows the newest one (it scrolls by itself, and by keyboard).
@@ -331,7 +332,14 @@ class ChatState(EditorState):
                         reply = event
                 events = await client.send(api.events(self.session_id))
                 # The stored turn, tool calls and results included (the stream carries text).
-                transcript = await client.send(api.messages(self.session_id))
+                transcript: list[Message] = []
+                cursor = ""
+                while True:  # oldest first: a long conversation's newest are on its last page
+                    page = await client.send(api.messages(self.session_id, cursor=cursor))
+                    transcript += page.items
+                    if not page.cursor:
+                        break
+                    cursor = page.cursor
         except OpenBrainError as exc:
             self.streaming = False
             self.chat_error, redirect = self._failed(exc)
@@ -340,7 +348,7 @@ class ChatState(EditorState):
             return
         self.streaming = False
         self.partial = ""
-        self.chat = chat_rows(transcript.items)
+        self.chat = chat_rows(transcript)
         self.lead = _lead_rows(reply.lead if reply else None)
         self.chat_events = [
             {

@@ -72,8 +72,13 @@ class SessionsState(AuthState):
             self.since = self.until = ""
         return await self._show("", [])
 
-    async def search(self, _form: dict[str, Any]) -> Any:
-        """The filter bar was submitted (its button, or Enter in a field): from the top."""
+    async def search(self, form: dict[str, Any]) -> Any:
+        """The filter bar was submitted (its button, or Enter in a field): from the top, with
+        the fields as submitted (Enter may come before a field's last change arrives)."""
+        self.query = str(form.get("q", self.query))
+        self.profile_filter = str(form.get("profile", self.profile_filter))
+        self.since = str(form.get("since", self.since))
+        self.until = str(form.get("until", self.until))
         return await self._show("", [])
 
     async def older(self) -> Any:
@@ -207,20 +212,23 @@ def sessions_page() -> rx.Component:
             SessionsState.search,
             labelled("Search lead, first message or id", "session-search",
                      rx.input(value=SessionsState.query, on_change=SessionsState.set_query,
-                              id="session-search"),
+                              id="session-search", name="q"),
                      width="100%", max_width="320px"),
             labelled("Channel", "filter-channel",
                      rx.select(list(CHANNELS), value=SessionsState.channel,
                                on_change=SessionsState.set_channel, id="filter-channel")),
             labelled("Profile", "filter-profile",
                      rx.input(value=SessionsState.profile_filter,
-                              on_change=SessionsState.set_profile_filter, id="filter-profile")),
+                              on_change=SessionsState.set_profile_filter, id="filter-profile",
+                              name="profile")),
             labelled("From (UTC)", "filter-since",
                      rx.input(type="date", value=SessionsState.since,
-                              on_change=SessionsState.set_since, id="filter-since")),
+                              on_change=SessionsState.set_since, id="filter-since",
+                              name="since")),
             labelled("To (UTC)", "filter-until",
                      rx.input(type="date", value=SessionsState.until,
-                              on_change=SessionsState.set_until, id="filter-until")),
+                              on_change=SessionsState.set_until, id="filter-until",
+                              name="until")),
             rx.button("Search", type="submit", id="filter-sessions"),
         ),
         _lead_filter(),

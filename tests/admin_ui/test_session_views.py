@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from admin_ui.helpers import chat_rows, session_row
+from admin_ui.sessions import SessionsState
 from openbrain.domain.agent_config import AgentConfig
 from openbrain.domain.session import ListedSession, Message, ToolCall
+from tests.admin_ui.conftest import run, substate
+from tests.admin_ui.stub_api import StubApi
+from tests.admin_ui.test_states import jwt
 
 AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -64,3 +69,18 @@ def test_a_tool_result_without_its_call_is_shown_alone() -> None:
     rows = chat_rows([_message(7, "tool", "done", tool_call_id="gone", name="calculator")])
     assert rows == [{"role": "tool", "text": "", "name": "calculator", "args": "",
                      "result": "done"}]
+
+
+def test_a_submitted_search_uses_the_fields_as_submitted(stub_api: StubApi,
+                                                        state_tree: Any) -> None:
+    """Enter can submit before a field's last change reaches the state: the form's values
+    win, so a cleared search box lists everything again."""
+    stub_api.answer("GET", "/v1/sessions", 200, {"items": [], "cursor": None})
+    sessions = substate(state_tree, SessionsState)
+    sessions.token = jwt()
+    sessions.query = "stale"
+    run(sessions.search({"q": "", "profile": "sales", "since": "", "until": ""}))
+    assert sessions.error == ""
+    query = stub_api.requests[-1]["path"]
+    assert "q=" not in query
+    assert "profile=sales" in query

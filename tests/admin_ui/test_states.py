@@ -233,6 +233,36 @@ def test_duplicate_never_overwrites_and_delete_asks_the_api(stub_api: StubApi,
     assert not editor.deleting
 
 
+def test_chat_log_reads_a_long_conversation_to_its_newest_page(stub_api: StubApi,
+                                                               state_tree: Any) -> None:
+    """Messages come oldest first, 200 a page: the newest are on the last page."""
+    stub_api.answer("POST", "/v1/sessions", 201, {"sessionId": "S1", "message": "Hi",
+                                                  "profileName": "sales", "profileVersion": 1})
+    stub_api.answer("POST", "/v1/sessions/S1/messages", 200,
+                    {"sessionId": "S1", "message": "Newest", "profileName": "sales",
+                     "profileVersion": 1})
+    stub_api.answer("GET", "/v1/events", 200, {"items": [], "cursor": None})
+    said = {"clientId": "acme", "sessionId": "S1", "createdAt": AT}
+    first = [said | {"seq": n, "role": "user", "content": f"m{n}"} for n in range(200)]
+    stub_api.answer("GET", "/v1/sessions/S1/messages?limit=200", 200,
+                    {"items": first, "cursor": "NEXT"})
+    stub_api.answer("GET", "/v1/sessions/S1/messages?limit=200&cursor=NEXT", 200, {"items": [
+        said | {"seq": 200, "role": "assistant", "content": "Newest"}], "cursor": None})
+    chat = substate(state_tree, ChatState)
+    chat.token = jwt()
+    chat.name = "sales"
+    chat.set_draft("one more")
+
+    async def send() -> None:
+        async for _ in chat.send():
+            pass
+
+    run(send())
+    assert chat.chat_error == ""
+    assert len(chat.chat) == 201
+    assert (chat.chat[-1]["role"], chat.chat[-1]["text"]) == ("assistant", "Newest")
+
+
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
     opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
     stub_api.answer("POST", "/v1/sessions", 201, opened)

@@ -131,9 +131,10 @@ def session(session_id: str) -> Call[ChatSession]:
                 decode=json_of(ChatSession))
 
 
-def messages(session_id: str, limit: int = MAX_PAGE) -> Call[Page[Message]]:
+def messages(session_id: str, limit: int = MAX_PAGE, cursor: str = "") -> Call[Page[Message]]:
+    """Oldest first; ``cursor`` (from the previous page) reads on."""
     return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/messages",
-                decode=json_of(Page[Message]), params={"limit": limit})
+                decode=json_of(Page[Message]), params={"limit": limit, "cursor": cursor})
 
 
 def tool_actions(session_id: str, limit: int = MAX_PAGE) -> Call[list[ToolAction]]:
