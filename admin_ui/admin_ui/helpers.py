@@ -25,7 +25,7 @@ from openbrain.domain.delivery import RouteTestResult
 from openbrain.domain.event import ToolAction, Usage
 from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
 from openbrain.domain.pricing import ModelInfo
-from openbrain.domain.session import Message
+from openbrain.domain.session import ListedSession, Message
 
 # The editable AgentConfig fields (AgentSettings, by wire name), in form order, by input kind.
 TEXT_FIELDS: tuple[str, ...] = ("systemMessage", "iceBreaker", "model")
@@ -281,12 +281,56 @@ def transcript_rows(messages: list[Message], actions: list[ToolAction]) -> list[
     return rows
 
 
+def chat_rows(messages: list[Message]) -> list[dict[str, str]]:
+    """A transcript as the tuner's chat shows it: ``user`` and ``assistant`` bubbles, and one
+    ``tool`` row per tool call (its name, arguments and result, shown folded). Every row has
+    the same keys, as a Reflex list of dicts needs."""
+    rows: list[dict[str, str]] = []
+    calls: dict[str, dict[str, str]] = {}
+
+    def row(role: str, text: str = "", name: str = "", args: str = "",
+            result: str = "") -> dict[str, str]:
+        rows.append({"role": role, "text": text, "name": name, "args": args, "result": result})
+        return rows[-1]
+
+    for message in sorted(messages, key=lambda m: m.seq):
+        if message.role == "user":
+            row("user", message.content)
+        elif message.role == "assistant":
+            if message.content:
+                row("assistant", message.content)
+            for call in message.tool_calls:
+                calls[call.id] = row("tool", name=call.name,
+                                     args=json.dumps(call.args, indent=2, sort_keys=True))
+        elif message.role == "tool":
+            called = calls.get(message.tool_call_id or "")
+            if called is None:  # its call fell out of the page read: the result alone
+                row("tool", name=message.name or "tool", result=message.content)
+            else:
+                called["result"] = message.content
+    return rows
+
+
 def lead_name(lead: Lead) -> str:
     """The best name a lead has, for lists."""
-    if lead.full_name:
-        return lead.full_name
-    parts = (lead.first_name, lead.middle_name, lead.last_name)
-    return " ".join(p for p in parts if p) or "(no name)"
+    return lead.display_name or "(no name)"
+
+
+def session_row(session: ListedSession) -> dict[str, str]:
+    """A session as a row of the sessions list (blank where a record of before channels,
+    previews or leads has none)."""
+    lead = session.lead_id or ""
+    return {
+        "id": session.session_id,
+        "channel": session.channel or "",
+        "lead": lead,
+        "lead_name": session.lead_name or ("(no name)" if lead else ""),
+        "preview": session.preview or "",
+        "profile": session.profile_name,
+        "turns": str(session.turn_count),
+        "created": fmt_time(session.created_at),
+        "updated": fmt_time(session.updated_at),
+    }
 
 
 def lead_form(lead: Lead) -> dict[str, str]:

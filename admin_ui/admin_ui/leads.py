@@ -286,6 +286,9 @@ def lead_page() -> rx.Component:
                                                         href="/session?id="
                                                         + LeadState.lead["session"]),
                                                 " · ")),
+                            rx.link("all sessions", href="/sessions?lead=" + LeadState.lead_id,
+                                    id="lead-sessions"),
+                            " · ",
                             "created ", LeadState.lead["created"],
                             " · updated ", LeadState.lead["updated"], size="2"),
                     rx.grid(*[_lead_input(f) for f in LEAD_FIELDS],

@@ -10,12 +10,14 @@ import reflex as rx
 
 from admin_ui.access import AccessState, not_allowed
 from admin_ui.auth import AuthState
+from admin_ui.chat_view import chat_row, streaming_bubble
 from admin_ui.helpers import (
     FIELD_LABELS,
     FLAG_FIELDS,
     NUMBER_FIELDS,
     OVERRIDABLE_FIELDS,
     SETTINGS_FIELDS,
+    chat_rows,
     fmt_time,
     form_from_config,
     model_options,
@@ -42,6 +44,7 @@ from openbrain.domain.chat import ChatReply
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError, OpenBrainError
 from openbrain.domain.lead import LEAD_FIELDS, Lead
 from openbrain.domain.pricing import ModelInfo
+from openbrain.domain.session import Message
 
 _NO_ERRORS = dict.fromkeys(SETTINGS_FIELDS, "")
 # After each message the log shows the newest one (it scrolls by itself, and by keyboard).
@@ -311,13 +314,14 @@ class ChatState(EditorState):
         self.partial, self.chat_error, self.session_id = "", "", ""
         self.model_notice = ""
         if self.name and not self.not_found and self._ice_breaker:
-            self.chat = [{"role": "assistant", "text": self._ice_breaker}]
+            self.chat = [_said("assistant", self._ice_breaker)]
 
     async def _start_session(self) -> Any:
         """The session the first message goes to (its opening is already on screen)."""
         try:
             async with self.api() as client:
-                reply = await client.send(api.start_session(StartSession(profile=self.name)))
+                reply = await client.send(api.start_session(StartSession(profile=self.name,
+                                                                          channel="tuner")))
         except OpenBrainError as exc:
             self.chat_error, redirect = self._failed(exc)
             return redirect
@@ -343,7 +347,7 @@ class ChatState(EditorState):
                     yield redirect
                 return
         self.draft, self.chat_error, self.partial = "", "", ""
-        self.chat = [*self.chat, {"role": "user", "text": text}]
+        self.chat = [*self.chat, _said("user", text)]
         self.streaming = True
         # The Send button is disabled while the answer streams: keep the keyboard in the field.
         yield [rx.set_focus("chat-input"), rx.call_script(_SCROLL_CHAT)]
@@ -354,10 +358,19 @@ class ChatState(EditorState):
                 async for event in client.stream(turn):
                     if isinstance(event, Token):
                         self.partial += event.text
-                        yield
+                        yield rx.call_script(_SCROLL_CHAT)
                     else:
                         reply = event
                 events = await client.send(api.events(self.session_id))
+                # The stored turn, tool calls and results included (the stream carries text).
+                transcript: list[Message] = []
+                cursor = ""
+                while True:  # oldest first: a long conversation's newest are on its last page
+                    page = await client.send(api.messages(self.session_id, cursor=cursor))
+                    transcript += page.items
+                    if not page.cursor:
+                        break
+                    cursor = page.cursor
         except OpenBrainError as exc:
             self.streaming = False
             self.chat_error, redirect = self._failed(exc)
@@ -365,9 +378,8 @@ class ChatState(EditorState):
                 yield redirect
             return
         self.streaming = False
-        answer = reply.message if reply else self.partial
         self.partial = ""
-        self.chat = [*self.chat, {"role": "assistant", "text": answer}]
+        self.chat = chat_rows(transcript)
         self.lead = _lead_rows(reply.lead if reply else None)
         self.chat_events = [
             {
@@ -378,6 +390,11 @@ class ChatState(EditorState):
             for e in events.items
         ]
         yield rx.call_script(_SCROLL_CHAT)
+
+
+def _said(role: str, text: str) -> dict[str, str]:
+    """A row of the chat log before the turn is stored (the keys of ``chat_rows``)."""
+    return {"role": role, "text": text, "name": "", "args": "", "result": ""}
 
 
 def _lead_rows(lead: Lead | None) -> list[dict[str, str]]:
@@ -668,6 +685,37 @@ def _versions() -> rx.Component:
     )
 
 
+def _chat_side() -> rx.Component:
+    """What the conversation produced so far: the lead and the session's events."""
+    return rx.box(
+        heading("Lead so far", 3),
+        rx.cond(
+            ChatState.lead.length() > 0,
+            rx.data_list.root(
+                rx.foreach(
+                    ChatState.lead,
+                    lambda f: rx.data_list.item(
+                        rx.data_list.label(f["field"]), rx.data_list.value(f["value"])
+                    ),
+                ),
+                orientation="vertical",
+                size="1",
+                id="chat-lead",
+            ),
+            rx.text("No lead yet.", size="1"),
+        ),
+        heading("Events emitted", 3, margin_top="12px"),
+        rx.vstack(
+            rx.foreach(
+                ChatState.chat_events,
+                lambda e: rx.text(rx.code(e["type"]), " ", e["object"], " ", e["time"], size="1"),
+            ),
+            id="chat-events",
+        ),
+        min_width="0",
+    )
+
+
 def _chat_panel() -> rx.Component:
     return rx.card(
         rx.hstack(
@@ -681,59 +729,42 @@ def _chat_panel() -> rx.Component:
         rx.cond(ChatState.model_notice != "",
                 rx.callout(ChatState.model_notice, icon="info", color_scheme="amber", size="1",
                            id="chat-model-notice")),
-        rx.vstack(
-            rx.foreach(
-                ChatState.chat,
-                lambda m: rx.box(
-                    rx.text(m["role"], size="1"),
-                    rx.text(m["text"], white_space="pre-wrap"),
-                    class_name="chat-" + m["role"],
+        # The conversation, and beside it (below, on narrow screens) the lead and events.
+        rx.grid(
+            rx.box(
+                rx.vstack(
+                    rx.foreach(ChatState.chat, chat_row),
+                    rx.cond(ChatState.streaming, streaming_bubble(ChatState.partial)),
+                    id="chat-log",
+                    role="log",
+                    aria_live="polite",
+                    aria_label="Conversation",
+                    tab_index=0,
+                    height="420px",
+                    overflow_y="auto",
+                    spacing="2",
+                    width="100%",
+                    padding="10px",
+                    background="var(--gray-2)",
+                    border_radius="8px",
                 ),
+                rx.el.label("Message", html_for="chat-input", class_name="sr-only"),
+                rx.hstack(
+                    rx.input(value=ChatState.draft, on_change=ChatState.set_draft,
+                             on_key_down=ChatState.send_on_enter,
+                             placeholder="Say something…", id="chat-input", width="100%"),
+                    rx.button("Send", on_click=ChatState.send, loading=ChatState.streaming,
+                              id="chat-send"),
+                    width="100%",
+                    margin_top="8px",
+                ),
+                min_width="0",
             ),
-            # Not announced token by token: the finished answer is (it joins the log).
-            rx.cond(ChatState.streaming, rx.text(ChatState.partial, "▍", id="chat-partial",
-                                                 aria_hidden="true")),
-            id="chat-log",
-            role="log",
-            aria_live="polite",
-            aria_label="Conversation",
-            tab_index=0,
-            max_height="360px",
-            overflow_y="auto",
-            spacing="2",
-            width="100%",
-        ),
-        rx.el.label("Message", html_for="chat-input", class_name="sr-only"),
-        rx.hstack(
-            rx.input(value=ChatState.draft, on_change=ChatState.set_draft,
-                     on_key_down=ChatState.send_on_enter,
-                     placeholder="Say something…", id="chat-input", width="100%"),
-            rx.button("Send", on_click=ChatState.send, loading=ChatState.streaming,
-                      id="chat-send"),
-            width="100%",
+            _chat_side(),
+            columns=rx.breakpoints(initial="1", lg="minmax(0, 3fr) minmax(0, 2fr)"),
+            gap="16px",
             margin_top="8px",
-        ),
-        heading("Lead so far", 3, margin_top="12px"),
-        rx.cond(
-            ChatState.lead.length() > 0,
-            rx.data_list.root(
-                rx.foreach(
-                    ChatState.lead,
-                    lambda f: rx.data_list.item(
-                        rx.data_list.label(f["field"]), rx.data_list.value(f["value"])
-                    ),
-                ),
-                id="chat-lead",
-            ),
-            rx.text("No lead yet.", size="1"),
-        ),
-        heading("Events emitted", 3, margin_top="12px"),
-        rx.vstack(
-            rx.foreach(
-                ChatState.chat_events,
-                lambda e: rx.text(rx.code(e["type"]), " ", e["object"], " ", e["time"], size="1"),
-            ),
-            id="chat-events",
+            width="100%",
         ),
         width="100%",
     )

@@ -23,7 +23,8 @@ class Canned:
 
 @dataclass
 class StubApi:
-    """Routes are ``"METHOD /path"`` → :class:`Canned`; every request is recorded."""
+    """Routes are ``"METHOD /path"`` (or ``"METHOD /path?query"``, matched first) →
+    :class:`Canned`; every request is recorded."""
 
     routes: dict[str, Canned] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -50,7 +51,9 @@ def start_stub(stub: StubApi) -> ThreadingHTTPServer:
                     "json": json.loads(body) if body else None,
                 }
             )
-            canned = stub.routes.get(f"{self.command} {path}") or Canned(
+            # A route with its query string answers that query alone (pages of a list).
+            canned = stub.routes.get(f"{self.command} {self.path}") or stub.routes.get(
+                f"{self.command} {path}") or Canned(
                 404, {"title": "Not Found", "status": 404, "detail": f"no route {path}"},
                 content_type="application/problem+json",
             )

@@ -254,6 +254,36 @@ def test_duplicate_never_overwrites_and_delete_asks_the_api(stub_api: StubApi,
     assert not editor.deleting
 
 
+def test_chat_log_reads_a_long_conversation_to_its_newest_page(stub_api: StubApi,
+                                                               state_tree: Any) -> None:
+    """Messages come oldest first, 200 a page: the newest are on the last page."""
+    stub_api.answer("POST", "/v1/sessions", 201, {"sessionId": "S1", "message": "Hi",
+                                                  "profileName": "sales", "profileVersion": 1})
+    stub_api.answer("POST", "/v1/sessions/S1/messages", 200,
+                    {"sessionId": "S1", "message": "Newest", "profileName": "sales",
+                     "profileVersion": 1})
+    stub_api.answer("GET", "/v1/events", 200, {"items": [], "cursor": None})
+    said = {"clientId": "acme", "sessionId": "S1", "createdAt": AT}
+    first = [said | {"seq": n, "role": "user", "content": f"m{n}"} for n in range(200)]
+    stub_api.answer("GET", "/v1/sessions/S1/messages?limit=200", 200,
+                    {"items": first, "cursor": "NEXT"})
+    stub_api.answer("GET", "/v1/sessions/S1/messages?limit=200&cursor=NEXT", 200, {"items": [
+        said | {"seq": 200, "role": "assistant", "content": "Newest"}], "cursor": None})
+    chat = substate(state_tree, ChatState)
+    chat.token = jwt()
+    chat.name = "sales"
+    chat.set_draft("one more")
+
+    async def send() -> None:
+        async for _ in chat.send():
+            pass
+
+    run(send())
+    assert chat.chat_error == ""
+    assert len(chat.chat) == 201
+    assert (chat.chat[-1]["role"], chat.chat[-1]["text"]) == ("assistant", "Newest")
+
+
 def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: Any) -> None:
     opened = {"sessionId": "S1", "message": "Hello!", "profileName": "sales", "profileVersion": 1}
     stub_api.answer("POST", "/v1/sessions", 201, opened)
@@ -268,12 +298,22 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
     stub_api.answer("GET", "/v1/events", 200, {"items": [
         {"eventId": "E1", "clientId": "acme", "detailType": "lead.created",
          "objectType": "lead", "objectId": "L1", "occurredAt": AT}], "cursor": None})
+    # The stored turn, read back once it is done: the tool call comes with it.
+    said = {"clientId": "acme", "sessionId": "S1", "createdAt": AT}
+    stub_api.answer("GET", "/v1/sessions/S1/messages", 200, {"items": [
+        said | {"seq": 0, "role": "assistant", "content": "Hello!"},
+        said | {"seq": 1, "role": "user", "content": "I am Ann Lee, ann@x.io"},
+        said | {"seq": 2, "role": "assistant", "content": "", "toolCalls": [
+            {"id": "c1", "name": "capture_lead", "args": {"email": "ann@x.io"}}]},
+        said | {"seq": 3, "role": "tool", "content": "Lead L1 saved", "toolCallId": "c1",
+                "name": "capture_lead"},
+        said | {"seq": 4, "role": "assistant", "content": "Thanks Ann"}], "cursor": None})
     chat = substate(state_tree, ChatState)
     chat.token = jwt()
     chat.name = "sales"
     chat._ice_breaker = "Hello!"
     chat.reset_chat()
-    assert chat.chat == [{"role": "assistant", "text": "Hello!"}]
+    assert [(r["role"], r["text"]) for r in chat.chat] == [("assistant", "Hello!")]
     # Opening the panel starts no session: the first message does.
     assert not any(r["path"] == "/v1/sessions" for r in stub_api.requests)
     chat.set_draft("I am Ann Lee, ann@x.io")
@@ -285,10 +325,13 @@ def test_chat_streams_tokens_and_shows_the_lead(stub_api: StubApi, state_tree: A
 
     run(send())
     assert "Thanks Ann" in partials
-    assert chat.chat == [{"role": "assistant", "text": "Hello!"},
-                         {"role": "user", "text": "I am Ann Lee, ann@x.io"},
-                         {"role": "assistant", "text": "Thanks Ann"}]
-    assert [r["path"] for r in stub_api.requests].count("/v1/sessions") == 1
+    assert [(r["role"], r["text"]) for r in chat.chat] == [
+        ("assistant", "Hello!"), ("user", "I am Ann Lee, ann@x.io"), ("tool", ""),
+        ("assistant", "Thanks Ann")]
+    assert (chat.chat[2]["name"], chat.chat[2]["result"]) == ("capture_lead", "Lead L1 saved")
+    starts = [r for r in stub_api.requests if r["path"] == "/v1/sessions"]
+    assert len(starts) == 1
+    assert starts[0]["json"]["channel"] == "tuner"
     # Every filled-in field (a lead always has a status; empty medications are left out).
     assert {f["name"]: f["value"] for f in chat.lead} == {
         "leadId": "L1", "fullName": "Ann Lee", "email": "ann@x.io", "status": "new"}

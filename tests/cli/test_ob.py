@@ -195,3 +195,14 @@ def test_bad_override_or_context_is_one_line(cli: Cli, args: tuple[str, ...], li
     result = cli.run("ob", *args)
     assert result.returncode == 1
     assert result.stderr.strip() == line
+
+
+def test_sessions_started_by_the_cli_are_listed_as_cli(cli: Cli) -> None:
+    assert cli.run("ob", "--json", "Hello there").returncode == 0
+    assert cli.run("ob-chat", stdin="Hi again\n/quit\n").returncode == 0
+    db = sqlite3.connect(cli.data_dir / "openbrain.db")
+    sessions = [json.loads(row[0]) for row in
+                db.execute("SELECT data FROM items WHERE sk = 'SESSION'")]
+    assert len(sessions) == 2
+    assert {s["channel"] for s in sessions} == {"cli"}
+    assert {s.get("preview") for s in sessions} == {"Hello there", "Hi again"}

@@ -38,7 +38,7 @@ from openbrain.domain.errors import (
 )
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import HELD, ChatSession, Message
+from openbrain.domain.session import HELD, PREVIEW_CHARS, ChatSession, Message
 from openbrain.events.publisher import EventPublisher
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
@@ -179,6 +179,7 @@ class TurnExecutor:
         session = ChatSession(
             client_id=store.client_id, session_id=new_id(), profile_name=profile.profile_name,
             config=config, version=0, origin=origin, visitor_hash=visitor_hash,
+            channel="widget" if visitor_hash is not None else request.channel or "api",
             created_at=now, updated_at=now,
         )
         opening = []
@@ -306,6 +307,9 @@ class TurnExecutor:
         handoff = any(e.detail_type == "handoff.requested" for e in result.events)
         if handoff:  # connect_with_agent reached a person: the session waits for them
             updated = msgspec.structs.replace(updated, control="waiting", handoff_at=now)
+        if updated.preview is None:  # the session item is written anyway: no extra write
+            updated = msgspec.structs.replace(updated,
+                                              preview=request.message[:PREVIEW_CHARS])
         reply = self._reply(updated, result.reply, result.lead, result.events, result,
                             notice=turn.notice)
         commit = TurnCommit(

@@ -69,6 +69,8 @@ def restrict_widget(principal: Principal, request: ChatMessage) -> ChatMessage:
         return request
     if request.agent_config_overrides:
         raise ForbiddenError("a widget session may not override the profile")
+    if request.channel is not None:
+        raise ForbiddenError("channel: a widget's sessions are widget sessions; leave it out")
     if request.agent_config not in (None, grant.profile):
         raise ForbiddenError("a widget session may only chat with its own profile")
     session_id = request.session_id

@@ -15,7 +15,7 @@ from openbrain.domain.delivery import DeadLetter, DeliveryAttempt
 from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.handoff import InboxEntry
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import CallerChannel, ListedSession, Message
 from openbrain.domain.tenant import Origin, Tenant
 
 T = TypeVar("T")
@@ -40,6 +40,7 @@ class StartSession(Request, kw_only=True, frozen=True):
     profile: ProfileName | None = None
     overrides: dict[str, Any] = msgspec.field(default_factory=dict)
     context: dict[str, Any] = msgspec.field(default_factory=dict)
+    channel: CallerChannel | None = None
 
 
 class SendMessage(Request, kw_only=True, frozen=True):
@@ -110,7 +111,7 @@ class Page(Record, Generic[T], kw_only=True, frozen=True):
 ConfigPage = Page[AgentConfig]
 
 
-SessionPage = Page[ChatSession]
+SessionPage = Page[ListedSession]
 
 
 MessagePage = Page[Message]

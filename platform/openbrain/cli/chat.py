@@ -37,11 +37,12 @@ class ChatLoop:
         self.last: ChatReply | None = None
 
     def start(self) -> None:
-        self._turn(ChatMessage(agent_config=self.profile, reset=True))
+        self._turn(ChatMessage(agent_config=self.profile, reset=True, channel="cli"))
 
     def say(self, text: str) -> None:
         if self.last is None:
-            self._turn(ChatMessage(message=text, agent_config=self.profile, reset=True))
+            self._turn(ChatMessage(message=text, agent_config=self.profile, reset=True,
+                                   channel="cli"))
         else:
             self._turn(ChatMessage(message=text, session_id=self.last.session_id))
 

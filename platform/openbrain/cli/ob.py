@@ -62,7 +62,7 @@ def ask(
             request = msgspec.convert(
                 {"message": message, "sessionId": session, "agentConfig": profile,
                  "reset": session is None, "agentConfigOverrides": overrides,
-                 "context": facts},
+                 "context": facts, "channel": "cli" if session is None else None},
                 ChatMessage,
             )
             reply = backend.chat(request)

@@ -40,7 +40,7 @@ from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.handoff import InboxEntry, OperatorMessage
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.domain.pricing import ModelInfo, UsageCosts
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import ChatSession, ListedSession, Message
 from openbrain.domain.signin import CodeExchange, ExchangedToken
 
 MAX_PAGE = 200
@@ -134,10 +134,13 @@ def send_message(session_id: str, message: SendMessage, *,
 
 # --- sessions ---------------------------------------------------------------------------
 def sessions(profile: str = "", since: str = "", until: str = "",
-             limit: int = MAX_PAGE) -> Call[Page[ChatSession]]:
-    """Newest first; ``since``/``until`` are ISO timestamps (UTC when they carry no zone)."""
-    return Call(method="GET", path="/v1/sessions", decode=json_of(Page[ChatSession]),
-                params={"profile": profile, "since": since, "until": until, "limit": limit})
+             limit: int = MAX_PAGE, *, q: str = "", channel: str = "", lead: str = "",
+             cursor: str = "") -> Call[Page[ListedSession]]:
+    """Newest first; ``since``/``until`` are ISO timestamps (UTC when they carry no zone);
+    ``q`` searches ids, lead names, previews and profiles; empty filters are left out."""
+    return Call(method="GET", path="/v1/sessions", decode=json_of(Page[ListedSession]),
+                params={"profile": profile, "since": since, "until": until, "limit": limit,
+                        "q": q, "channel": channel, "lead": lead, "cursor": cursor})
 
 
 def session(session_id: str) -> Call[ChatSession]:
@@ -180,9 +183,10 @@ def close_session(session_id: str) -> Call[ChatSession]:
                 decode=json_of(ChatSession))
 
 
-def messages(session_id: str, limit: int = MAX_PAGE) -> Call[Page[Message]]:
+def messages(session_id: str, limit: int = MAX_PAGE, cursor: str = "") -> Call[Page[Message]]:
+    """Oldest first; ``cursor`` (from the previous page) reads on."""
     return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/messages",
-                decode=json_of(Page[Message]), params={"limit": limit})
+                decode=json_of(Page[Message]), params={"limit": limit, "cursor": cursor})
 
 
 def tool_actions(session_id: str, limit: int = MAX_PAGE) -> Call[list[ToolAction]]:

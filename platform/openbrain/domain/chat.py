@@ -8,7 +8,7 @@ import msgspec
 
 from openbrain.domain.base import ClientId, Identifier, MessageText, Record, Request
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import Control
+from openbrain.domain.session import CallerChannel, Control
 
 
 class ChatMessage(Request, kw_only=True, frozen=True):
@@ -25,6 +25,9 @@ class ChatMessage(Request, kw_only=True, frozen=True):
     agent_config_overrides: dict[str, Any] = msgspec.field(default_factory=dict)
     reset: bool = False
     context: dict[str, Any] = msgspec.field(default_factory=dict)
+    channel: CallerChannel | None = None
+    """Who starts the session (``api`` when not said); a widget's credential makes it
+    ``widget``, and a widget may not name one."""
 
 
 class ChatReply(Record, kw_only=True, frozen=True):

@@ -85,6 +85,14 @@ class Lead(_Person, kw_only=True, frozen=True):
     created_at: Timestamp
     updated_at: Timestamp
 
+    @property
+    def display_name(self) -> str | None:
+        """The name to show for the lead: the full name, else the parts it has, else none."""
+        if self.full_name:
+            return self.full_name
+        parts = [p for p in (self.first_name, self.middle_name, self.last_name) if p]
+        return " ".join(parts) or None
+
     def merged(self, fields: LeadFields, now: Timestamp,
                cleared: Collection[str] = ()) -> Lead:
         """This lead with every non-``None`` field of ``fields`` applied, and the fields named

@@ -15,6 +15,13 @@ Control = Literal["agent", "waiting", "human", "closed"]
 requested); an operator (``human``); nobody any more (``closed``)."""
 HELD: frozenset[Control] = frozenset({"waiting", "human"})
 """States in which visitor messages are stored for the operator and the model is not called."""
+Channel = Literal["widget", "api", "cli", "tuner"]
+"""Where a session was started: a widget's credential makes it ``widget``; other callers say
+which of the rest they are (``api`` when they do not)."""
+CallerChannel = Literal["api", "cli", "tuner"]
+"""The channels a caller may name: ``widget`` comes from the credential, never from a body."""
+PREVIEW_CHARS = 120
+"""How much of a session's first user message its record keeps for listings."""
 
 
 class ToolCall(Record, kw_only=True, frozen=True):
@@ -67,6 +74,18 @@ class ChatSession(Record, kw_only=True, frozen=True):
     visitor_hash: str | None = None
     """SHA-256 of the secret of the widget visitor who started the session: only a widget
     grant for the same visitor reaches it (``None``: not a widget session)."""
+    channel: str | None = None
+    """Where the session was started: a :data:`Channel` (``None``: stored before channels
+    were recorded). Any text, so a channel a newer version adds still reads."""
+    preview: str | None = None
+    """The start of its first user message (``PREVIEW_CHARS``), set by the turn that sends it."""
     created_at: Timestamp
     updated_at: Timestamp
     expires_at: Timestamp | None = None
+
+
+class ListedSession(ChatSession, kw_only=True, frozen=True):
+    """A session as the listing shows it: with the name of its lead, read at listing time
+    (never stored on the session, so an edit of the lead shows at once)."""
+
+    lead_name: str | None = None

@@ -14,6 +14,7 @@ from openbrain.store.codec import decode
 from openbrain.store.driver import Page, encode_cursor
 
 T = TypeVar("T")
+R = TypeVar("R")
 MAX_SCAN_PAGES = 20
 
 
@@ -27,11 +28,28 @@ def filtered_page(
     index: bool,
 ) -> tuple[list[T], str | None]:
     """``query(cursor)`` fetches one page of ``limit`` items in listing order."""
-    found: list[T] = []
+    return completed_page(query, record_type, lambda records: records, limit=limit,
+                          cursor=cursor, where=where, index=index)
+
+
+def completed_page(
+    query: Callable[[str | None], Page],
+    record_type: type[T],
+    complete: Callable[[list[T]], list[R]],
+    *,
+    limit: int,
+    cursor: str | None,
+    where: Callable[[R], bool] | None,
+    index: bool,
+) -> tuple[list[R], str | None]:
+    """:func:`filtered_page`, with what a page's records do not hold added by
+    ``complete(records)`` (one call a page, its answer in the same order) before ``where``
+    sees them."""
+    found: list[R] = []
     for _ in range(MAX_SCAN_PAGES):
         page = query(cursor)
-        for n, item in enumerate(page.items, 1):
-            record = decode(item.data, record_type)
+        records = complete([decode(item.data, record_type) for item in page.items])
+        for n, (item, record) in enumerate(zip(page.items, records, strict=True), 1):
             if where is None or where(record):
                 found.append(record)
             if len(found) == limit:  # full: resume right after this record, if any remain

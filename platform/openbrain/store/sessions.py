@@ -13,7 +13,7 @@ import msgspec
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError
 from openbrain.domain.event import Event, ToolAction
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import ChatSession, ListedSession, Message
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
 from openbrain.store.driver import (
@@ -24,6 +24,7 @@ from openbrain.store.driver import (
     Item,
     MustNotExist,
     Put,
+    TableDriver,
     VersionIs,
     WriteOp,
     check_cursor,
@@ -33,7 +34,7 @@ from openbrain.store.idempotency import StoredReply, stored_reply_item
 from openbrain.store.inbox import inbox_op, inbox_sessions
 from openbrain.store.leads import lead_item
 from openbrain.store.outbox import event_item
-from openbrain.store.paging import filtered_page
+from openbrain.store.paging import completed_page
 from openbrain.store.scoped import ScopedRepository
 from openbrain.store.session_list import listing_page
 
@@ -80,6 +81,20 @@ def _cursor_seq(sk: str) -> int:
 
 def _epoch(moment: datetime | None) -> int | None:
     return int(moment.timestamp()) if moment else None
+
+
+def _with_lead_names(driver: TableDriver, client_id: str,
+                     sessions: list[ChatSession]) -> list[ListedSession]:
+    """A listing page's sessions with their leads' names: one read per distinct lead, at
+    listing time (a turn writes nothing more for it)."""
+    lead_ids = sorted({s.lead_id for s in sessions if s.lead_id})
+    pk = keys.leads_pk(client_id)
+    items = driver.get_many([(pk, keys.lead_sk(lead_id)) for lead_id in lead_ids])
+    names = {lead_id: decode(item.data, Lead).display_name
+             for lead_id, item in zip(lead_ids, items, strict=True) if item is not None}
+    return [ListedSession(**msgspec.structs.asdict(s),
+                          lead_name=names.get(s.lead_id) if s.lead_id else None)
+            for s in sessions]
 
 
 class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
@@ -268,14 +283,15 @@ class SessionRepository(ScopedRepository):
         *,
         limit: int = 50,
         cursor: str | None = None,
-        where: Callable[[ChatSession], bool] | None = None,
-    ) -> tuple[list[ChatSession], str | None]:
-        """Sessions newest first; with ``where``, only those that match (see
-        :func:`~openbrain.store.paging.filtered_page`)."""
-        return filtered_page(
+        where: Callable[[ListedSession], bool] | None = None,
+    ) -> tuple[list[ListedSession], str | None]:
+        """Sessions newest first, each with its lead's name; with ``where``, only those that
+        match (see :func:`~openbrain.store.paging.filtered_page`)."""
+        return completed_page(
             lambda after: listing_page(self._driver, self._client_id, limit=limit,
                                        cursor=after),
             ChatSession,
+            lambda page: _with_lead_names(self._driver, self._client_id, page),
             limit=limit,
             cursor=cursor,
             where=where,

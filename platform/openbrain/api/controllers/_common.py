@@ -64,3 +64,6 @@ ProfileParam = Annotated[str, Parameter(pattern=PROFILE_NAME.anchored)]
 ProfileFilter = Annotated[
     str | None, Parameter(pattern=PROFILE_NAME.anchored, required=False)
 ]
+# Search text: any printable text, never control characters (a NUL is a probe, not a name).
+QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200,
+                                             pattern=r"^[^\x00-\x1f\x7f]+$")]

@@ -14,16 +14,13 @@ from litestar import Controller, delete, get, patch
 from litestar.params import JSONBody, Parameter, RawBody
 from litestar.response import Stream
 
-from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam
+from openbrain.api.controllers._common import CursorParam, IdParam, LimitParam, QueryParam
 from openbrain.api.deps import StoreDep
 from openbrain.api.guards import requires_scope
 from openbrain.api.schemas import LeadPage
 from openbrain.domain.lead import PERSON_FIELDS, Lead, LeadFields, LeadStatus
 
 StatusParam = Annotated[LeadStatus | None, Parameter(required=False)]
-# Search text: any printable text, never control characters (a NUL is a probe, not a name).
-QueryParam = Annotated[str | None, Parameter(required=False, min_length=1, max_length=200,
-                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
 _WIRE = dict(zip(Lead.__struct_fields__, Lead.__struct_encode_fields__, strict=True))
 # Identity and status first, then what the person told (the domain's list), then timestamps.
 CSV_FIELDS = ("lead_id", "session_id", "status", *(f.name for f in PERSON_FIELDS),

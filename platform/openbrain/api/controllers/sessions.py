@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody, Parameter
 from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
@@ -15,6 +15,7 @@ from openbrain.api.controllers._common import (
     IdParam,
     LimitParam,
     ProfileFilter,
+    QueryParam,
     TimestampFilter,
     timestamp,
 )
@@ -26,7 +27,13 @@ from openbrain.api.session_stream import SessionStream
 from openbrain.domain.base import as_utc
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.event import ToolAction
-from openbrain.domain.session import ChatSession
+from openbrain.domain.ids import IDENTIFIER
+from openbrain.domain.session import Channel, ChatSession, ListedSession
+
+ChannelFilter = Annotated[Channel | None, Parameter(
+    required=False, description="where sessions were started: widget, api, cli or tuner")]
+LeadFilter = Annotated[str | None, Parameter(
+    required=False, pattern=IDENTIFIER.anchored, description="the lead's id")]
 
 LastEventId = Annotated[str | None, HeaderParameter(
     name="Last-Event-ID", required=False, pattern=r"^(-1|[0-9]{1,10})$",
@@ -44,7 +51,8 @@ class SessionsController(Controller):
               principal: PrincipalDep,
               idempotency_key: IdempotencyKey = None) -> Response[ChatReply]:
         request = ChatMessage(reset=True, agent_config=data.profile,
-                              agent_config_overrides=data.overrides, context=data.context)
+                              agent_config_overrides=data.overrides, context=data.context,
+                              channel=data.channel)
         turn = chat_service.prepare(services, store, principal, request)
         reply = chat_service.run_turn(services, store, principal, turn,
                                       idempotency_key=idempotency_key)
@@ -56,19 +64,29 @@ class SessionsController(Controller):
         self, store: StoreDep, limit: LimitParam = 50, cursor: CursorParam = None,
         profile: ProfileFilter = None,
         since: TimestampFilter = None, until: TimestampFilter = None,
+        channel: ChannelFilter = None, lead: LeadFilter = None, q: QueryParam = None,
     ) -> SessionPage:
+        """Newest first, each with its channel, lead name and first-message preview.
+        ``q`` finds text (any case) in the session id, lead name, preview or profile."""
         # A timestamp without a zone is read as UTC (the API speaks UTC everywhere).
         since_at = as_utc(timestamp("since", since))
         until_at = as_utc(timestamp("until", until))
+        needle = q.casefold() if q is not None else None
 
-        def matches(session: ChatSession) -> bool:
+        def matches(session: ListedSession) -> bool:
             return (
                 (profile is None or session.profile_name == profile)
                 and (since_at is None or session.created_at >= since_at)
                 and (until_at is None or session.created_at <= until_at)
+                and (channel is None or session.channel == channel)
+                and (lead is None or session.lead_id == lead)
+                and (needle is None or any(
+                    needle in text.casefold()
+                    for text in (session.session_id, session.lead_name, session.preview,
+                                 session.profile_name) if text))
             )
 
-        filtered = profile is not None or since_at is not None or until_at is not None
+        filtered = any(f is not None for f in (profile, since_at, until_at, channel, lead, q))
         found, cursor = store.sessions.list(
             limit=limit, cursor=cursor, where=matches if filtered else None
         )
