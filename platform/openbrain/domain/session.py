@@ -52,9 +52,41 @@ class ChatSession(Record, kw_only=True, frozen=True):
     output_tokens: int = 0
     version: int = 0
     origin: str | None = None
+    handoff_requested_at: Timestamp | None = None
+    """When the agent last handed the session to a human (a fact every later turn is told)."""
     visitor_hash: str | None = None
     """SHA-256 of the secret of the widget visitor who started the session: only a widget
     grant for the same visitor reaches it (``None``: not a widget session)."""
     created_at: Timestamp
     updated_at: Timestamp
     expires_at: Timestamp | None = None
+
+
+class MemorySummary(Record, kw_only=True, frozen=True):
+    """The latest summary of a session's older messages: it covers ``seq`` 0 through
+    ``through_seq``, made from the previous summary plus the messages after it.
+
+    ``version`` is its optimistic counter: of two workers summarising the same range, only
+    the one that read the current version stores its summary.
+    """
+
+    client_id: ClientId
+    session_id: Identifier
+    through_seq: Annotated[int, msgspec.Meta(ge=0)]
+    text: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    version: Annotated[int, msgspec.Meta(ge=1)] = 1
+    created_at: Timestamp
+
+
+class SessionMemory(Record, kw_only=True, frozen=True):
+    """What a session's next turn remembers besides its system message: the policy, the
+    summary in force (``None`` until one is made) and the first message the window holds."""
+
+    session_id: Identifier
+    policy: str
+    memory_window: int
+    message_count: int
+    summary: MemorySummary | None = None
