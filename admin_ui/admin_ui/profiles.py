@@ -11,6 +11,7 @@ import reflex as rx
 from admin_ui.access import AccessState, not_allowed
 from admin_ui.auth import AuthState
 from admin_ui.helpers import (
+    CHOICE_FIELDS,
     FIELD_LABELS,
     FLAG_FIELDS,
     NUMBER_FIELDS,
@@ -435,6 +436,20 @@ def _text_input(name: str) -> rx.Component:
     )
 
 
+def _choice_input(name: str) -> rx.Component:
+    control = rx.el.select(
+        *[rx.el.option(choice, value=choice) for choice in CHOICE_FIELDS[name]],
+        value=EditorState.form[name],
+        on_change=lambda v: handler(EditorState.set_field)(name, v),
+        id=f"field-{name}",
+    )
+    return rx.box(
+        labelled(FIELD_LABELS[name], f"field-{name}", control),
+        field_error(EditorState.field_errors[name]),
+        width="100%",
+    )
+
+
 def _flag(name: str) -> rx.Component:
     return rx.box(
         rx.checkbox(
@@ -503,6 +518,7 @@ def _form() -> rx.Component:
     return rx.vstack(
         *[_text_input(name) for name in ("systemMessage", "iceBreaker", "model")],
         rx.grid(*[_text_input(name) for name in NUMBER_FIELDS],
+                *[_choice_input(name) for name in CHOICE_FIELDS],
                 columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px", width="100%"),
         _tools_picker(),
         _overridable_picker(),

@@ -23,6 +23,8 @@ class ManualCompactor(Compactor):
                  summary: MemorySummary | None) -> bool:
         if not self.due(store, session, summary):
             return False
+        # one job per session, as the background worker keeps it (the latest state here)
+        self.queued = [q for q in self.queued if q[1].session_id != session.session_id]
         self.queued.append((store, session))
         return True
 

@@ -68,8 +68,8 @@ def test_a_summary_keeps_the_first_turns_fact(offline_settings: Settings,
     summary = store.memory.latest(session_id)
     assert summary is not None
     assert summary.model == "offline"
-    uncovered = session.message_count - 4 - (summary.through_seq + 1)
-    assert 0 <= uncovered < 6 + 4  # the threshold plus the turns since the last one
+    # the summary stays within the window's reach (two turns ran since the last step)
+    assert session.message_count - (summary.through_seq + 1) <= 4 + 4
     assert "- Full name: Robert Paulson" in summary.text
     assert "- Email: bob@paper.example" in summary.text
     assert summary.version > 5  # one summary per range, each from the previous one
@@ -110,57 +110,70 @@ def test_a_turns_cost_and_prompt_stay_flat(offline_settings: Settings, store: Te
     assert max(prompts[30:]) <= max(prompts[12:30])
 
 
+def _online_profile(store: TenantStore) -> None:
+    """A window of 6; a summary step takes in the window's oldest 4 once the messages no
+    summary covers fill it."""
+    save_profile(store, tools=[], memory_policy="summary", memory_window=6,
+                 summary_threshold=4)
+
+
 def test_the_summary_call_goes_through_the_openai_compatible_client(
         online_settings: Settings, store: TenantStore, llm: FakeLLM) -> None:
     """The summary request goes to the endpoint with the previous summary and only the
-    messages since; the next turn's system message carries the summary; tokens count."""
+    messages since; the next turn's prompt is system (with the summary) + window; the
+    summaries' tokens count."""
     executor, compactor = manual_executor(online_settings)
-    _summary_profile(store)
-    # the ice breaker and four turns: 9 messages, 5 outside the window, one short of due
-    replies = converse(executor, store, [NAME, *FILLER[:3]])
+    _online_profile(store)
+    replies = converse(executor, store, [NAME, FILLER[0]])  # 5 messages: the window has room
+    session_id = replies[0].session_id
     assert compactor.queued == []
     llm.then(Text("OK."), Text("Robert Paulson asked about plans."))
-    replies += converse(executor, store, [FILLER[3]], replies[0].session_id)
+    converse(executor, store, [FILLER[1]], session_id)  # 7 messages: the summary is due
     assert compactor.run()[0].text == "Robert Paulson asked about plans."
     first = llm.requests[-1]["messages"]
     assert first[0] == {"role": "system", "content": SUMMARY_INSTRUCTIONS}
-    assert first[1]["content"].startswith("Summary so far:\n(none yet)\n\nMessages to add:\n"
-                                          f"assistant: Hi! How can I help?\nuser: {NAME}\n")
+    assert first[1]["content"] == (
+        "Summary so far:\n(none yet)\n\nMessages to add:\nassistant: Hi! How can I help?\n"
+        f"user: {NAME}\nassistant: OK.\nuser: {FILLER[0]}\nassistant: OK.")
 
-    llm.then(Text("OK."), Text("OK."), Text("OK."), Text("Robert Paulson, plans 0 to 4."))
-    converse(executor, store, FILLER[4:7], replies[0].session_id)
+    llm.then(Text("OK."), Text("OK."), Text("Robert Paulson, plans 0 to 2."))
+    converse(executor, store, FILLER[2:4], session_id)
     summary = compactor.run()[0]
     second = llm.requests[-1]["messages"][1]["content"]
     assert second.startswith("Summary so far:\nRobert Paulson asked about plans.\n")
     assert NAME not in second  # incremental: never the whole transcript
-    assert summary.through_seq == 17 - 4 - 1
-    assert summary.version == 2
+    assert (summary.through_seq, summary.version) == (8, 2)
 
-    converse(executor, store, ["And now?"], replies[0].session_id)
-    system = llm.requests[-1]["messages"][0]["content"]
-    assert f"{SUMMARY_HEADING} (messages 1 to 13):\nRobert Paulson, plans 0 to 4." in system
+    converse(executor, store, ["And now?"], session_id)
+    sent = llm.requests[-1]["messages"]
+    assert f"{SUMMARY_HEADING} (messages 1 to 9):\nRobert Paulson, plans 0 to 2." in (
+        sent[0]["content"])
+    assert len(sent) == 1 + 6 + 1  # system, the window, the new message
     usage = store.usage.list()
-    assert sum(u.turns for u in usage) == 9
-    assert sum(u.input_tokens for u in usage) == 11 * 11  # nine turns and two summaries
+    assert sum(u.turns for u in usage) == 6
+    assert sum(u.input_tokens for u in usage) == 11 * 8  # six turns and two summaries
 
 
 def test_a_failed_summary_keeps_the_previous_one(online_settings: Settings,
                                                  store: TenantStore, llm: FakeLLM) -> None:
     executor, compactor = manual_executor(online_settings)
-    _summary_profile(store)
-    replies = converse(executor, store, [NAME, *FILLER[:3]])
+    _online_profile(store)
+    session_id = converse(executor, store, [NAME, FILLER[0]])[0].session_id
     llm.then(Text("OK."), Text("First summary."))
-    converse(executor, store, [FILLER[3]], replies[0].session_id, compactor=compactor)
-    before = store.memory.latest(replies[0].session_id)
+    converse(executor, store, [FILLER[1]], session_id, compactor=compactor)
+    before = store.memory.latest(session_id)
     assert before is not None
 
     llm.then(Text("OK."), Text("OK."), Text("OK."), Status(500))
-    converse(executor, store, FILLER[4:7], replies[0].session_id)
+    converse(executor, store, FILLER[2:5], session_id)
     assert compactor.run() == []
-    assert store.memory.latest(replies[0].session_id) == before
-    reply = converse(executor, store, ["Still there?"], replies[0].session_id)[0]
+    assert store.memory.latest(session_id) == before
+    reply = converse(executor, store, ["Still there?"], session_id)[0]
     assert reply.message == "OK."
-    assert "First summary." in llm.requests[-1]["messages"][0]["content"]
+    sent = llm.requests[-1]["messages"]
+    assert "First summary." in sent[0]["content"]
+    # the late summary leaves nothing out: the history reaches back to its end
+    assert len(sent) == 1 + 8 + 1
     # the failed session waits before it is tried again, so a failing model is not
     # asked on every turn
     assert compactor.queued == []
@@ -169,8 +182,8 @@ def test_a_failed_summary_keeps_the_previous_one(online_settings: Settings,
 def test_two_workers_store_one_summary_per_range(online_settings: Settings,
                                                  store: TenantStore, llm: FakeLLM) -> None:
     executor, compactor = manual_executor(online_settings)
-    _summary_profile(store)
-    replies = converse(executor, store, [NAME, *FILLER[:4]])
+    _online_profile(store)
+    replies = converse(executor, store, [NAME, *FILLER[:2]])
     session = store.sessions.require(replies[0].session_id)
     llm.then(Hang(10), Hang(10))
     results: list[object] = []
@@ -178,7 +191,7 @@ def test_two_workers_store_one_summary_per_range(online_settings: Settings,
                for _ in range(2)]
     for worker in workers:
         worker.start()
-    _wait_for(lambda: len(llm.requests) == 7)
+    _wait_for(lambda: len(llm.requests) == 5)
     llm.release.set()
     for worker in workers:
         worker.join(10)
@@ -187,25 +200,25 @@ def test_two_workers_store_one_summary_per_range(online_settings: Settings,
     assert summary is not None
     assert (summary.version, summary.text) == (1, "late")
     # both calls were paid for, so both count
-    assert sum(u.input_tokens for u in store.usage.list()) == 11 * 7
+    assert sum(u.input_tokens for u in store.usage.list()) == 11 * 5
 
 
 def test_compaction_never_holds_up_a_turn(online: TurnExecutor, store: TenantStore,
                                           llm: FakeLLM) -> None:
     """The background worker summarises while the visitor's turns go on."""
-    _summary_profile(store)
-    replies = converse(online, store, [NAME, *FILLER[:3]])
+    _online_profile(store)
+    session_id = converse(online, store, [NAME, FILLER[0]])[0].session_id
     llm.then(Text("OK."), Hang(10))
-    converse(online, store, [FILLER[3]], replies[0].session_id)  # queues the summary
-    _wait_for(lambda: len(llm.requests) == 6)  # the summary request is being answered
+    converse(online, store, [FILLER[1]], session_id)  # queues the summary
+    _wait_for(lambda: len(llm.requests) == 4)  # the summary request is being answered
     started = time.monotonic()
-    later = converse(online, store, FILLER[4:6], replies[0].session_id)
+    later = converse(online, store, FILLER[2:4], session_id)
     assert time.monotonic() - started < 2
     assert [r.message for r in later] == ["OK.", "OK."]
-    assert store.memory.latest(replies[0].session_id) is None  # still being made
+    assert store.memory.latest(session_id) is None  # still being made
     llm.release.set()
     online.compactor.drain(10)
-    summary = store.memory.latest(replies[0].session_id)
+    summary = store.memory.latest(session_id)
     assert summary is not None
     assert summary.text == "late"
 

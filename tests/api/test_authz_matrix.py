@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/v1/sessions/{session_id}/messages"): Entry(("chat",), widget=True, body=_msg,
                                                           idor=True),
     ("GET", "/v1/sessions/{session_id}/tool-actions"): Entry(("sessions:read",), idor=True),
+    ("GET", "/v1/sessions/{session_id}/memory"): Entry(("sessions:read",), idor=True),
     ("GET", "/v1/leads"): Entry(("leads:read",)),
     ("GET", "/v1/leads/export.csv"): Entry(("leads:read",)),
     ("GET", "/v1/leads/{lead_id}"): Entry(("leads:read",), idor=True),

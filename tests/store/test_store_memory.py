@@ -3,12 +3,17 @@ replaced only from the version it was made from, erased with the session."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import msgspec
 import pytest
 
+from openbrain.domain import AgentSettings
 from openbrain.domain.errors import ConflictError
+from openbrain.settings import Settings
 from openbrain.store.counting import CountingDriver
 from openbrain.store.tenant_store import TenantStore
+from tests.agent.memory_support import converse, manual_executor
 from tests.store.store_builders import memory_summary, message, new_session, next_turn
 
 
@@ -69,3 +74,29 @@ def test_a_message_record_is_unchanged_by_a_summary(store: TenantStore) -> None:
     messages, _ = store.sessions.transcript(session.session_id)
     stored = msgspec.structs.replace(turn.session)
     assert messages == [message(stored, i, ("user", "assistant")[i % 2]) for i in range(4)]
+
+
+def test_a_long_conversation_recalls_its_first_fact(driver: CountingDriver,
+                                                    tmp_path: Path) -> None:
+    """Turns, summaries and recall through the executor on this driver; a turn's storage
+    calls are the same at turn 10 and turn 40."""
+    store = TenantStore(driver, "acme")
+    settings = Settings(store=f"sqlite:///{tmp_path / 'unused.db'}", openai_api_key=None,
+                        openai_base_url=None)
+    executor, compactor = manual_executor(settings)
+    store.configs.save("default", AgentSettings(model="offline", memory_policy="summary",
+                                                memory_window=4, summary_threshold=6))
+    session_id = converse(executor, store, ["My name is Robert Paulson"],
+                          compactor=compactor)[0].session_id
+    calls = []
+    for i in range(40):
+        driver.reset()
+        converse(executor, store, [f"Tell me about plan {i}"], session_id)
+        calls.append(dict(driver.calls))
+        compactor.run()
+    assert calls[10] == calls[39] == {"get": 2, "query": 1, "transact": 1, "increment": 1}
+    asked = converse(executor, store, ["What is my name?"], session_id)[0]
+    assert asked.message == "Your name is Robert Paulson."
+    summary = store.memory.latest(session_id)
+    assert summary is not None
+    assert summary.version >= 10

@@ -1,13 +1,13 @@
-"""Compaction: sessions under the ``summary`` policy get their older messages summarised
+"""Compaction: sessions under the ``summary`` policy get their oldest messages summarised
 after a turn commits, on a worker thread, never on the turn's path.
 
-A step reads the summary in force (one get) and the messages after it that fell out of the
-window (one query), asks the profile's model for the updated summary, and stores it only if
-the summary it read is still in force (optimistic check): two workers on one range store one
-summary. A failed model call keeps the previous summary; the next turn schedules it again
-(after a pause, so a failing model is not asked on every turn). A process that stops with
-work queued loses nothing either: the next turn of the session finds the backlog and
-schedules it.
+A step reads the summary in force (one get) and the messages it takes in (one query; which
+ones: :mod:`openbrain.agent.memory.window`), asks the profile's model for the updated
+summary, and stores it only if the summary it read is still in force (optimistic check):
+two workers on one range store one summary. A failed model call keeps the previous summary;
+the next turn schedules it again (after a pause, so a failing model is not asked on every
+turn). A process that stops with work queued loses nothing either: the next turn of the
+session finds the backlog and schedules it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from datetime import datetime
 import structlog
 
 from openbrain.agent.memory.summarise import summarise
-from openbrain.agent.memory.window import compaction_due
+from openbrain.agent.memory.window import compaction_due, compaction_end
 from openbrain.agent.models import ModelFactory
 from openbrain.domain.base import utcnow
 from openbrain.domain.errors import ConflictError
@@ -116,11 +116,10 @@ class Compactor:
         previous = store.memory.latest(session.session_id)
         if not compaction_due(session, previous):
             return None
-        config = session.config
         first = previous.through_seq + 1 if previous else 0
-        last = min(session.message_count - config.memory_window - 1, first + MAX_STEP - 1)
+        last = min(compaction_end(session), first + MAX_STEP - 1)
         messages = store.memory.messages(session.session_id, first, last)
-        choice = self._models.for_config(config)
+        choice = self._models.for_config(session.config)
         key = (store.client_id, session.session_id)
         try:
             made = summarise(choice.model, previous.text if previous else None, messages)

@@ -34,7 +34,7 @@ from openbrain.domain.delivery import (
 )
 from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.lead import Lead, LeadFields
-from openbrain.domain.session import ChatSession, Message
+from openbrain.domain.session import ChatSession, Message, SessionMemory
 from openbrain.domain.signin import CodeExchange, ExchangedToken
 
 MAX_PAGE = 200
@@ -131,6 +131,12 @@ def session(session_id: str) -> Call[ChatSession]:
 def messages(session_id: str, limit: int = MAX_PAGE) -> Call[Page[Message]]:
     return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/messages",
                 decode=json_of(Page[Message]), params={"limit": limit})
+
+
+def session_memory(session_id: str) -> Call[SessionMemory]:
+    """The memory policy and the summary in force (``summary``: ``None`` until one is made)."""
+    return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/memory",
+                decode=json_of(SessionMemory))
 
 
 def tool_actions(session_id: str, limit: int = MAX_PAGE) -> Call[list[ToolAction]]:

@@ -33,8 +33,8 @@ OverridableField = Literal[
 
 MemoryPolicy = Literal["window", "summary"]
 """``window``: a turn sees the last ``memoryWindow`` messages and nothing older. ``summary``:
-older messages are summarised incrementally off the turn's path, and a turn sees the summary
-and the messages after it."""
+the window's oldest messages are summarised incrementally, off the turn's path, before they
+leave it, and a turn sees the summary and the window."""
 
 DEFAULT_PROFILE = "default"
 # A new profile's model: the configured OpenAI-compatible endpoint answers when there is one,
@@ -60,8 +60,8 @@ class AgentSettingsBase(Record, kw_only=True, frozen=True):
     memory_window: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
     memory_policy: MemoryPolicy = "window"
     summary_threshold: Annotated[int, msgspec.Meta(ge=2, le=500)] = 20
-    """``summary`` policy: how many messages may pile up outside the window and the summary
-    before the next summary is made."""
+    """``summary`` policy: a summary step takes in this many messages (at most the window):
+    the window's oldest, once the messages the summary does not cover fill the window."""
     tools: Annotated[list[ToolName], msgspec.Meta(max_length=32)] = msgspec.field(
         default_factory=list
     )

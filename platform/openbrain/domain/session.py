@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from openbrain.domain.agent_config import AgentConfig
+from openbrain.domain.agent_config import AgentConfig, MemoryPolicy
 from openbrain.domain.base import ClientId, Identifier, Record, Timestamp
 
 Role = Literal["user", "assistant", "tool", "system"]
@@ -82,11 +82,12 @@ class MemorySummary(Record, kw_only=True, frozen=True):
 
 
 class SessionMemory(Record, kw_only=True, frozen=True):
-    """What a session's next turn remembers besides its system message: the policy, the
-    summary in force (``None`` until one is made) and the first message the window holds."""
+    """What a session's next turn remembers besides its system message and the last
+    ``memory_window`` messages: under ``summary``, the summary in force (``None`` until one
+    is made), which covers the messages up to its ``through_seq``."""
 
     session_id: Identifier
-    policy: str
+    policy: MemoryPolicy
     memory_window: int
     message_count: int
     summary: MemorySummary | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from openbrain.domain.errors import ConflictError
-from openbrain.domain.session import MemorySummary, Message
+from openbrain.domain.session import ChatSession, MemorySummary, Message, SessionMemory
 from openbrain.store import keys
 from openbrain.store.codec import encode
 from openbrain.store.driver import (
@@ -29,6 +29,15 @@ class MemoryRepository(ScopedRepository):
         """The summary in force: one get."""
         return self._get(keys.session_pk(self._client_id, session_id), keys.MEMORY_SK,
                          MemorySummary)
+
+    def of(self, session: ChatSession) -> SessionMemory:
+        """What ``session``'s next turn remembers besides the window (one get)."""
+        self._check_tenant(session)
+        config = session.config
+        return SessionMemory(session_id=session.session_id, policy=config.memory_policy,
+                             memory_window=config.memory_window,
+                             message_count=session.message_count,
+                             summary=self.latest(session.session_id))
 
     def save(self, summary: MemorySummary, expires_at: datetime | None) -> None:
         """Store ``summary`` if the one in force is still the version it was made from.
