@@ -10,7 +10,7 @@ Prints (never asserts):
   #10 against turn #2,000 (paired, see :func:`summary_session`), storage calls per turn,
   prompt size in tokens at both points and the largest, and the compaction work per 100
   turns (summary steps, storage calls, CPU, tokens), compactions run between turns so their
-  CPU is counted apart.
+  CPU is counted apart; then the same session under ``window`` as the control.
 
 Run: ``.venv/bin/python bench/turn.py`` (about two minutes); ``--summary-only`` runs the
 last part alone.
@@ -34,6 +34,7 @@ from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.models import ModelChoice, ModelFactory
 from openbrain.agent.offline import OfflineChatModel
 from openbrain.domain import AgentConfig, AgentSettings, ChatMessage, ChatSession, MemorySummary
+from openbrain.domain.agent_config import MemoryPolicy
 from openbrain.settings import Settings
 from openbrain.store import TenantStore, open_driver
 from openbrain.store.counting import CountingDriver
@@ -110,20 +111,21 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def summary_session(tmp: Path) -> None:
-    """A 2,050-turn session under ``summary`` (window 20, threshold 20), offline model; its
-    first turn gives a name its last turn asks for.
+def summary_session(tmp: Path, policy: MemoryPolicy = "summary") -> None:
+    """A 2,050-turn session under ``policy`` (window 20, threshold 20), offline model; its
+    first turn gives a name its last turn asks for. ``window`` is the control: the same
+    measurement without summaries.
 
     Turn #10 is measured on 101 short sessions, each turn #10 run right after one of the
     long session's turns #1,950 to #2,050, so both points meet the same machine noise; the
     figures are medians of those 101 pairs (CPU of the turn's own thread).
     """
-    settings = Settings(store=f"sqlite:///{tmp / 'summary.db'}",
+    settings = Settings(store=f"sqlite:///{tmp / f'{policy}.db'}",
                         openai_api_key=None, openai_base_url=None)
     driver = CountingDriver(open_driver(settings))
     driver.setup()
     store = TenantStore(driver, "bench")
-    store.configs.save("default", AgentSettings(model="offline", memory_policy="summary",
+    store.configs.save("default", AgentSettings(model="offline", memory_policy=policy,
                                                 memory_window=20, summary_threshold=20))
     factory = TimedFactory(settings)
     compactor = QueuedCompactor(factory)
@@ -156,6 +158,8 @@ def summary_session(tmp: Path) -> None:
         cpu, calls[n], prompt[n], _ = turn(first, f"Tell me about plan {n}.")
         if n >= SUMMARY_SESSION - 100:
             early_cpu, calls[10], prompt[10], _ = turn(short.pop(), "Tell me about plan 10.")
+            # only the long session's compactions are counted
+            compactor.queued = [q for q in compactor.queued if q[1].session_id == first]
             pairs.append((early_cpu, cpu))
         driver.reset()
         before = time.thread_time()
@@ -173,9 +177,9 @@ def summary_session(tmp: Path) -> None:
     late = statistics.median(lt for _, lt in pairs)
     session = store.sessions.require(first)
     summary = store.memory.latest(first)
-    assert summary is not None
-    print(f"summary session: {SUMMARY_SESSION} turns, {session.message_count} messages, "
-          f"{elapsed:.1f} s; the summary covers messages 1 to {summary.through_seq + 1}")
+    covered = f"messages 1 to {summary.through_seq + 1}" if summary else "nothing"
+    print(f"{policy} session: {SUMMARY_SESSION} turns, {session.message_count} messages, "
+          f"{elapsed:.1f} s; the summary covers {covered}")
     print(f"  CPU per turn (turn's thread): #10 {_ms(early)}, #2,000 {_ms(late)}, "
           f"ratio {late / early:.2f}")
     print(f"  storage calls per turn: #10 {calls[10]}, #2,000 {calls[2_000]}")
@@ -193,6 +197,7 @@ def main() -> None:
     if "--summary-only" in sys.argv:
         with tempfile.TemporaryDirectory() as tmp:
             summary_session(Path(tmp))
+            summary_session(Path(tmp), "window")
         return
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(store=f"sqlite:///{Path(tmp) / 'bench.db'}",
@@ -245,8 +250,9 @@ def main() -> None:
         print(f"  ratio #1,000 / #10: chat() {late / early:.2f}, overhead {late_o / early_o:.2f}")
         print(f"storage calls per turn: #10 {calls[10]}, #1,000 {calls[1_000]}")
 
-        # 3. One 2,000-turn session under the summary policy.
+        # 3. One 2,000-turn session under the summary policy, and the window policy's.
         summary_session(Path(tmp))
+        summary_session(Path(tmp), "window")
 
 
 if __name__ == "__main__":

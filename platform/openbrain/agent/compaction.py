@@ -34,7 +34,7 @@ log = structlog.get_logger("openbrain.agent.memory")
 
 MAX_STEP = 200  # messages one summary call takes in; a longer backlog takes several steps
 RETRY_AFTER = 30.0  # seconds before a session whose summary failed is tried again
-_MAX_QUEUED = 1000  # sessions waiting; more are left to their next turn
+_MAX_QUEUED = 1000  # sessions waiting (or pausing after a failure); more: their next turn
 Clock = Callable[[], datetime]
 
 
@@ -125,6 +125,8 @@ class Compactor:
             made = summarise(choice.model, previous.text if previous else None, messages)
         except Exception as exc:
             with self._lock:
+                if len(self._failed) >= _MAX_QUEUED:
+                    self._failed.clear()  # forgetting a pause costs one early retry
                 self._failed[key] = time.monotonic()
             log.warning("memory.summary_failed", client_id=store.client_id,
                         session_id=session.session_id, model=choice.name,
