@@ -19,13 +19,14 @@ from openbrain.domain.agent_config import (
     AgentConfig,
     AgentSettings,
     AgentSettingsBase,
+    MemoryPolicy,
     OverridableField,
 )
 from openbrain.domain.delivery import RouteTestResult
 from openbrain.domain.event import ToolAction, Usage
 from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
 from openbrain.domain.pricing import ModelInfo
-from openbrain.domain.session import ListedSession, Message
+from openbrain.domain.session import ListedSession, Message, SessionMemory
 
 # The editable AgentConfig fields (AgentSettings, by wire name), in form order, by input kind.
 TEXT_FIELDS: tuple[str, ...] = ("systemMessage", "iceBreaker", "model")
@@ -35,10 +36,14 @@ NUMBER_FIELDS: dict[str, type] = {
     "maxIterations": int,
     "maxExecutionTime": float,
     "memoryWindow": int,
+    "summaryThreshold": int,
 }
+# Settings picked from a fixed list (a select), by wire name: the API's Literal's values.
+CHOICE_FIELDS: dict[str, tuple[str, ...]] = {"memoryPolicy": get_args(MemoryPolicy)}
 FLAG_FIELDS: tuple[str, ...] = ("recordToolActions", "widgetEnabled")
 LIST_FIELDS: tuple[str, ...] = ("tools", "overridable")
-SETTINGS_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *NUMBER_FIELDS, *LIST_FIELDS, *FLAG_FIELDS)
+SETTINGS_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *NUMBER_FIELDS, *CHOICE_FIELDS, *LIST_FIELDS,
+                                    *FLAG_FIELDS)
 OVERRIDABLE_FIELDS: tuple[OverridableField, ...] = get_args(OverridableField)  # the API's list
 FIELD_LABELS: dict[str, str] = {
     "systemMessage": "System message",
@@ -49,6 +54,8 @@ FIELD_LABELS: dict[str, str] = {
     "maxIterations": "Max iterations",
     "maxExecutionTime": "Max execution time (s)",
     "memoryWindow": "Memory window (messages)",
+    "summaryThreshold": "Summarise after (messages)",
+    "memoryPolicy": "Memory policy",
     "tools": "Tools",
     "overridable": "Overridable fields",
     "recordToolActions": "Record tool actions",
@@ -66,9 +73,10 @@ def _wire(record: msgspec.Struct) -> dict[str, Any]:
 
 
 def form_from_config(config: AgentSettingsBase) -> dict[str, str]:
-    """The text inputs of the profile form (text and number fields) as strings."""
+    """The text inputs and selects of the profile form (text, number and choice fields) as
+    strings."""
     values = _wire(config)
-    return {name: _text(values[name]) for name in (*TEXT_FIELDS, *NUMBER_FIELDS)}
+    return {name: _text(values[name]) for name in (*TEXT_FIELDS, *NUMBER_FIELDS, *CHOICE_FIELDS)}
 
 
 def _text(value: Any) -> str:
@@ -89,7 +97,8 @@ def settings_from_form(
     built without validating them; only what cannot even be sent as JSON of the right type is
     caught here (and the settings are then not to be sent).
     """
-    values: dict[str, Any] = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: form.get(name, "") for name in (*TEXT_FIELDS,
+                                                                     *CHOICE_FIELDS)}
     errors: dict[str, str] = {}
     for name, kind in NUMBER_FIELDS.items():
         raw = form.get(name, "").strip()
@@ -309,6 +318,22 @@ def chat_rows(messages: list[Message]) -> list[dict[str, str]]:
             else:
                 called["result"] = message.content
     return rows
+
+
+def memory_view(memory: SessionMemory) -> dict[str, str]:
+    """The transcript's memory line: the policy and, once made, the summary in force."""
+    summary = memory.summary
+    if summary is None:
+        note = ("no summary yet" if memory.policy == "summary"
+                else "older messages are not summarised")
+        return {"policy": memory.policy, "covers": note, "text": "", "model": ""}
+    return {
+        "policy": memory.policy,
+        "covers": f"summary of messages 1 to {summary.through_seq + 1} of "
+                  f"{memory.message_count}",
+        "text": summary.text,
+        "model": summary.model,
+    }
 
 
 def lead_name(lead: Lead) -> str:

@@ -12,6 +12,7 @@ from admin_ui.access import AccessState, not_allowed
 from admin_ui.auth import AuthState
 from admin_ui.chat_view import chat_row, streaming_bubble
 from admin_ui.helpers import (
+    CHOICE_FIELDS,
     FIELD_LABELS,
     FLAG_FIELDS,
     NUMBER_FIELDS,
@@ -496,6 +497,20 @@ def _model_picker() -> rx.Component:
     )
 
 
+def _choice_input(name: str) -> rx.Component:
+    control = rx.el.select(
+        *[rx.el.option(choice, value=choice) for choice in CHOICE_FIELDS[name]],
+        value=EditorState.form[name],
+        on_change=lambda v: handler(EditorState.set_field)(name, v),
+        id=f"field-{name}",
+    )
+    return rx.box(
+        labelled(FIELD_LABELS[name], f"field-{name}", control),
+        field_error(EditorState.field_errors[name]),
+        width="100%",
+    )
+
+
 def _flag(name: str) -> rx.Component:
     return rx.box(
         rx.checkbox(
@@ -565,6 +580,7 @@ def _form() -> rx.Component:
         *[_text_input(name) for name in ("systemMessage", "iceBreaker")],
         _model_picker(),
         rx.grid(*[_text_input(name) for name in NUMBER_FIELDS],
+                *[_choice_input(name) for name in CHOICE_FIELDS],
                 columns=rx.breakpoints(initial="1", xs="2", md="3"), gap="10px", width="100%"),
         _tools_picker(),
         _overridable_picker(),

@@ -9,7 +9,14 @@ from typing import Any, get_args
 import reflex as rx
 
 from admin_ui.auth import AuthState
-from admin_ui.helpers import day_bounds, fmt_time, lead_name, session_row, transcript_rows
+from admin_ui.helpers import (
+    day_bounds,
+    fmt_time,
+    lead_name,
+    memory_view,
+    session_row,
+    transcript_rows,
+)
 from admin_ui.layout import (
     empty,
     error_callout,
@@ -114,6 +121,7 @@ class SessionsState(AuthState):
 class TranscriptState(AuthState):
     session_id: rx.Field[str] = rx.field("")
     summary: dict[str, str] = {}
+    memory: dict[str, str] = {}
     rows: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     events: rx.Field[list[dict[str, str]]] = rx.field(default_factory=list)
     error: rx.Field[str] = rx.field("")
@@ -125,11 +133,12 @@ class TranscriptState(AuthState):
             return redirect
         self.session_id = self.router.url.query_parameters.get("id", "")
         self.loading, self.error, self.not_found = True, "", False
-        self.rows, self.events, self.summary = [], [], {}
+        self.rows, self.events, self.summary, self.memory = [], [], {}, {}
         try:
             async with self.api() as client:
                 session = await client.send(api.session(self.session_id))
                 messages = await client.send(api.messages(self.session_id))
+                memory = await client.send(api.session_memory(self.session_id))
                 actions = await client.send(api.tool_actions(self.session_id))
                 events = await client.send(api.events(self.session_id))
                 lead = None
@@ -152,6 +161,7 @@ class TranscriptState(AuthState):
             "tokens": str(session.input_tokens + session.output_tokens),
             "created": fmt_time(session.created_at),
         }
+        self.memory = memory_view(memory)
         self.rows = transcript_rows(messages.items, actions)
         self.events = [
             {
@@ -291,6 +301,14 @@ def transcript_page() -> rx.Component:
                                                 id="transcript-lead"))),
                     " · started ", TranscriptState.summary["created"],
                     size="2",
+                ),
+                rx.card(
+                    rx.text("memory ", rx.text.strong(TranscriptState.memory["policy"]),
+                            " · ", TranscriptState.memory["covers"], " ",
+                            TranscriptState.memory["model"], size="1"),
+                    rx.text(TranscriptState.memory["text"], white_space="pre-wrap"),
+                    width="100%",
+                    id="transcript-memory",
                 ),
                 rx.vstack(
                     rx.foreach(

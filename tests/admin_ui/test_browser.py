@@ -115,6 +115,10 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#saved")).to_contain_text("Restored version 2 as version 4.")
     expect(field(page, "maxTokens")).to_have_value("1024")
     expect(page.locator(".version-row")).to_have_count(4)
+    # The memory policy is a choice: saved, and shown in the history like any setting.
+    field(page, "memoryPolicy").select_option("summary")
+    save_and_expect_version(page, 5)
+    expect(page.locator(".version-row").first).to_contain_text("Memory policy: window → summary")
 
     # Chat in the live panel with the offline model: the lead appears, events are listed.
     expect(page.locator(".chat-assistant").first).to_contain_text("Tell me your name")
@@ -171,6 +175,7 @@ def test_admin_journey(page: Any, tuner: Tuner) -> None:
     expect(page.locator("#transcript")).to_contain_text(EMAIL)
     expect(page.locator("#transcript")).to_contain_text("capture_lead")
     expect(page.locator("#transcript-events")).to_contain_text("lead.created")
+    expect(page.locator("#transcript-memory")).to_contain_text("summary")  # its memory policy
     shot(page, "07-transcript")
 
     # Find the lead, then erase it (with confirmation).

@@ -16,6 +16,7 @@ from admin_ui.helpers import (
     form_from_config,
     lead_form,
     lead_patch,
+    memory_view,
     model_options,
     money,
     settings_from_form,
@@ -33,7 +34,7 @@ from openbrain.domain.delivery import RouteTestResult
 from openbrain.domain.event import ToolAction, Usage
 from openbrain.domain.lead import LEAD_FIELDS, Lead, LeadFields
 from openbrain.domain.pricing import ModelInfo
-from openbrain.domain.session import Message, ToolCall
+from openbrain.domain.session import MemorySummary, Message, SessionMemory, ToolCall
 
 DEFAULT_SETTINGS: dict[str, Any] = msgspec.to_builtins(AgentSettings())
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -60,6 +61,31 @@ def test_form_round_trips_every_setting() -> None:
     assert settings.widget_enabled is True
     assert settings.record_tool_actions is False
     assert set(msgspec.to_builtins(settings)) == set(DEFAULT_SETTINGS)
+
+
+def test_the_form_keeps_the_memory_settings() -> None:
+    """A profile saved from the dashboard keeps its memory policy and threshold (a form
+    without them would save every profile back to ``window``)."""
+    config = AgentSettings(memory_policy="summary", summary_threshold=12)
+    form = form_from_config(config)
+    assert (form["memoryPolicy"], form["summaryThreshold"]) == ("summary", "12")
+    settings, errors = settings_from_form(form, [], [], {})
+    assert errors == {}
+    assert (settings.memory_policy, settings.summary_threshold) == ("summary", 12)
+    rows = config_diff(AgentSettings(), settings)
+    assert {r["field"] for r in rows} == {"memoryPolicy", "summaryThreshold"}
+
+
+def test_the_memory_line_shows_the_summary_in_force() -> None:
+    memory = SessionMemory(session_id="s1", policy="summary", memory_window=4, message_count=30)
+    assert memory_view(memory)["covers"] == "no summary yet"
+    summary = MemorySummary(client_id="acme", session_id="s1", through_seq=19,
+                            text="- Full name: Ann Lee", model="offline", created_at=T0)
+    shown = memory_view(msgspec.structs.replace(memory, summary=summary))
+    assert shown == {"policy": "summary", "covers": "summary of messages 1 to 20 of 30",
+                     "text": "- Full name: Ann Lee", "model": "offline"}
+    window = SessionMemory(session_id="s1", policy="window", memory_window=4, message_count=3)
+    assert memory_view(window)["covers"] == "older messages are not summarised"
 
 
 def test_non_numbers_are_field_errors() -> None:

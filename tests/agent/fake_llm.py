@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,13 +55,19 @@ class FakeLLM:
     default: Step = field(default_factory=lambda: Text("OK."))
     release: threading.Event = field(default_factory=threading.Event)
     call_counter: int = 0
+    answer: Callable[[dict[str, Any]], Step] | None = None
+    """When the script is empty: the step for a request body (a model that reads its prompt)."""
 
     def then(self, *steps: Step) -> FakeLLM:
         self.script.extend(steps)
         return self
 
-    def next_step(self) -> Step:
-        return self.script.popleft() if self.script else self.default
+    def next_step(self, body: dict[str, Any] | None = None) -> Step:
+        if self.script:
+            return self.script.popleft()
+        if self.answer is not None and body is not None:
+            return self.answer(body)
+        return self.default
 
     def next_call_id(self) -> str:
         self.call_counter += 1
@@ -113,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"error": {"message": "not found"}}')
             return
         fake.requests.append(body)
-        step = fake.next_step()
+        step = fake.next_step(body)
         model = body.get("model", "test-model")
         if isinstance(step, Hang):
             fake.release.wait(step.seconds)

@@ -75,6 +75,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/v1/inbox/{session_id}/messages"): Entry(("handoff",), body=_msg, idor=True),
     ("POST", "/v1/inbox/{session_id}/release"): Entry(("handoff",), idor=True),
     ("POST", "/v1/inbox/{session_id}/close"): Entry(("handoff",), idor=True),
+    ("GET", "/v1/sessions/{session_id}/memory"): Entry(("sessions:read",), idor=True),
     ("GET", "/v1/leads"): Entry(("leads:read",)),
     ("GET", "/v1/leads/export.csv"): Entry(("leads:read",)),
     ("GET", "/v1/leads/{lead_id}"): Entry(("leads:read",), idor=True),

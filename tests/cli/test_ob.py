@@ -206,3 +206,26 @@ def test_sessions_started_by_the_cli_are_listed_as_cli(cli: Cli) -> None:
     assert len(sessions) == 2
     assert {s["channel"] for s in sessions} == {"cli"}
     assert {s.get("preview") for s in sessions} == {"Hello there", "Hi again"}
+
+
+def test_ob_chat_memory_shows_the_summary(cli: Cli, tmp_path: Path) -> None:
+    """``/memory`` shows the policy and the summary in force; the first turn's name is
+    recalled after it left the window."""
+    assert cli.run("ob-admin", "tenants", "sync").returncode == 0
+    profiles = tmp_path / "profiles.json"
+    profiles.write_text(json.dumps({"profiles": {"recall": {
+        "model": "offline", "tools": [], "memoryPolicy": "summary", "memoryWindow": 2,
+        "summaryThreshold": 2}}}))
+    imported = cli.run("ob-admin", "profiles", "import", str(profiles), "--tenant", "demo")
+    assert imported.returncode == 0, imported.stderr
+    script = ["/memory", "My name is Robert Paulson",
+              *[f"Tell me about plan {i}" for i in range(8)], "/memory", "What is my name?",
+              "/quit"]
+    result = cli.run("ob-chat", "--profile", "recall", stdin="\n".join(script) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "policy: summary, window: 2 messages, session: 1 messages" in out
+    assert "no summary yet" in out
+    assert "summary of messages 1 to " in out
+    assert "- Full name: Robert Paulson" in out
+    assert "Your name is Robert Paulson." in out

@@ -13,6 +13,7 @@ from openbrain.domain import (
     ChatSession,
     Event,
     Lead,
+    MemorySummary,
     Message,
     Route,
     Tenant,
@@ -139,3 +140,9 @@ def signin_code(client_id: str, code_hash: str) -> SigninCode:
 def tenant(client_id: str) -> Tenant:
     return Tenant(client_id=client_id, name=f"Tenant {client_id}", created_at=T0,
                   routes=[Route(route_id="spec", event_types=["lead.created"], kind="log")])
+
+
+def memory_summary(client_id: str, session_id: str, through_seq: int, *, version: int = 1,
+                   text: str = "summary") -> MemorySummary:
+    return MemorySummary(client_id=client_id, session_id=session_id, through_seq=through_seq,
+                         text=text, model="offline", version=version, created_at=T0)

@@ -21,6 +21,7 @@ from tests.store.store_builders import (
     dead_letter,
     event,
     lead,
+    memory_summary,
     new_session,
     next_turn,
     route_secret,
@@ -50,6 +51,14 @@ def _turn(store: TenantStore, session_id: str) -> None:
         turn, lead=lead(cid, f"{session_id}-lead", session_id, notes=cid),
         tool_actions=[tool_action(turn.session, f"{session_id}-{turn.session.version}")],
     ))
+
+
+def _summary(store: TenantStore, session_id: str) -> None:
+    """The session's next summary, made from the one in force."""
+    found = store.memory.latest(session_id)
+    version = found.version + 1 if found else 1
+    store.memory.save(memory_summary(store.client_id, session_id, version * 10,
+                                     version=version, text=f"said by {store.client_id}"), None)
 
 
 def _lead(store: TenantStore, lead_id: str) -> None:
@@ -136,6 +145,7 @@ Action = Callable[[TenantStore, str], None]
 ACTIONS: dict[str, list[tuple[Action, tuple[str, ...]]]] = {
     "configs": [(_config, PROFILES)],
     "sessions": [(_turn, SESSION_IDS)],
+    "memory": [(_summary, SESSION_IDS)],
     "leads": [(_lead, LEAD_IDS), (_erase, LEAD_IDS)],
     "outbox": [(_event, EVENT_IDS)],
     "api_keys": [(_key, ("k1", "k2"))],
@@ -161,6 +171,10 @@ READS: dict[str, Callable[[TenantStore], list[Any]]] = {
         *[m for i in SESSION_IDS for m in s.sessions.window(i, 50)],
         *[m for i in SESSION_IDS for m in s.sessions.transcript(i, limit=100)[0]],
         *[a for i in SESSION_IDS for a in s.sessions.tool_actions(i)],
+    ],
+    "memory": lambda s: [
+        *[s.memory.latest(i) for i in SESSION_IDS],
+        *[m for i in SESSION_IDS for m in s.memory.messages(i, 0, 50)],
     ],
     "leads": lambda s: [
         *s.leads.list(limit=100)[0],

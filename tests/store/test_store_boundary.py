@@ -23,6 +23,7 @@ from tests.store.store_builders import (
     dead_letter,
     event,
     lead,
+    memory_summary,
     new_session,
     next_turn,
     route_secret,
@@ -63,7 +64,7 @@ def test_every_tenant_scoped_repository_is_on_the_store() -> None:
         get_type_hints(prop.func)["return"].__name__
         for prop in vars(TenantStore).values() if isinstance(prop, cached_property)
     }
-    assert len(exposed) == 12
+    assert len(exposed) == 13
     assert exposed == _repository_classes()
 
 
@@ -106,6 +107,7 @@ def test_writing_another_tenants_record_is_forbidden(driver: TableDriver) -> Non
         lambda: store.dead_letters.add(dead_letter("globex", "d1")),
         lambda: store.dead_letters.mark_redriven(dead_letter("globex", "d1")),
         lambda: store.signin_codes.create(signin_code("globex", "a" * 64)),
+        lambda: store.memory.save(memory_summary("globex", "s1", 9), None),
     ]
     for write in writes:
         with pytest.raises(ForbiddenError, match="another tenant"):

@@ -1,9 +1,11 @@
 """The turn executor: the ChatMessage protocol over sessions, the tool loop and one commit.
 
-A turn reads the session (one get), the last ``memoryWindow`` messages (one query) and, when
-the session holds one, its lead (one get): its cost does not grow with the session's length.
-It writes messages, session, lead, outbox events and tool actions in one transaction, then
-hands the events to the publisher and records token usage. An LLM failure writes nothing.
+A turn reads the session (one get), the last ``memoryWindow`` messages (one query), when
+the session holds one, its lead (one get), and under the ``summary`` memory policy, once
+messages lie outside the window, the summary in force (one get): its cost does not grow with
+the session's length. It writes messages, session, lead, outbox events and tool actions in
+one transaction, then hands the events to the publisher, records token usage and queues the
+session's compaction when one is due. An LLM failure writes nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ import structlog
 from langchain_core.language_models import BaseChatModel
 
 from openbrain.agent.budget import TurnBudget, worst_case
+from openbrain.agent.compaction import Compactor
 from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
+from openbrain.agent.memory.window import history_size, reads_summary, system_text
 from openbrain.agent.messages import prompt
 from openbrain.agent.models import ModelFactory
-from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tools import Tool, ToolContext, ToolRegistry, default_registry
 from openbrain.agent.upstream import Model
 from openbrain.domain.agent_config import DEFAULT_PROFILE, apply_overrides
@@ -38,7 +41,7 @@ from openbrain.domain.errors import (
 )
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import HELD, PREVIEW_CHARS, ChatSession, Message
+from openbrain.domain.session import HELD, PREVIEW_CHARS, ChatSession, MemorySummary, Message
 from openbrain.events.publisher import EventPublisher
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
@@ -64,6 +67,7 @@ class _Turn(msgspec.Struct, kw_only=True):
     session: ChatSession
     history: list[Message]
     lead: Lead | None = None
+    summary: MemorySummary | None = None  # ``summary`` policy: the one in force when read
     opening: list[Message] = msgspec.field(default_factory=list)  # new session: ice breaker
     notice: str | None = None
 
@@ -89,12 +93,15 @@ class TurnExecutor:
         tools: ToolRegistry | None = None,
         models: ModelFactory | None = None,
         clock: Clock = utcnow,
+        compactor: Compactor | None = None,
     ) -> None:
         self._settings = settings
         self._publisher = publisher
         self._tools = tools if tools is not None else default_registry()
         self._models = models if models is not None else ModelFactory(settings)
         self._clock = clock
+        self._compactor = compactor if compactor is not None else Compactor(self._models,
+                                                                           clock=clock)
         self._bound: dict[tuple[int, tuple[str, ...]], tuple[BaseChatModel, Model]] = {}
         self._bound_lock = threading.Lock()
         self._parked: OrderedDict[tuple[str, str], _Parked] = OrderedDict()
@@ -103,6 +110,15 @@ class TurnExecutor:
     @property
     def tools(self) -> ToolRegistry:
         return self._tools
+
+    @property
+    def compactor(self) -> Compactor:
+        """Summarises ``summary``-policy sessions after their turns, in the background."""
+        return self._compactor
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Finish queued compactions within ``timeout`` (later turns redo what is left)."""
+        self._compactor.close(timeout)
 
     def chat(
         self,
@@ -214,10 +230,13 @@ class TurnExecutor:
                 f"session {session.session_id!r} runs profile {session.profile_name!r}; "
                 "send reset: true to start a session with another profile"
             )
-        history = store.sessions.window(session.session_id, session.config.memory_window,
-                                        count=session.message_count)
+        summary = (store.memory.latest(session.session_id)
+                   if reads_summary(session.config, session.message_count) else None)
+        history = store.sessions.window(
+            session.session_id, history_size(session.config, session.message_count, summary),
+            count=session.message_count)
         lead = store.leads.get(session.lead_id) if session.lead_id else None
-        return _Turn(session=session, history=history, lead=lead)
+        return _Turn(session=session, history=history, lead=lead, summary=summary)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -275,9 +294,7 @@ class TurnExecutor:
         ctx = ToolContext(client_id=store.client_id, session_id=session.session_id, now=now,
                           facts=request.context, lead=turn.lead,
                           humans_available=humans_available)
-        system = config.system_message
-        if turn.lead is not None and "update_lead" in config.tools:
-            system = f"{system}\n\n{LEAD_ON_FILE}"
+        system = system_text(session, turn.lead, turn.summary)
         first_seq = session.message_count + len(turn.opening)
         user = self._message(session, first_seq, Said("user", request.message), now)
         messages = prompt(system, [*turn.history, user])
@@ -322,6 +339,7 @@ class TurnExecutor:
         )
         reply = self._commit(store, request, commit, reply, result, limits.deadline,
                              idempotency_key, now)
+        self._compactor.schedule(store, updated, turn.summary)
         log.info(
             "turn.committed", client_id=store.client_id, session_id=updated.session_id,
             profile=updated.profile_name, model=choice.name, version=updated.version,

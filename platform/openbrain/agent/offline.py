@@ -2,7 +2,9 @@
 
 It lets the whole flow (chat, tool call, lead saved, event routed) run with no network. It
 recognises a person's name, e-mail and phone number in the user's words and calls
-``capture_lead`` (or ``update_lead`` once the session holds a lead), answers arithmetic,
+``capture_lead`` (or ``update_lead`` once the session holds a lead), tells the person their
+name, e-mail or phone number from the facts on file, the summary or the conversation, writes
+deterministic summaries when asked for one (the ``summary`` memory policy), answers arithmetic,
 time and hand-off requests with the matching tools when they are enabled, and turns tool
 results into a polite answer. Token usage is approximate, like everywhere in the runtime.
 """
@@ -31,34 +33,19 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from openbrain.agent.contact import extract_contact
+from openbrain.agent.memory.offline_recall import (
+    asked_about,
+    is_summary_request,
+    recall,
+    summary_of,
+)
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tokens import message_tokens, messages_tokens
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,255}\.[A-Za-z]{2,63}")
-_PHONE = re.compile(r"(?<![\w@.])\+?\d[\d ().-]{5,24}\d(?![\w@])")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NAME = re.compile(
-    r"\b(?i:i am|i'm|im|my name is|my name's|this is|call me|name is)\s+"
-    r"([A-Z][A-Za-z'\u2019-]+(?:\s+[A-Z][A-Za-z'\u2019-]+){0,3})"
-)
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
 _TIME = re.compile(r"\bwhat(?:'s| is)? the (?:current )?time\b|\btime is it\b", re.I)
-
-
-def extract_contact(text: str) -> dict[str, str]:
-    """The name, e-mail and phone number a person gives in ``text`` (tool-argument names)."""
-    found: dict[str, str] = {}
-    if match := _NAME.search(text):
-        found["full_name"] = match.group(1)
-    if match := _EMAIL.search(text):
-        found["email"] = match.group(0)
-    for match in _PHONE.finditer(text):
-        candidate = match.group(0).strip()
-        if sum(c.isdigit() for c in candidate) >= 7 and not _DATE.match(candidate):
-            found["phone"] = candidate
-            break
-    return found
 
 
 def _text(message: BaseMessage) -> str:
@@ -183,8 +170,14 @@ class OfflineChatModel(BaseChatModel):
         if isinstance(last, ToolMessage):
             return AIMessage(content=self._summarise(messages))
         text = _text(last)
+        system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
+        if is_summary_request(system):
+            return AIMessage(content=summary_of(text))
         call_id = f"call_{len(messages)}"
         contact = extract_contact(text)
+        if not contact and (asked := asked_about(text)):
+            said = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
+            return AIMessage(content=recall(asked, system, said))
         lead_on_file = any(
             isinstance(m, SystemMessage) and LEAD_ON_FILE in _text(m) for m in messages
         )

@@ -21,3 +21,13 @@ def offline_notice(model: str) -> str:
         f"Offline mode: no LLM endpoint is configured (OPENAI_API_KEY / OPENAI_BASE_URL), so "
         f"the built-in offline model answers instead of {model!r}."
     )
+
+
+FACTS_HEADING = "Facts on file (structured; they stay true whatever the conversation shows):"
+SUMMARY_HEADING = "Summary of the conversation before the messages below"
+SUMMARY_INSTRUCTIONS = (
+    "You keep a running summary of a conversation between a person and an assistant. Update "
+    "the summary so far with the messages to add. Keep every fact the person gave about "
+    "themselves (name, contact details, needs, decisions) and every open question; drop "
+    "small talk. Answer with the updated summary only, in under 200 words."
+)

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from openbrain.api.schemas import SendMessage
 from openbrain.client import Client, Token, api
-from openbrain.domain import ChatMessage, ChatReply, Lead
+from openbrain.domain import ChatMessage, ChatReply, Lead, SessionMemory
 from openbrain.domain.errors import NotFoundError, UnauthorizedError, UpstreamError
 from openbrain.runtime import Runtime
 
@@ -18,6 +18,8 @@ class ChatBackend(Protocol):
     def chat(self, request: ChatMessage, on_token: TokenSink | None = None) -> ChatReply: ...
 
     def lead(self, lead_id: str) -> Lead: ...
+
+    def memory(self, session_id: str) -> SessionMemory: ...
 
     def close(self) -> None: ...
 
@@ -38,6 +40,9 @@ class LocalBackend:
 
     def lead(self, lead_id: str) -> Lead:
         return self._store.leads.require(lead_id)
+
+    def memory(self, session_id: str) -> SessionMemory:
+        return self._store.memory.of(self._store.sessions.require(session_id))
 
     def close(self) -> None:
         self._runtime.close()
@@ -65,6 +70,9 @@ class RemoteBackend:
 
     def lead(self, lead_id: str) -> Lead:
         return self._client.send(api.lead(lead_id))
+
+    def memory(self, session_id: str) -> SessionMemory:
+        return self._client.send(api.session_memory(session_id))
 
     def close(self) -> None:
         self._client.close()

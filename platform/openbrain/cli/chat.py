@@ -21,7 +21,7 @@ from openbrain.domain import ChatMessage, ChatReply, OpenBrainError
 
 HELP = (
     "/reset  start over   /profile NAME  switch profile (starts over)   "
-    "/lead  show the captured lead   /quit  leave"
+    "/lead  show the captured lead   /memory  show what the agent remembers   /quit  leave"
 )
 
 app = App(add_completion=False, help=__doc__)
@@ -61,6 +61,24 @@ class ChatLoop:
         for name, value in fields.items():
             if value:
                 self.console.print(f"  {name}: {value}")
+
+    def show_memory(self) -> None:
+        """The memory policy and the summary in force (the window is the recent messages)."""
+        if self.last is None:
+            self.console.print("no session yet", style="dim")
+            return
+        memory = self.backend.memory(self.last.session_id)
+        self.console.print(f"  policy: {memory.policy}, window: {memory.memory_window} "
+                           f"messages, session: {memory.message_count} messages", style="dim")
+        if memory.summary is None:
+            note = ("no summary yet" if memory.policy == "summary"
+                    else "older messages are not summarised (policy window)")
+            self.console.print(f"  {note}", style="dim")
+            return
+        summary = memory.summary
+        self.console.print(f"  summary of messages 1 to {summary.through_seq + 1} "
+                           f"({summary.model}):", style="dim")
+        self.console.out(summary.text, highlight=False)
 
     def _turn(self, request: ChatMessage) -> None:
         self.console.print("agent> ", style="bold cyan", end="")
@@ -104,6 +122,8 @@ def _handle(loop: ChatLoop, line: str) -> bool:
                 raise
     elif command == "/lead":
         loop.show_lead()
+    elif command == "/memory":
+        loop.show_memory()
     elif command.startswith("/"):
         loop.console.print(f"unknown command {command}; {HELP}", style="yellow")
     else:

@@ -40,7 +40,7 @@ from openbrain.domain.event import Event, ToolAction, Usage
 from openbrain.domain.handoff import InboxEntry, OperatorMessage
 from openbrain.domain.lead import Lead, LeadFields
 from openbrain.domain.pricing import ModelInfo, UsageCosts
-from openbrain.domain.session import ChatSession, ListedSession, Message
+from openbrain.domain.session import ChatSession, ListedSession, Message, SessionMemory
 from openbrain.domain.signin import CodeExchange, ExchangedToken
 
 MAX_PAGE = 200
@@ -187,6 +187,12 @@ def messages(session_id: str, limit: int = MAX_PAGE, cursor: str = "") -> Call[P
     """Oldest first; ``cursor`` (from the previous page) reads on."""
     return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/messages",
                 decode=json_of(Page[Message]), params={"limit": limit, "cursor": cursor})
+
+
+def session_memory(session_id: str) -> Call[SessionMemory]:
+    """The memory policy and the summary in force (``summary``: ``None`` until one is made)."""
+    return Call(method="GET", path=f"/v1/sessions/{segment(session_id)}/memory",
+                decode=json_of(SessionMemory))
 
 
 def tool_actions(session_id: str, limit: int = MAX_PAGE) -> Call[list[ToolAction]]:

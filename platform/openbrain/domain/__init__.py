@@ -23,7 +23,7 @@ from openbrain.domain.errors import (
 )
 from openbrain.domain.event import EVENT_SOURCE, Event, ToolAction, Usage
 from openbrain.domain.lead import Lead, LeadFields
-from openbrain.domain.session import ChatSession, Message, ToolCall
+from openbrain.domain.session import ChatSession, MemorySummary, Message, SessionMemory, ToolCall
 from openbrain.domain.tenant import EVENT_TYPES, Plan, Route, Tenant
 
 __all__ = (
@@ -44,6 +44,7 @@ __all__ = (
     "KeyKind",
     "Lead",
     "LeadFields",
+    "MemorySummary",
     "Message",
     "NotFoundError",
     "OpenBrainError",
@@ -54,6 +55,7 @@ __all__ = (
     "Request",
     "Route",
     "Scope",
+    "SessionMemory",
     "Tenant",
     "ToolAction",
     "ToolCall",

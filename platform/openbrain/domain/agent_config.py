@@ -25,9 +25,16 @@ OverridableField = Literal[
     "maxIterations",
     "maxExecutionTime",
     "memoryWindow",
+    "memoryPolicy",
+    "summaryThreshold",
     "tools",
     "recordToolActions",
 ]
+
+MemoryPolicy = Literal["window", "summary"]
+"""``window``: a turn sees the last ``memoryWindow`` messages and nothing older. ``summary``:
+the window's oldest messages are summarised incrementally, off the turn's path, before they
+leave it, and a turn sees the summary and the window."""
 
 DEFAULT_PROFILE = "default"
 # A new profile's model: the configured OpenAI-compatible endpoint answers when there is one,
@@ -54,6 +61,10 @@ class AgentSettingsBase(Record, kw_only=True, frozen=True):
     max_iterations: Annotated[int, msgspec.Meta(ge=1, le=50)] = 5
     max_execution_time: Annotated[float, msgspec.Meta(gt=0, le=600)] = 60.0
     memory_window: Annotated[int, msgspec.Meta(ge=1, le=500)] = 20
+    memory_policy: MemoryPolicy = "window"
+    summary_threshold: Annotated[int, msgspec.Meta(ge=2, le=500)] = 20
+    """``summary`` policy: a summary step takes in this many messages (at most the window):
+    the window's oldest, once the messages the summary does not cover fill the window."""
     tools: Annotated[list[ToolName], msgspec.Meta(max_length=32)] = msgspec.field(
         default_factory=list
     )

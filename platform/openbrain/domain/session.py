@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from openbrain.domain.agent_config import AgentConfig
+from openbrain.domain.agent_config import AgentConfig, MemoryPolicy
 from openbrain.domain.base import ClientId, Identifier, Record, Timestamp
 
 Role = Literal["user", "assistant", "tool", "system", "human_agent"]
@@ -89,3 +89,32 @@ class ListedSession(ChatSession, kw_only=True, frozen=True):
     (never stored on the session, so an edit of the lead shows at once)."""
 
     lead_name: str | None = None
+class MemorySummary(Record, kw_only=True, frozen=True):
+    """The latest summary of a session's older messages: it covers ``seq`` 0 through
+    ``through_seq``, made from the previous summary plus the messages after it.
+
+    ``version`` is its optimistic counter: of two workers summarising the same range, only
+    the one that read the current version stores its summary.
+    """
+
+    client_id: ClientId
+    session_id: Identifier
+    through_seq: Annotated[int, msgspec.Meta(ge=0)]
+    text: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    version: Annotated[int, msgspec.Meta(ge=1)] = 1
+    created_at: Timestamp
+
+
+class SessionMemory(Record, kw_only=True, frozen=True):
+    """What a session's next turn remembers besides its system message and the last
+    ``memory_window`` messages: under ``summary``, the summary in force (``None`` until one
+    is made), which covers the messages up to its ``through_seq``."""
+
+    session_id: Identifier
+    policy: MemoryPolicy
+    memory_window: int
+    message_count: int
+    summary: MemorySummary | None = None

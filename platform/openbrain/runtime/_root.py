@@ -145,12 +145,14 @@ class Runtime:
             self.publisher.start()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop the publisher it started (delivering what it can within ``timeout``), then
-        close the driver it opened; a second call does nothing."""
+        """Finish the executor's queued compactions and stop the publisher it started (each
+        within ``timeout``), then close the driver it opened; a second call does nothing."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+        if self._executor.built and self._parts.executor is None:
+            self.executor.close(timeout)
         if self._started and self._publisher.built and self._parts.publisher is None:
             self.publisher.stop(timeout)
         if self._driver.built and self._parts.driver is None:

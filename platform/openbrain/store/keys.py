@@ -19,6 +19,8 @@ TENANT_DISABLED_SK = "TENANT#DISABLED"
 """Present while a platform admin has disabled the tenant through the API (spec syncs keep it)."""
 SESSION_SK = "SESSION"
 MESSAGE_PREFIX = "M#"
+MEMORY_SK = "MEMORY"
+"""A session's latest summary of its older messages (``summary`` memory policy)."""
 ACTION_PREFIX = "A#"
 SEQ_WIDTH = 10
 

@@ -13,6 +13,7 @@ from openbrain.store.deliveries import DeadLetterRepository, DeliveryRepository
 from openbrain.store.driver import TableDriver
 from openbrain.store.idempotency import IdempotencyRepository
 from openbrain.store.leads import LeadRepository
+from openbrain.store.memory import MemoryRepository
 from openbrain.store.outbox import OutboxRepository
 from openbrain.store.routes import RouteRepository
 from openbrain.store.sessions import SessionRepository
@@ -36,6 +37,11 @@ class TenantStore:
     @cached_property
     def sessions(self) -> SessionRepository:
         return SessionRepository(self.driver, self.client_id)
+
+    @cached_property
+    def memory(self) -> MemoryRepository:
+        """Session summaries (``summary`` memory policy)."""
+        return MemoryRepository(self.driver, self.client_id)
 
     @cached_property
     def leads(self) -> LeadRepository:

@@ -1,4 +1,5 @@
-"""Sessions: start one, send a message (JSON or SSE), read the transcript, list, delete."""
+"""Sessions: start one, send a message (JSON or SSE), read the transcript and the memory,
+list, delete."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from openbrain.domain.base import as_utc
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.event import ToolAction
 from openbrain.domain.ids import IDENTIFIER
-from openbrain.domain.session import Channel, ChatSession, ListedSession
+from openbrain.domain.session import Channel, ChatSession, ListedSession, SessionMemory
 
 ChannelFilter = Annotated[Channel | None, Parameter(
     required=False, description="where sessions were started: widget, api, cli or tuner")]
@@ -148,6 +149,14 @@ class SessionsController(Controller):
                      limit: LimitParam = 100) -> list[ToolAction]:
         store.sessions.require(session_id)
         return store.sessions.tool_actions(session_id, limit=limit)
+
+    @get("/{session_id:str}/memory", operation_id="getSessionMemory",
+         guards=[requires_scope("sessions:read")], sync_to_thread=True)
+    def memory(self, session_id: IdParam, store: StoreDep) -> SessionMemory:
+        """What the session's next turn remembers besides the window: its memory policy and,
+        under ``summary``, the summary in force with the messages it covers (the transcript
+        keeps every message)."""
+        return store.memory.of(store.sessions.require(session_id))
 
     @post("/{session_id:str}/messages", operation_id="sendMessage",
           guards=[requires_scope("chat", widget=True)], status_code=200, sync_to_thread=True)
