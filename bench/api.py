@@ -90,7 +90,9 @@ def serve(port: int, data_dir: str, log_level: str, model_url: str) -> None:
     OfflineChatModel.invoke = timed_invoke  # type: ignore[method-assign]
 
     online = model_url != "-"
-    settings = Settings(store=f"sqlite:///{data_dir}/bench.db",
+    dynamodb = os.environ.get("OB_BENCH_DYNAMODB")  # moto's server: the DynamoDB driver
+    settings = Settings(store="dynamodb://bench" if dynamodb else f"sqlite:///{data_dir}/bench.db",
+                        dynamodb_endpoint=dynamodb, stage="local",
                         openai_api_key="bench" if online else None,
                         openai_base_url=model_url if online else None, host=HOST, port=port)
     app = create_app(Runtime(settings, profile=EMBEDDED, logs=LogSetup(level=log_level)))
@@ -415,10 +417,25 @@ async def openbrain_phases(args: argparse.Namespace, server: OpenBrainServer, *,
     return Figures(turn, stream, body.count(b"event: token"), bare)
 
 
-async def offline_extras(args: argparse.Namespace, server: OpenBrainServer) -> None:
-    """Growth over one long session and RSS, on the offline server."""
+async def one_connection_turns(args: argparse.Namespace, server: OpenBrainServer) -> Phase:
+    """Turns over one keep-alive connection, one session (moto's server loses concurrent
+    transactions: the DynamoDB phase runs one turn at a time, and so does its SQLite pair)."""
     port, pid = server.port, server.proc.pid
     auth = {"authorization": f"Bearer {server.token}"}
+    session = await start_session(port, auth)
+    await closed_loop("warm-up", port, pid, [[chat(auth, session)] * 30])
+    return await closed_loop("turn, one connection", port, pid,
+                             [[chat(auth, session)] * args.store_turns])
+
+
+async def offline_extras(args: argparse.Namespace, server: OpenBrainServer,
+                         served: int) -> Phase:
+    """Growth over one long session, RSS, the soak to ``--soak`` turns and the one-connection
+    pair of the DynamoDB phase, on the offline server (``served``: turns so far)."""
+    port, pid = server.port, server.proc.pid
+    auth = {"authorization": f"Bearer {server.token}"}
+    single = await one_connection_turns(args, server)
+    served += 30 + args.store_turns
     rss0, _ = rss_mb(pid)
     config = await closed_loop("GET /v1/configs/default", port, pid,
                                [[build("GET", "/v1/configs/default", auth)] * (args.bare // 4)
@@ -433,6 +450,26 @@ async def offline_extras(args: argparse.Namespace, server: OpenBrainServer) -> N
           f"({late_cpu / early_cpu:.2f}x)")
     print(f"  RSS {rss0:.0f} MiB after the phases above, {rss1:.0f} MiB after "
           f"{args.long} more turns (peak {hwm:.0f} MiB)")
+    served += args.long
+    left = max(0, args.soak - served)
+    if left:
+        sessions = [await start_session(port, auth) for _ in range(args.clients)]
+        await closed_loop("soak", port, pid, [[chat(auth, s)] * (left // args.clients)
+                                              for s in sessions])
+        served += left // args.clients * args.clients
+    rss2, hwm = rss_mb(pid)
+    print(f"  RSS {rss2:.0f} MiB after {served:,} turns in all (peak {hwm:.0f} MiB)")
+    return single
+
+
+def start_moto(core: int) -> tuple[subprocess.Popen[bytes], str]:
+    """moto's DynamoDB on loopback, a process of its own on the load core (not counted)."""
+    port = free_port()
+    proc = subprocess.Popen([*pin(core), str(Path(sys.executable).parent / "moto_server"),
+                             "-H", HOST, "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_up(proc, port, "/moto-api/")
+    return proc, f"http://{HOST}:{port}"
 
 
 # -- LangGraph's server ---------------------------------------------------------------------
@@ -566,6 +603,10 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=510, help="turns of the growth session")
     parser.add_argument("--cold", type=int, default=5, help="fresh processes per cold start")
     parser.add_argument("--peer-turns", type=int, default=400, help="turns per LangGraph phase")
+    parser.add_argument("--store-turns", type=int, default=400,
+                        help="turns of the one-connection phases (SQLite, DynamoDB on moto)")
+    parser.add_argument("--soak", type=int, default=10_000,
+                        help="turns the offline server has served when RSS is read last")
     parser.add_argument("--peers", nargs="?", const=str(ROOT / ".bench-peers"), default=None,
                         metavar="VENV", help="also measure LangGraph's server from VENV "
                         "(bench/peers/setup.sh builds it)")
@@ -588,7 +629,8 @@ def main() -> None:
         'clientId = "demo"\nname = "Bench"\n[plan]\nrequestsPerMinute = 10000000\n'
         "keyRequestsPerMinute = 10000000\ntokensPerDay = 1000000000\n"
     )
-    env = {**os.environ, "OB_TENANTS_DIR": str(tenants)}
+    env = {**os.environ, "OB_TENANTS_DIR": str(tenants), "AWS_ACCESS_KEY_ID": "bench",
+           "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
     env.pop("OPENAI_API_KEY", None)
     env.pop("OPENAI_BASE_URL", None)
     cores = sorted(os.sched_getaffinity(0))
@@ -605,9 +647,20 @@ def main() -> None:
         server = start_openbrain(args, env, server_core, "-")
         try:
             offline = asyncio.run(openbrain_phases(args, server, offline=True))
-            asyncio.run(offline_extras(args, server))
+            served = 4 * 30 + args.clients * (args.turns // args.clients) * 3 // 2 + 1
+            sqlite_single = asyncio.run(offline_extras(args, server, served))
         finally:
             server.stop()
+        moto, moto_url = start_moto(load_core)
+        try:
+            server = start_openbrain(args, {**env, "OB_BENCH_DYNAMODB": moto_url},
+                                     server_core, "-")
+            try:
+                dynamo_single = asyncio.run(one_connection_turns(args, server))
+            finally:
+                server.stop()
+        finally:
+            stop(moto)
         server = start_openbrain(args, env, server_core, model_url)
         try:
             online = asyncio.run(openbrain_phases(args, server, offline=False))
@@ -643,6 +696,9 @@ def main() -> None:
         peer and peer.stream.cpu_ms)
     row(f"streamed turn, OpenAI-compat. ({online.events} tokens)", online.stream.cpu_ms, bare,
         lg["openai"].stream.cpu_ms if "openai" in lg else None)
+    row("turn, offline, one connection, SQLite", sqlite_single.cpu_ms, bare, None)
+    row("turn, offline, one connection, DynamoDB", dynamo_single.cpu_ms, bare, None)
+    print(f"  {'  DynamoDB / SQLite':<40}{dynamo_single.cpu_ms / sqlite_single.cpu_ms:8.2f}x")
     print(f"\n  turns/s on one core: offline {offline.turn.per_s:,.0f}, OpenAI-compatible "
           f"{online.turn.per_s:,.0f}, streamed {offline.stream.per_s:,.0f} / "
           f"{online.stream.per_s:,.0f}; bare route {offline.bare.per_s:,.0f}/s"

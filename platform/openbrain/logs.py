@@ -7,10 +7,15 @@ e-mail address.
 
 The composition root (:mod:`openbrain.runtime`) applies a :class:`LogSetup` in every entry
 point: JSON for services and Lambda functions, readable errors-only lines for the CLI.
+
+JSON lines from structlog are rendered once, straight to bytes (:class:`LineWriter`): no
+``LogRecord``, no formatter, no second pass. Records from the standard ``logging`` module go
+through a handler with the same processors and the same encoder, to the same stream.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -39,6 +44,9 @@ _SENSITIVE_NAMES = frozenset(
     }
 )
 
+_OWN_FIELDS = frozenset({"level", "logger", "timestamp"})
+"""Written by the pipeline (log level, logger name, ISO time): never a secret's shape."""
+
 _WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
 
 
@@ -47,6 +55,8 @@ def scrub(value: Any, depth: int = 0) -> Any:
         return _SECRET_SHAPES.sub(REDACTED, value)
     if depth > 5:
         return REDACTED
+    if value is None or isinstance(value, int | float):
+        return value
     if isinstance(value, Mapping):
         return {
             k: REDACTED if str(k).lower() in _SENSITIVE_NAMES else scrub(v, depth + 1)
@@ -54,14 +64,19 @@ def scrub(value: Any, depth: int = 0) -> Any:
         }
     if isinstance(value, list | tuple | set | frozenset):
         return [scrub(v, depth + 1) for v in value]
-    return value
+    # Anything else is written as its repr (as json.dumps' fallback did), scrubbed like any
+    # text: the encoder never sees an object whose fields it would write unredacted.
+    return _SECRET_SHAPES.sub(REDACTED, repr(value))
 
 
 def redact(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: scrub every field (the event name included)."""
+    """structlog processor: scrub every field (the event name included) but the level, logger
+    name and timestamp this pipeline wrote itself."""
     for name in list(event):
+        if name in _OWN_FIELDS and type(event[name]) is str:
+            continue
         if name.lower() in _SENSITIVE_NAMES:
             event[name] = REDACTED
         else:
@@ -80,6 +95,59 @@ def redact_foreign(
     return redact(logger, method, event)
 
 
+# The lines structlog's JSONRenderer wrote, byte for byte (``json.dumps``' separators and
+# ASCII escapes; readers and tests match on them), from one encoder built once.
+_ENCODER = json.JSONEncoder(default=repr)
+
+
+def _render_bytes(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> bytes:
+    return (_ENCODER.encode(event) + "\n").encode()
+
+
+def _render_text(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> str:
+    return _ENCODER.encode(event)  # the handler adds the newline
+
+
+class LineWriter:
+    """structlog's logger for JSON output: writes the line its processors rendered, under the
+    handler's lock (so lines from stdlib records never interleave with it), to the handler's
+    stream; as bytes to the stream's binary buffer when it has one. Levels are those of the
+    standard logger of the same name (``filter_by_level`` drops an event before any work)."""
+
+    def __init__(self, name: str, handler: logging.StreamHandler[TextIO]) -> None:
+        self.name = name
+        self._stdlib = logging.getLogger(name)
+        self._handler = handler
+        stream = handler.stream
+        self._buffer = getattr(stream, "buffer", None)
+
+    @property
+    def disabled(self) -> bool:
+        return self._stdlib.disabled
+
+    def getEffectiveLevel(self) -> int:  # noqa: N802 (the stdlib's name, read by structlog)
+        return self._stdlib.getEffectiveLevel()
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802
+        return self._stdlib.isEnabledFor(level)
+
+    def write(self, line: bytes) -> None:
+        stream = self._handler.stream
+        self._handler.acquire()
+        try:
+            if self._buffer is not None:
+                stream.flush()  # text written to the stream before this line goes first
+                self._buffer.write(line)
+                self._buffer.flush()
+            else:
+                stream.write(line.decode())
+                stream.flush()
+        finally:
+            self._handler.release()
+
+    debug = info = warning = warn = error = critical = fatal = exception = write
+
+
 def configure_logging(
     level: str = "INFO", *, json: bool = True, stream: TextIO | None = None
 ) -> None:
@@ -92,16 +160,22 @@ def configure_logging(
         structlog.processors.format_exc_info,
         redact,
     ]
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
+    renderer: Any = _render_text if json else structlog.dev.ConsoleRenderer(colors=False)
     handler = logging.StreamHandler(stream or sys.stderr)
+    if json:
+        structlog.configure(
+            processors=[structlog.stdlib.filter_by_level, *shared, _render_bytes],
+            logger_factory=lambda name="": LineWriter(name, handler),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=False,
+        )
+    else:
+        structlog.configure(
+            processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=False,
+        )
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,

@@ -142,7 +142,9 @@ def _call_once(
         if not isinstance(answer, AIMessage):
             raise UpstreamError("the language model returned a malformed response")
         return answer
-    total: AIMessageChunk | None = None
+    # Merged once at the end: adding each chunk to a running total rebuilds the whole
+    # message (content, metadata, usage) per token.
+    received: list[AIMessageChunk] = []
     chunks = iter(model.stream(messages, **options))
     while True:
         try:
@@ -153,12 +155,13 @@ def _call_once(
             raise _failed(exc) from exc
         if not isinstance(chunk, AIMessageChunk):
             raise UpstreamError("the language model returned a malformed response")
-        total = chunk if total is None else total + chunk
+        received.append(chunk)
         if text := str(chunk.text):
             on_token(text)
-    if total is None:
+    if not received:
         raise UpstreamError("the language model returned an empty response")
-    return total
+    first, *rest = received
+    return first + rest if rest else first
 
 
 def _failed(exc: Exception) -> Exception:

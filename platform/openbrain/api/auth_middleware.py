@@ -42,9 +42,12 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         token = extract_token(connection.headers.get("authorization"),
                               connection.headers.get("x-api-key"))
         authenticator = services_of(connection.app.state).authenticator
-        # The key lookup blocks (a store read): a worker thread, the same pool as sync handlers
+        # A key read moments ago is checked on the loop (a hash and a compare); otherwise the
+        # lookup blocks (a store read): a worker thread, the same pool as sync handlers
         # (``run_in_executor`` with the request's context: lighter than anyio's task group).
-        principal, tenant = await sync_to_thread(authenticator.authenticate, token)
+        found = authenticator.cached(token)
+        principal, tenant = (found if found is not None
+                             else await sync_to_thread(authenticator.authenticate, token))
         if principal.client_id is not None:
             connection.scope["state"]["client_id"] = principal.client_id  # the access log's
             structlog.contextvars.bind_contextvars(client_id=principal.client_id)

@@ -60,6 +60,10 @@ class Authenticated(NamedTuple):
     """The principal's tenant, found and enabled; ``None`` for a credential of no tenant."""
 
 
+class _NeedsStoreError(Exception):
+    """:meth:`Authenticator.cached` reached a step that reads or writes the store."""
+
+
 class Authenticator:
     def __init__(
         self,
@@ -101,23 +105,46 @@ class Authenticator:
             ), tenant)
         raise UnauthorizedError("the credential is malformed")
 
+    def cached(self, token: str) -> Authenticated | None:
+        """What :meth:`authenticate` returns, when that needs no store call: an API key or
+        widget token whose key and tenant this process read moments ago, its last use
+        recorded within :data:`TOUCH_INTERVAL`. The same checks in the same order, so the
+        same refusals; only the I/O is missing, so the event loop may run it without a thread
+        hop. ``None``: call :meth:`authenticate` (in a thread)."""
+        try:
+            if is_key_shaped(token):
+                return self._key(token, cached=True)
+            if self._widget.is_widget_token(token):
+                return self._widget_session(token, cached=True)
+        except _NeedsStoreError:
+            return None
+        return None  # JWTs: a Cognito key set may have to be fetched
+
     def _jwt_claims(self, token: str) -> JwtClaims:
         if self._cognito is not None and unverified_issuer(token) != self._jwt.issuer:
             return self._cognito.verify(token)
         return self._jwt.verify(token)
 
-    def _key(self, token: str) -> Authenticated:
+    def _api_key(self, client_id: str, key_id: str, *, cached: bool) -> ApiKey | None:
+        if not cached:
+            return self.keys.get(client_id, key_id)
+        key = self.keys.cached(client_id, key_id)
+        if key is None:
+            raise _NeedsStoreError
+        return key
+
+    def _key(self, token: str, *, cached: bool = False) -> Authenticated:
         parsed = parse_key(token)
         if parsed is None:
             raise UnauthorizedError("the API key is malformed")
-        key = self.keys.get(parsed.client_id, parsed.key_id)
+        key = self._api_key(parsed.client_id, parsed.key_id, cached=cached)
         # One message for every miss, so the answer does not tell which part was wrong.
         if key is None or key.kind != parsed.kind or not verify_secret(token, key.secret_hash):
             raise UnauthorizedError("the API key is not valid")
         if not key.active:
             raise UnauthorizedError("the API key has been revoked")
-        tenant = self._check_tenant(key.client_id)
-        self._touch(key)
+        tenant = self._check_tenant(key.client_id, cached=cached)
+        self._touch(key, cached=cached)
         kind: PrincipalKind = "secret" if key.kind == "secret" else "publishable"
         return Authenticated(Principal(
             kind=kind,
@@ -130,12 +157,12 @@ class Authenticator:
             profiles=tuple(key.profiles),
         ), tenant)
 
-    def _widget_session(self, token: str) -> Authenticated:
+    def _widget_session(self, token: str, *, cached: bool = False) -> Authenticated:
         grant = self._widget.verify(token)
-        key = self.keys.get(grant.client_id, grant.key_id)
+        key = self._api_key(grant.client_id, grant.key_id, cached=cached)
         if key is None or not key.active:
             raise UnauthorizedError("the widget's key has been revoked")
-        tenant = self._check_tenant(grant.client_id)
+        tenant = self._check_tenant(grant.client_id, cached=cached)
         return Authenticated(Principal(
             kind="publishable-session",
             client_id=grant.client_id,
@@ -148,21 +175,28 @@ class Authenticator:
             grant=grant,
         ), tenant)
 
-    def _check_tenant(self, client_id: str) -> Tenant:
-        tenant = self._tenants.get(client_id)
+    def _check_tenant(self, client_id: str, *, cached: bool = False) -> Tenant:
+        if cached:
+            found, tenant = self._tenants.cached(client_id)
+            if not found:
+                raise _NeedsStoreError
+        else:
+            tenant = self._tenants.get(client_id)
         if tenant is None:
             raise UnauthorizedError("the credential's tenant does not exist")
         if tenant.disabled:
             raise ForbiddenError(f"tenant {client_id!r} is disabled")
         return tenant
 
-    def _touch(self, key: ApiKey) -> None:
+    def _touch(self, key: ApiKey, *, cached: bool = False) -> None:
         """Record the key's last use at most once a minute (a write on the hot path)."""
         now = time.monotonic()
         with self._lock:
             last = self._touched.get(key.key_id)
             if last is not None and now - last < TOUCH_INTERVAL.total_seconds():
                 return
+            if cached:
+                raise _NeedsStoreError  # nothing changed yet: the thread records it
             self._touched[key.key_id] = now
         if key.last_used_at is None or utcnow() - key.last_used_at >= TOUCH_INTERVAL:
             TenantStore(self._driver, key.client_id).api_keys.touch(key)

@@ -1,21 +1,22 @@
 """Running chat turns for the API: tenant and widget rules, budgets, and SSE streaming.
 
-A turn runs in a worker thread (the model and the store block); for streaming, its tokens
-are handed to the event loop with ``call_soon_threadsafe`` and read by an async generator.
-If the client goes away mid-stream, the turn still completes and commits (or not) on its
-own: a disconnect never leaves half a turn.
+A turn runs in a worker thread (the model and the store block). For streaming, the worker
+frames each token as a whole SSE event (bytes) and queues it; the event loop is woken only
+when it is not already about to drain the queue, and writes what it finds in one chunk. If
+the client goes away mid-stream, the turn still completes and commits (or not) on its own: a
+disconnect never leaves half a turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
 import structlog
-from litestar.response import ServerSentEventMessage
 
 from openbrain.api.principal import Principal
 from openbrain.api.problems import problem_for
@@ -124,47 +125,99 @@ def run_turn(services: Services, store: TenantStore, principal: Principal,
                                   idempotency_key=idempotency_key, humans_available=humans)
 
 
-def _sse_json(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
+_TOKEN_HEAD = b'event: token\r\ndata: {"text":'
+_TOKEN_TAIL = b"}\r\n\r\n"
+
+
+def token_frame(text: str) -> bytes:
+    """``event: token`` with ``{"text": …}``, framed as Litestar's ``ServerSentEventMessage``
+    framed it (JSON has no raw line breaks, so one ``data:`` line); no dict per token."""
+    return _TOKEN_HEAD + msgspec.json.encode(text) + _TOKEN_TAIL
+
+
+def event_frame(event: str, value: Any) -> bytes:
+    return b"event: " + event.encode() + b"\r\ndata: " + msgspec.json.encode(value) + b"\r\n\r\n"
+
+
+class _Frames:
+    """Frames from the worker thread to the event loop. A token costs one append under a
+    lock; the loop is woken (``call_soon_threadsafe``, a write to its self-pipe) only for the
+    first frame after it drained the queue, so a burst of tokens is one wake-up and one
+    write to the socket."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._frames: list[bytes] = []
+        self._final: BaseException | Any = None
+        self._finished = False
+        self._woken = False
+        self._ready = asyncio.Event()
+
+    def put(self, frame: bytes) -> None:
+        with self._lock:
+            self._frames.append(frame)
+            wake, self._woken = not self._woken, True
+        if wake:
+            self._wake()
+
+    def finish(self, final: BaseException | Any) -> None:
+        """The turn's reply (or the exception it raised): the last thing the loop reads."""
+        with self._lock:
+            self._final, self._finished = final, True
+            wake, self._woken = not self._woken, True
+        if wake:
+            self._wake()
+
+    def _wake(self) -> None:
+        # RuntimeError: the loop is gone (server shutting down), nobody is listening.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._ready.set)
+
+    async def take(self) -> tuple[list[bytes], bool, Any]:
+        """The frames queued so far, whether the turn finished, and its reply or error."""
+        await self._ready.wait()
+        with self._lock:
+            self._ready.clear()
+            frames, self._frames, self._woken = self._frames, [], False
+            return frames, self._finished, self._final
 
 
 async def stream_turn(
     services: Services, store: TenantStore, principal: Principal, turn: Prepared,
     request_id: str | None, idempotency_key: str | None = None,
-) -> AsyncIterator[ServerSentEventMessage]:
-    """``token`` events as the model produces them, then ``done`` (the reply) or ``error``."""
+) -> AsyncIterator[bytes]:
+    """Pre-framed SSE: ``token`` events as the model produces them, then ``done`` (the reply)
+    or ``error`` (a problem detail)."""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-
-    def post(kind: str, value: Any) -> None:
-        # RuntimeError: the loop is gone (server shutting down), nobody is listening.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+    frames = _Frames(loop)
 
     def work() -> None:
         try:
-            reply = run_turn(services, store, principal, turn, lambda t: post("token", t),
-                             idempotency_key)
+            reply = run_turn(services, store, principal, turn,
+                             lambda text: frames.put(token_frame(text)), idempotency_key)
         except Exception as exc:
-            post("error", exc)
+            frames.finish(exc)
         else:
-            post("done", reply)
+            frames.finish(reply)
 
     worker = loop.run_in_executor(None, work)
+    finished = False
     try:
         while True:
-            kind, value = await queue.get()
-            if kind == "token":
-                yield ServerSentEventMessage(event="token", data=_sse_json({"text": value}))
-            elif kind == "done":
-                yield ServerSentEventMessage(event="done", data=_sse_json(value))
-                return
-            else:
-                problem = problem_for(value, None, request_id)
+            ready, finished, final = await frames.take()
+            if not finished:
+                yield b"".join(ready)
+                continue
+            if isinstance(final, Exception):
+                problem = problem_for(final, None, request_id)
                 if problem.status >= 500 and problem.status not in (502, 504):
-                    log.error("stream_error", exc_info=value)
-                yield ServerSentEventMessage(event="error", data=_sse_json(problem))
-                return
+                    log.error("stream_error", exc_info=final)
+                yield b"".join([*ready, event_frame("error", problem)])
+            else:
+                yield b"".join([*ready, event_frame("done", final)])
+            return
     finally:
-        if not worker.done():
+        if not finished:  # closed before the turn's end: the worker carries on alone
             log.info("stream_client_gone")
+        del worker

@@ -48,6 +48,14 @@ class KeyCache:
             self._entries[client_id, key_id] = (now, key)
         return key
 
+    def cached(self, client_id: str, key_id: str) -> ApiKey | None:
+        """The key if this process read it less than :data:`TTL_SECONDS` ago, without a store
+        call; ``None`` when :meth:`get` would read the store."""
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get((client_id, key_id))
+        return entry[1] if entry is not None and now - entry[0] < self._ttl else None
+
     def forget(self, client_id: str, key_id: str) -> None:
         with self._lock:
             self._entries.pop((client_id, key_id), None)

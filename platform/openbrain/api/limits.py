@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol
 
 import structlog
 
@@ -88,10 +88,32 @@ class SharedLimiter:
                 self._leased[key] = self._leased.get(key, 0) + leased - 1
                 return
             self._full.add(key)
-        raise RateLimitedError(
-            f"rate limit of {per_minute} requests per minute reached for this {what}",
-            retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)),
-        )
+        raise _refusal(per_minute, what, window, now)
+
+    def hit_leased(self, counters: Counters, hits: Sequence[Hit]) -> bool:
+        """What :meth:`hit` of each of ``hits`` in turn does, when none of them needs the
+        store: every bucket spends from its leased slice, or the first one known to be used
+        up refuses (those before it counted, as in :meth:`hit`). ``False``: a bucket needs a
+        store call (a new slice); nothing was counted, call :meth:`hit` for each instead.
+
+        Raises:
+            RateLimitedError: a window known to be used up.
+        """
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        with self._lock:
+            keys = [(counters.prefix, hit.bucket, window) for hit in hits]
+            for at, key in enumerate(keys):
+                if self._leased.get(key, 0) > 0:
+                    continue
+                if key not in self._full:
+                    return False
+                for earlier in keys[:at]:
+                    self._leased[earlier] -= 1
+                raise _refusal(hits[at].per_minute, hits[at].what, window, now)
+            for key in keys:
+                self._leased[key] -= 1
+        return True
 
     @staticmethod
     def _lease(counters: Counters, bucket: str, window: int, per_minute: int) -> int:
@@ -111,16 +133,42 @@ class SharedLimiter:
         self._full = {k for k in self._full if k[2] >= window}
 
 
+def _refusal(per_minute: int, what: str, window: int, now: float) -> RateLimitedError:
+    return RateLimitedError(
+        f"rate limit of {per_minute} requests per minute reached for this {what}",
+        retry_after=max(1, math.ceil((window + 1) * WINDOW_SECONDS - now)),
+    )
+
+
+class Hit(NamedTuple):
+    bucket: str
+    per_minute: int
+    what: str
+
+
+def plan_hits(plan: Plan, subject: str, *, visitor: bool) -> tuple[Hit, Hit]:
+    """The buckets one request from ``subject`` (a key, user, visitor or address) counts
+    against: its own first, so a caller over its limit never spends the tenant's."""
+    own = (Hit(f"v:{subject}", plan.widget_requests_per_minute, "widget visitor") if visitor
+           else Hit(f"k:{subject}", plan.key_requests_per_minute, "key"))
+    return own, Hit("t", plan.requests_per_minute, "tenant")
+
+
 def check_limits(limiter: Limiter, store: TenantStore, plan: Plan, subject: str, *,
                  visitor: bool) -> None:
-    """Apply the tenant's plan to one request from ``subject`` (a key, user, visitor or
-    address): its own bucket first, so a caller over its limit never spends the tenant's."""
-    if visitor:
-        limiter.hit(store.counters, f"v:{subject}", plan.widget_requests_per_minute,
-                    "widget visitor")
-    else:
-        limiter.hit(store.counters, f"k:{subject}", plan.key_requests_per_minute, "key")
-    limiter.hit(store.counters, "t", plan.requests_per_minute, "tenant")
+    """Apply the tenant's plan to one request from ``subject`` (:func:`plan_hits`)."""
+    for hit in plan_hits(plan, subject, visitor=visitor):
+        limiter.hit(store.counters, hit.bucket, hit.per_minute, hit.what)
+
+
+def check_limits_leased(limiter: Limiter, store: TenantStore, plan: Plan, subject: str, *,
+                        visitor: bool) -> bool:
+    """:func:`check_limits` when it needs no store call (see
+    :meth:`SharedLimiter.hit_leased`); ``False``: nothing counted, call :func:`check_limits`
+    (in a thread)."""
+    if not isinstance(limiter, SharedLimiter):
+        return False
+    return limiter.hit_leased(store.counters, plan_hits(plan, subject, visitor=visitor))
 
 
 class _Pool:

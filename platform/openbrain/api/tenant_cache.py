@@ -38,6 +38,16 @@ class TenantCache:
             self._entries[client_id] = (now, tenant)
         return tenant
 
+    def cached(self, client_id: str) -> tuple[bool, Tenant | None]:
+        """``(True, what get would return)`` when that needs no store call, else
+        ``(False, None)``."""
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(client_id)
+        if entry is not None and now - entry[0] < self._ttl:
+            return True, entry[1]
+        return False, None
+
     def widget_origins(self) -> frozenset[str]:
         """Every origin any enabled tenant lets its widget run on (answers CORS preflights,
         which carry no credential)."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import HeaderParameter, JSONBody, Parameter
-from litestar.response import ServerSentEvent
+from litestar.response import ServerSentEvent, Stream
 
 from openbrain.api import chat_service
 from openbrain.api.controllers._common import (
@@ -173,9 +173,11 @@ class SessionsController(Controller):
             request_id = request.scope["state"].get("request_id")
             events = chat_service.stream_turn(services, store, principal, turn, request_id,
                                               idempotency_key)
-            return ServerSentEvent(events, headers={"X-Session-Id": session_id,  # type: ignore[return-value]
-                                                    "Cache-Control": "no-cache",
-                                                    "X-Accel-Buffering": "no"})
+            # Already framed: a plain stream (ServerSentEvent would frame each chunk again and
+            # take a thread hop to start).
+            return Stream(events, media_type="text/event-stream",  # type: ignore[return-value]
+                          headers={"X-Session-Id": session_id, "Cache-Control": "no-cache",
+                                   "Connection": "keep-alive", "X-Accel-Buffering": "no"})
         reply = chat_service.run_turn(services, store, principal, turn,
                                       idempotency_key=idempotency_key)
         return session_response(reply, services, cookie=False)

@@ -1,0 +1,72 @@
+"""Streamed turns: each token is one pre-framed SSE event (the bytes Litestar's
+``ServerSentEventMessage`` wrote), the streamed answer is merged once, and the response takes
+no thread hop beyond the handler and the turn's worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from langchain_core.messages import AIMessageChunk, HumanMessage
+from litestar.response import ServerSentEventMessage
+
+from openbrain.agent.offline import OfflineChatModel
+from openbrain.agent.upstream import call_model
+from openbrain.api.chat_service import event_frame, token_frame
+from tests.api.conftest import World
+from tests.api.test_thread_hops import Hops, hops  # noqa: F401 (the fixture)
+
+TEXTS = ["hello", " world", "", 'a "quoted"\nline\r\nbreak', "ünïcödé ✓", "\\", "{}"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_a_token_frame_is_the_event_litestar_framed(text: str) -> None:
+    legacy = ServerSentEventMessage(event="token",
+                                    data=msgspec.json.encode({"text": text}).decode())
+    assert token_frame(text) == legacy.encode()
+
+
+def test_final_frames_are_the_events_litestar_framed() -> None:
+    value = {"sessionId": "s1", "message": "line one\nline two", "n": 3}
+    legacy = ServerSentEventMessage(event="done", data=msgspec.json.encode(value).decode())
+    assert event_frame("done", value) == legacy.encode()
+
+
+def test_a_streamed_answer_is_merged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    merges: list[int] = []
+    add = AIMessageChunk.__add__
+
+    def counting(self: AIMessageChunk, other: Any) -> Any:
+        merges.append(1)
+        return add(self, other)
+
+    monkeypatch.setattr(AIMessageChunk, "__add__", counting)
+    tokens: list[str] = []
+    answer = call_model(OfflineChatModel(), [HumanMessage("What are your opening hours?")],
+                        timeout=5.0, on_token=tokens.append)
+    assert len(tokens) > 5
+    assert answer.content == "".join(tokens)
+    assert len(merges) <= 2  # ours, and LangChain's own for its end-of-run callbacks
+
+
+def test_a_streamed_turn_hops_to_the_handler_and_the_worker_only(
+        world: World, hops: Hops) -> None:  # noqa: F811
+    headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
+    r = world.client.post("/v1/chat", headers=headers, json={"message": "hello"})
+    assert r.status_code == 200, r.text
+    session = r.json()["sessionId"]
+    counts = []
+    for _ in range(3):  # the key is cached for a second: one of these runs within it
+        hops.count = 0
+        r = world.client.post(f"/v1/sessions/{session}/messages",
+                              headers={**headers, "Accept": "text/event-stream"},
+                              json={"message": "What are your opening hours?"})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["cache-control"] == "no-cache"
+        assert r.text.count("event: token\r\n") > 5
+        assert r.text.endswith("\r\n\r\n")
+        assert "event: done\r\n" in r.text
+        counts.append(hops.count)
+    assert min(counts) == 2
