@@ -101,3 +101,12 @@ def test_remote_operators_through_the_api(cli: Cli, server: str) -> None:
     assert said.returncode == 0, said.stderr
     assert cli.run("ob-admin", "inbox", "close", session_id, *first).returncode == 0
     assert "no hand-offs" in cli.run("ob-admin", "inbox", "list", *first).stdout
+
+
+def test_ob_chat_says_when_a_message_is_kept_for_a_person(cli: Cli) -> None:
+    """The offline model hands off when asked for a human: the next message gets no answer
+    from the model, and ob-chat says why instead of printing an empty reply."""
+    script = "Can I talk to a human?\nHello, anyone?\n/quit\n"
+    result = cli.run("ob-chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "waits for a team member; `ob-admin inbox` answers it" in result.stdout
