@@ -308,7 +308,7 @@ def inbox_page() -> rx.Component:
             rx.box(
                 rx.cond(InboxState.arrived != "",
                         rx.callout(InboxState.arrived, icon="bell", color_scheme="amber",
-                                   id="inbox-arrived")),
+                                   high_contrast=True, id="inbox-arrived")),
                 role="status",
             ),
             error_callout(InboxState.error),

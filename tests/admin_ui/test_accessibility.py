@@ -117,6 +117,7 @@ def test_every_page_passes_axe(browser: Any, tuner: Tuner, seeded: Seeded,
         ("/leads", "#leads-table", "leads-empty"),
         ("/keys", "#keys-table", "keys-empty"),
         ("/usage", "#usage-empty", "usage-empty"),
+        ("/inbox", "#inbox-table", "inbox-empty"),
     ):
         open_page(page, tuner, path, ready)
         check(page, state)
@@ -171,9 +172,15 @@ def test_every_page_passes_axe(browser: Any, tuner: Tuner, seeded: Seeded,
     check(page, "events")
     open_page(page, tuner, "/usage", "#usage-by-day")
     check(page, "usage")
+    # The inbox with a conversation taken by this admin: the list, the transcript, the reply.
+    with Client(tuner.api, tuner.token(FULL)) as client:
+        held = client.send(api.start_session(StartSession(profile=PROFILE))).session_id
+        client.send(api.take_session(held))
+    open_page(page, tuner, f"/inbox?id={held}", "#reply-input")
+    check(page, "inbox")
     page.context.close()
 
-    assert len(audit.states) == 22
+    assert len(audit.states) == 24
     audit.assert_clean()
 
 

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from tests.admin_ui.conftest import Tuner, _run_tuner, browser_skip_reason, shot
 from tests.agent.fake_llm import Calls, FakeLLM, Text, serving
+from tests.axe import AXE_SCRIPT, Audit
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.oidc_issuer import OidcIssuer, serve_issuer
 
@@ -175,6 +176,13 @@ def test_visitor_operator_and_agent_hand_the_conversation_round(world: World,
         assert took < 1.0, f"the operator's message took {took:.2f}s to reach the widget"
         assert human.get_attribute("data-speaker") == "Team member"
         shot(visitor, "handoff-widget-human")
+        if AXE_SCRIPT.exists():  # the status line and the team member's bubble, under axe
+            audit = Audit()
+            audit.check(visitor, "widget with a team member",
+                        include='[data-testid="ob-widget"]')
+            audit.check(operator, "inbox with a conversation taken",
+                        landmarks=("header", "nav", "main"))
+            audit.assert_clean()
 
         # The visitor's network drops for longer than a stream lasts while the operator
         # writes twice (the server ends the open stream, reopening it fails); back online, the

@@ -11,6 +11,7 @@ from openbrain.settings import Settings
 from openbrain.store import TenantStore, open_driver
 from openbrain.store.sessions import TurnCommit
 from tests.cli.conftest import Cli
+from tests.cli.test_remote import fx_server  # noqa: F401 - the ``server`` fixture
 from tests.store.store_builders import new_session, next_turn
 
 
@@ -76,3 +77,36 @@ def test_unknown_session_and_remote_mode_without_a_key_are_one_line(cli: Cli) ->
     remote = cli.run("ob-admin", "inbox", "list", "--api-url", "http://127.0.0.1:9")
     assert remote.returncode == 1
     assert "--api-key" in remote.stderr
+
+
+def test_remote_operators_through_the_api(cli: Cli, server: str) -> None:
+    """``--api-url``: each API key holding ``handoff`` is an operator; the second to take a
+    session is refused (the API's 409, one line)."""
+    keys = []
+    for _ in range(2):
+        created = cli.run("ob-admin", "keys", "create", "--tenant", "demo", "--scope",
+                          "handoff")
+        assert created.returncode == 0, created.stderr
+        keys.append(created.stdout.strip().splitlines()[-1])
+    session_id = _waiting_session(cli)
+    first, second = (("--api-url", server, "--api-key", key) for key in keys)
+
+    listed = cli.run("ob-admin", "inbox", "list", *first)
+    assert session_id in listed.stdout, listed.stderr
+    assert cli.run("ob-admin", "inbox", "take", session_id, *first).returncode == 0
+    refused = cli.run("ob-admin", "inbox", "take", session_id, *second)
+    assert refused.returncode == 1
+    assert "already taken by another operator" in refused.stderr
+    said = cli.run("ob-admin", "inbox", "reply", session_id, "On it.", *first)
+    assert said.returncode == 0, said.stderr
+    assert cli.run("ob-admin", "inbox", "close", session_id, *first).returncode == 0
+    assert "no hand-offs" in cli.run("ob-admin", "inbox", "list", *first).stdout
+
+
+def test_ob_chat_says_when_a_message_is_kept_for_a_person(cli: Cli) -> None:
+    """The offline model hands off when asked for a human: the next message gets no answer
+    from the model, and ob-chat says why instead of printing an empty reply."""
+    script = "Can I talk to a human?\nHello, anyone?\n/quit\n"
+    result = cli.run("ob-chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "waits for a team member; `ob-admin inbox` answers it" in result.stdout

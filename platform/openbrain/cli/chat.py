@@ -96,9 +96,18 @@ class ChatLoop:
         if not streamed:
             self.console.out(reply.message, end="", highlight=False)
         self.console.out("")
+        if reply.control != "agent" and not reply.message:
+            self.console.print(_HELD.get(reply.control, reply.control), style="dim")
         if reply.notice:
             self.console.print(reply.notice, style="dim", highlight=False)
         self.last = reply
+
+
+_HELD = {
+    "waiting": "(kept for a person: this conversation waits for a team member; "
+               "`ob-admin inbox` answers it)",
+    "human": "(kept for the team member who has this conversation)",
+}
 
 
 def _handle(loop: ChatLoop, line: str) -> bool:
