@@ -88,10 +88,16 @@ def _with_lead_names(driver: TableDriver, client_id: str,
     """A listing page's sessions with their leads' names: one read per distinct lead, at
     listing time (a turn writes nothing more for it)."""
     lead_ids = sorted({s.lead_id for s in sessions if s.lead_id})
-    pk = keys.leads_pk(client_id)
-    items = driver.get_many([(pk, keys.lead_sk(lead_id)) for lead_id in lead_ids])
-    names = {lead_id: decode(item.data, Lead).display_name
-             for lead_id, item in zip(lead_ids, items, strict=True) if item is not None}
+    items = driver.get_many([(keys.lead_shard_pk(client_id, lead_id), keys.lead_sk(lead_id))
+                             for lead_id in lead_ids])
+    found = {lead_id: item for lead_id, item in zip(lead_ids, items, strict=True) if item}
+    # Leads stored before sharding are still in the tenant's old partition (LeadRepository.get)
+    older = [lead_id for lead_id in lead_ids if lead_id not in found]
+    if older:
+        pk = keys.leads_pk(client_id)
+        items = driver.get_many([(pk, keys.lead_sk(lead_id)) for lead_id in older])
+        found |= {lead_id: item for lead_id, item in zip(older, items, strict=True) if item}
+    names = {lead_id: decode(item.data, Lead).display_name for lead_id, item in found.items()}
     return [ListedSession(**msgspec.structs.asdict(s),
                           lead_name=names.get(s.lead_id) if s.lead_id else None)
             for s in sessions]

@@ -130,11 +130,17 @@ class SQLiteDriver(TableDriver):
     ) -> Page:
         check_limit(limit)
         where, args = ["pk = ?"], [pk]
-        if prefix:
-            where.append("sk >= ? AND sk < ?")
-            args += [prefix, prefix + _TOP]
-        if cursor:
-            after = check_cursor(cursor, partition=pk, prefix=prefix, index=False)
+        # The cursor replaces the prefix's bound on its side (it lies inside the prefix): with
+        # two lower (or upper) bounds SQLite seeks by one and filters by the other, so a page
+        # deep in a long partition would scan every row before it.
+        after = check_cursor(cursor, partition=pk, prefix=prefix, index=False) if cursor else None
+        if prefix and (after is None or newest_first):
+            where.append("sk >= ?")
+            args.append(prefix)
+        if prefix and (after is None or not newest_first):
+            where.append("sk < ?")
+            args.append(prefix + _TOP)
+        if after is not None:
             where.append("sk < ?" if newest_first else "sk > ?")
             args.append(after.sk)
         order = "DESC" if newest_first else "ASC"
@@ -155,11 +161,16 @@ class SQLiteDriver(TableDriver):
     ) -> Page:
         check_limit(limit)
         where, args = ["gsi1pk = ?"], [gsi1pk]
-        if prefix:
-            where.append("gsi1sk >= ? AND gsi1sk < ?")
-            args += [prefix, prefix + _TOP]
-        if cursor:
-            after = check_cursor(cursor, partition=gsi1pk, prefix=prefix, index=True)
+        # As in ``query``: the cursor replaces the prefix's bound on its side.
+        after = check_cursor(cursor, partition=gsi1pk, prefix=prefix, index=True) if cursor \
+            else None
+        if prefix and (after is None or newest_first):
+            where.append("gsi1sk >= ?")
+            args.append(prefix)
+        if prefix and (after is None or not newest_first):
+            where.append("gsi1sk < ?")
+            args.append(prefix + _TOP)
+        if after is not None:
             where.append("(gsi1sk, pk, sk) < (?, ?, ?)" if newest_first else
                          "(gsi1sk, pk, sk) > (?, ?, ?)")
             args += [after.gsi1sk or "", after.pk, after.sk]
