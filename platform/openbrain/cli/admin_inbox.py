@@ -16,8 +16,10 @@ from typing import Protocol
 import msgspec
 import typer
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Column
 
+from openbrain.cli import tables
+from openbrain.cli.app import App
 from openbrain.cli.common import (
     ApiKeyOption,
     ApiUrlOption,
@@ -32,7 +34,7 @@ from openbrain.domain.session import ChatSession, Message
 from openbrain.runtime import Runtime
 from openbrain.store import TenantRepository
 
-app = typer.Typer(help="Hand-offs: list, take, reply, release, close.", no_args_is_help=True)
+app = App(help="Hand-offs: list, take, reply, release, close.", no_args_is_help=True)
 console = Console(highlight=False)
 SessionArg = typer.Argument(..., metavar="SESSION", help="The session's id.")
 OperatorOption = typer.Option(None, "--as", metavar="NAME",
@@ -117,8 +119,8 @@ def inbox_list(
     if not entries:
         console.print("no hand-offs")
         return
-    table = Table(Column("session", no_wrap=True), "state", "operator", "lead",
-                  Column("since", no_wrap=True))
+    table = tables.table(Column("session", no_wrap=True, min_width=26), "state", "operator",
+                         "lead", Column("since", no_wrap=True))
     for entry in entries:
         s, lead = entry.session, entry.lead
         who = " ".join(filter(None, (lead.full_name, lead.email, lead.phone))) if lead else ""
