@@ -21,7 +21,7 @@ import pulumi_aws as aws
 
 from deploy.iam import ServiceRole, Statement, log_statement
 from deploy.identity import Identity
-from deploy.network import Network
+from deploy.network import ANYWHERE_OUT, Network, behind_alb
 from deploy.stage import StageConfig
 
 BACKEND_PORT = 8000
@@ -112,24 +112,12 @@ class Dashboard(pulumi.ComponentResource):
                     "prefix_list_ids": [cloudfront_only.id],
                 }
             ],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            egress=ANYWHERE_OUT,
             opts=child,
         )
-        self.task_sg = aws.ec2.SecurityGroup(
-            f"{name}-task-sg",
-            vpc_id=vpc_id,
-            description="Dashboard backend: from its ALB only",
-            ingress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": BACKEND_PORT,
-                    "to_port": BACKEND_PORT,
-                    "security_groups": [self.alb_sg.id],
-                }
-            ],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
-            opts=child,
-        )
+        self.task_sg = behind_alb(f"{name}-task-sg", vpc_id=vpc_id, port=BACKEND_PORT,
+                                  alb_sg=self.alb_sg,
+                                  description="Dashboard backend: from its ALB only", opts=child)
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",

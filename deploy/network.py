@@ -13,6 +13,29 @@ SUBNET_CIDRS = ("10.80.0.0/20", "10.80.16.0/20")
 """An ALB needs subnets in two availability zones."""
 
 
+ANYWHERE_OUT: list[aws.ec2.SecurityGroupEgressArgsDict] = [
+    {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}
+]
+"""Egress of a service's load balancer and tasks (DynamoDB, EventBridge, Secrets Manager, ECR,
+the LLM endpoint, the tasks behind the ALB)."""
+
+
+def behind_alb(
+    name: str, *, vpc_id: pulumi.Input[str], port: int, alb_sg: aws.ec2.SecurityGroup,
+    description: str, opts: pulumi.ResourceOptions,
+) -> aws.ec2.SecurityGroup:
+    """The security group of tasks that take traffic on ``port`` from their ALB only."""
+    return aws.ec2.SecurityGroup(
+        name,
+        vpc_id=vpc_id,
+        description=description,
+        ingress=[{"protocol": "tcp", "from_port": port, "to_port": port,
+                  "security_groups": [alb_sg.id]}],
+        egress=ANYWHERE_OUT,
+        opts=opts,
+    )
+
+
 class Network(pulumi.ComponentResource):
     def __init__(
         self, name: str, *, config: StageConfig, opts: pulumi.ResourceOptions | None = None

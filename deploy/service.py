@@ -27,7 +27,7 @@ from deploy.events import EventRouting
 from deploy.iam import ServiceRole, Statement, log_statement
 from deploy.identity import Identity
 from deploy.image import ApiImage
-from deploy.network import Network
+from deploy.network import ANYWHERE_OUT, Network, behind_alb
 from deploy.secrets import RuntimeSecrets
 from deploy.stage import StageConfig
 from deploy.tls import ApiDomain
@@ -226,25 +226,12 @@ class ApiService(pulumi.ComponentResource):
                 )
                 for p in (443, 80)
             ],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
+            egress=ANYWHERE_OUT,
             opts=child,
         )
-        self.task_sg = aws.ec2.SecurityGroup(
-            f"{name}-task-sg",
-            vpc_id=network.vpc_id,
-            description="API tasks: from their ALB only",
-            ingress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": PORT,
-                    "to_port": PORT,
-                    "security_groups": [self.alb_sg.id],
-                }
-            ],
-            # Out to DynamoDB, EventBridge, Secrets Manager, ECR and the LLM endpoint.
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}],
-            opts=child,
-        )
+        self.task_sg = behind_alb(f"{name}-task-sg", vpc_id=network.vpc_id, port=PORT,
+                                  alb_sg=self.alb_sg, description="API tasks: from their ALB only",
+                                  opts=child)
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
