@@ -10,10 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Imported by a fresh create_app() before, and not needed to answer /healthz.
+# Imported by a fresh create_app() before, and not needed to answer /healthz: LangChain and
+# its tracing client (the turn path, after start-up); PyJWT and cryptography (the first JWT
+# or widget token); rich and pygments (structlog's pretty tracebacks, httpx's CLI); click
+# (httpx's CLI); pydantic (Litestar's default plugins); httpx (the first webhook delivery).
 NOT_AT_START = {
     "langchain_core", "langchain_openai", "langsmith", "openai", "tiktoken", "requests",
-    "orjson", "typer", "boto3",
+    "orjson", "typer", "boto3", "jwt", "cryptography", "rich", "pygments", "click",
+    "pydantic", "pydantic_core", "httpx", "attr",
 }
 
 _PROBE = """
@@ -21,7 +25,8 @@ import gc, json, sys, threading
 from openbrain.api.app import app_from_environment
 
 app = app_from_environment()
-at_create = sorted({m.split(".")[0] for m in sys.modules})
+# Entries set to None are modules kept from being imported (openbrain/__init__.py).
+at_create = sorted({m.split(".")[0] for m, module in sys.modules.items() if module is not None})
 from litestar.testing import TestClient
 
 with TestClient(app) as client:

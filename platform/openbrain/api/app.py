@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins import PluginProtocol
 
 from openbrain import __version__
 from openbrain.api.allow import AllowHeaderMiddleware
@@ -83,7 +84,7 @@ def create_app(runtime: Runtime) -> Litestar:
     def close_runtime() -> None:
         runtime.close()
 
-    app = Litestar(
+    app = _Litestar(
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -110,6 +111,20 @@ def create_app(runtime: Runtime) -> Litestar:
     parameters_without_null(app)
     declare_security(app)
     return app
+
+
+class _Litestar(Litestar):
+    """Litestar with only the plugin our types need. Litestar adds its pydantic and attrs
+    plugins whenever those packages are installed (LangChain installs pydantic), importing
+    pydantic at start; no handler, parameter or response of ours is a pydantic model or an
+    attrs class (msgspec structs throughout), so the schema and every answer are the same."""
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        from litestar.plugins.core import MsgspecDIPlugin
+
+        plugins.append(MsgspecDIPlugin())
+        return plugins
 
 
 def size_worker_threads(threads: int) -> None:
