@@ -8,7 +8,8 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+
+import pytest
 
 # Imported by a fresh create_app() before, and not needed to answer /healthz: LangChain and
 # its tracing client (the turn path, after start-up); PyJWT and cryptography (the first JWT
@@ -24,23 +25,35 @@ _PROBE = """
 import gc, json, sys, threading
 from openbrain.api.app import app_from_environment
 
+from litestar._openapi.plugin import OpenAPIPlugin
+
 app = app_from_environment()
 # Entries set to None are modules kept from being imported (openbrain/__init__.py).
 at_create = sorted({m.split(".")[0] for m, module in sys.modules.items() if module is not None})
+openapi = app.plugins.get(OpenAPIPlugin)
+built_at_create = openapi._openapi is not None  # Litestar's cache of the document
 from litestar.testing import TestClient
 
 with TestClient(app) as client:
     status = client.get("/healthz").status_code
+    built_after_healthz = openapi._openapi is not None
     for thread in threading.enumerate():
         if thread.name == "ob-prepare-turns":
             thread.join(60)
     after = {"executor": "openbrain.agent.executor" in sys.modules,
              "frozen": gc.get_freeze_count() > 0}
-print(json.dumps({"at_create": at_create, "status": status, **after}))
+    document = client.get("/schema/openapi.json").json()
+print(json.dumps({"at_create": at_create, "status": status, **after,
+                  "built": [built_at_create, built_after_healthz],
+                  "problem": "Problem" in document["components"]["schemas"],
+                  "bearer": "bearer" in document["components"]["securitySchemes"]}))
 """
 
 
-def _probe(tmp_path: Path) -> dict[str, object]:
+@pytest.fixture(scope="module", name="probe")
+def fx_probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One fresh server process, read at each step."""
+    tmp_path = tmp_path_factory.mktemp("start")
     (tmp_path / "tenants").mkdir()
     env = {**os.environ, "OB_STORE": f"sqlite:///{tmp_path / 'ob.db'}",
            "OB_TENANTS_DIR": str(tmp_path / "tenants"), "OB_LOG_LEVEL": "WARNING"}
@@ -54,9 +67,8 @@ def _probe(tmp_path: Path) -> dict[str, object]:
 
 
 def test_create_app_imports_only_what_serving_needs_and_prepares_turns_after(
-    tmp_path: Path,
+    probe: dict[str, object],
 ) -> None:
-    probe = _probe(tmp_path)
     at_create = probe["at_create"]
     assert isinstance(at_create, list)
     assert NOT_AT_START.isdisjoint(at_create), sorted(NOT_AT_START.intersection(at_create))
@@ -65,3 +77,11 @@ def test_create_app_imports_only_what_serving_needs_and_prepares_turns_after(
     # Started: the turn path is imported in the background and start-up's objects frozen.
     assert probe["executor"] is True
     assert probe["frozen"] is True
+
+
+def test_the_openapi_document_is_built_when_first_asked_for(probe: dict[str, object]) -> None:
+    """Not at start: the first ``/schema`` builds it, with the problem responses and the bearer
+    scheme added (tests/api/test_api_docs.py and test_openapi_agrees.py check the rest)."""
+    assert probe["built"] == [False, False]
+    assert probe["problem"] is True
+    assert probe["bearer"] is True
