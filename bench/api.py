@@ -13,7 +13,7 @@ of its own: its CPU is never counted) run on the other core. Figures:
 * cost growth over one session of ``--long`` turns (offline), RSS after warm-up and after;
 * cold start: 5 fresh processes of the deployed factory (``uvicorn --factory``) and of
   ``ob serve``, process start to the first 200 on ``/healthz``, with the RSS then and 3 s
-  after start; and process start to the answer of ``ob serve``'s first offline turn;
+  later; and process start to the answer of ``ob serve``'s first offline turn;
 * ``--peers``: LangGraph's server (``langgraph dev``, in-memory, from the venv that
   ``bench/peers/setup.sh`` builds; never a project dependency) with a fixed-answer model and
   with a ``ChatOpenAI`` graph against the same model server, and the ratios.
@@ -538,7 +538,7 @@ class ColdStart(msgspec.Struct):
     seconds: float  # process start -> the first 200
     cpu: float  # the process tree's CPU seconds by then
     rss: float  # MiB at the first 200
-    rss_settled: float  # MiB ``SETTLE`` seconds after process start (turn path imported)
+    rss_settled: float  # MiB ``SETTLE`` seconds after the first 200 (turn path imported)
 
 
 SETTLE = 3.0
@@ -548,7 +548,7 @@ def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, 
                 path: str = "/healthz", cwd: Path | None = None) -> ColdStart:
     """Process start to the first 200 on ``path``: wall seconds, the process tree's CPU
     seconds by then (wall time suffers from a busy machine) and RSS then; and RSS once the
-    server has settled, ``SETTLE`` s after start (OpenBrain imports the turn path in the
+    server has settled, ``SETTLE`` s after that (OpenBrain imports the turn path in the
     background after its first 200)."""
     times, rss, cpu, settled = [], [], [], []
     for _ in range(runs + 1):  # the first run warms the page cache and writes .pyc files
@@ -560,7 +560,7 @@ def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, 
             times.append(time.perf_counter() - started)
             rss.append(rss_mb(proc.pid)[0])
             cpu.append(cpu_ticks_seconds(proc.pid))
-            time.sleep(max(0.0, started + SETTLE - time.perf_counter()))
+            time.sleep(SETTLE)
             settled.append(rss_mb(proc.pid)[0])
         finally:
             stop(proc)
@@ -568,7 +568,7 @@ def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, 
                       statistics.median(rss[1:]), statistics.median(settled[1:]))
     print(f"  {label:<40} {found.seconds:6.2f} s (min {min(times[1:]):.2f}), "
           f"CPU {found.cpu:5.2f} s, RSS {found.rss:4.0f} MiB, {found.rss_settled:4.0f} MiB "
-          f"at {SETTLE:.0f} s")
+          f"{SETTLE:.0f} s later")
     return found
 
 
@@ -783,7 +783,7 @@ def print_cold(cold: dict[str, ColdStart | float]) -> None:
     assert isinstance(turn, float)
     print(f"  cold start (ob serve) {serve.seconds:.2f} s to the first 200 ({serve.cpu:.2f} s "
           f"CPU), first offline turn at {turn:.2f} s; RSS {serve.rss:.0f} MiB at the first "
-          f"200, {serve.rss_settled:.0f} MiB at {SETTLE:.0f} s"
+          f"200, {serve.rss_settled:.0f} MiB {SETTLE:.0f} s later"
           + (f"; LangGraph {lg_cold.seconds:.2f} s, RSS {lg_cold.rss:.0f} MiB"
              if isinstance(lg_cold, ColdStart) else ""))
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,43 @@ def test_the_openapi_document_is_built_when_first_asked_for(probe: dict[str, obj
     assert probe["built"] == [False, False]
     assert probe["problem"] is True
     assert probe["bearer"] is True
+
+
+_FIRST_TOKEN = """
+import asyncio, json, sys
+from openbrain.api.app import app_from_environment
+
+seen = []
+
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "jwt":
+            try:
+                asyncio.get_running_loop()
+                seen.append("event loop")
+            except RuntimeError:
+                seen.append("thread")
+
+
+sys.meta_path.insert(0, Watch())
+app = app_from_environment()
+from litestar.testing import TestClient
+
+token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJvcGVuYnJhaW4td2lkZ2V0In0.c2ln"
+with TestClient(app) as client:
+    at_start = "jwt" in sys.modules
+    status = client.get("/v1/sessions", headers={"authorization": f"Bearer {token}"}).status_code
+print(json.dumps({"at_start": at_start, "status": status, "imported": seen}))
+"""
+
+
+def test_the_first_token_imports_pyjwt_in_a_thread_not_on_the_event_loop(tmp_path: Path) -> None:
+    (tmp_path / "tenants").mkdir()
+    env = {**os.environ, "OB_STORE": f"sqlite:///{tmp_path / 'ob.db'}",
+           "OB_TENANTS_DIR": str(tmp_path / "tenants"), "OB_LOG_LEVEL": "WARNING"}
+    done = subprocess.run([sys.executable, "-c", _FIRST_TOKEN], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe == {"at_start": False, "status": 401, "imported": ["thread"]}

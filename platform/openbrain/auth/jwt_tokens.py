@@ -7,6 +7,7 @@ key) are refused. ``exp``, ``iss`` and ``aud`` are required and checked.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,12 @@ def claims_of(subject: str, *, tenant: object, role: object) -> JwtClaims:
     if tenant is None and role != "platform-admin":
         raise UnauthorizedError("the token names no tenant")
     return JwtClaims(subject=subject, client_id=tenant, role=role, scopes=role_scopes(role))
+
+
+def jwt_imported() -> bool:
+    """Whether PyJWT is imported yet. Importing it is blocking work (a tenth of a second and
+    more): code on the event loop hands a token to a thread until it is."""
+    return "jwt" in sys.modules
 
 
 def looks_like_jwt(token: str) -> bool:
