@@ -81,7 +81,8 @@ def create_app(runtime: Runtime) -> Litestar:
 
     def start_runtime() -> None:
         runtime.start()
-        threading.Thread(target=_prepare_turns, name="ob-prepare-turns", daemon=True).start()
+        threading.Thread(target=_prepare_turns, args=(app,), name="ob-prepare-turns",
+                         daemon=True).start()
 
     def close_runtime() -> None:
         runtime.close()
@@ -108,8 +109,8 @@ def create_app(runtime: Runtime) -> Litestar:
         debug=False,
     )
     check_guarded(app)
-    # The OpenAPI document is built when first asked for, not at start (a fifth of the start's
-    # CPU): Litestar's plugin, given our additions in place (it adds no state).
+    # The OpenAPI document is built after start (a fifth of the start's CPU) or when first
+    # asked for: by Litestar's plugin, given our additions in place (it adds no state).
     app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPIPlugin
     return app
 
@@ -153,12 +154,15 @@ def size_worker_threads(threads: int) -> None:
         ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ob-worker"))
 
 
-def _prepare_turns() -> None:
+def _prepare_turns(app: Litestar) -> None:
     """Import the turn path (LangChain, the model providers) after the server is up, so that
-    ``/healthz`` answers before it and the first turn does not wait for it; then freeze what
+    ``/healthz`` answers before it and the first turn does not wait for it; build the OpenAPI
+    document, so that ``/schema`` (served on the event loop) finds it built unless asked in
+    the first second (then both build the same document, and one is kept); then freeze what
     start-up allocated, so the collector never walks those objects again."""
     for module in _TURN_MODULES:
         import_module(module)
+    app.openapi_schema  # noqa: B018 (built and cached by Litestar's plugin)
     gc.freeze()
 
 
