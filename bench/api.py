@@ -12,7 +12,8 @@ of its own: its CPU is never counted) run on the other core. Figures:
   from the model server);
 * cost growth over one session of ``--long`` turns (offline), RSS after warm-up and after;
 * cold start: 5 fresh processes of the deployed factory (``uvicorn --factory``) and of
-  ``ob serve``, process start to the first 200 on ``/healthz``, with the RSS then;
+  ``ob serve``, process start to the first 200 on ``/healthz``, with the RSS then and 3 s
+  later; and process start to the answer of ``ob serve``'s first offline turn;
 * ``--peers``: LangGraph's server (``langgraph dev``, in-memory, from the venv that
   ``bench/peers/setup.sh`` builds; never a project dependency) with a fixed-answer model and
   with a ``ChatOpenAI`` graph against the same model server, and the ratios.
@@ -531,11 +532,25 @@ async def langgraph_phases(args: argparse.Namespace, proc: subprocess.Popen[byte
 # -- cold start -----------------------------------------------------------------------------
 
 
+class ColdStart(msgspec.Struct):
+    """Medians over the fresh processes (the first one, warming the page cache, left out)."""
+
+    seconds: float  # process start -> the first 200
+    cpu: float  # the process tree's CPU seconds by then
+    rss: float  # MiB at the first 200
+    rss_settled: float  # MiB ``SETTLE`` seconds after the first 200 (turn path imported)
+
+
+SETTLE = 3.0
+
+
 def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, runs: int,
-                path: str = "/healthz", cwd: Path | None = None) -> tuple[float, float]:
-    """Median seconds from process start to the first 200 on ``path``, and median RSS then;
-    also the process tree's CPU seconds by then (wall time suffers from a busy machine)."""
-    times, rss, cpu = [], [], []
+                path: str = "/healthz", cwd: Path | None = None) -> ColdStart:
+    """Process start to the first 200 on ``path``: wall seconds, the process tree's CPU
+    seconds by then (wall time suffers from a busy machine) and RSS then; and RSS once the
+    server has settled, ``SETTLE`` s after that (OpenBrain imports the turn path in the
+    background after its first 200)."""
+    times, rss, cpu, settled = [], [], [], []
     for _ in range(runs + 1):  # the first run warms the page cache and writes .pyc files
         started = time.perf_counter()
         proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
@@ -545,32 +560,77 @@ def cold_starts(label: str, command: list[str], env: dict[str, str], port: int, 
             times.append(time.perf_counter() - started)
             rss.append(rss_mb(proc.pid)[0])
             cpu.append(cpu_ticks_seconds(proc.pid))
+            time.sleep(SETTLE)
+            settled.append(rss_mb(proc.pid)[0])
         finally:
             stop(proc)
-    print(f"  {label:<40} {statistics.median(times[1:]):6.2f} s "
-          f"(min {min(times[1:]):.2f}), CPU {statistics.median(cpu[1:]):5.2f} s, "
-          f"RSS {statistics.median(rss[1:]):4.0f} MiB")
-    return statistics.median(times[1:]), statistics.median(rss[1:])
+    found = ColdStart(statistics.median(times[1:]), statistics.median(cpu[1:]),
+                      statistics.median(rss[1:]), statistics.median(settled[1:]))
+    print(f"  {label:<40} {found.seconds:6.2f} s (min {min(times[1:]):.2f}), "
+          f"CPU {found.cpu:5.2f} s, RSS {found.rss:4.0f} MiB, {found.rss_settled:4.0f} MiB "
+          f"{SETTLE:.0f} s later")
+    return found
+
+
+def first_turns(label: str, command: list[str], env: dict[str, str], port: int, runs: int,
+                token: str) -> float:
+    """Median seconds from process start to the answer of its first chat turn (a session
+    started, then one offline turn), sent as soon as ``/healthz`` answers."""
+    auth = {"authorization": f"Bearer {token}"}
+    times = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_up(proc, port)
+            asyncio.run(one_turn(port, auth))
+            times.append(time.perf_counter() - started)
+        finally:
+            stop(proc)
+    print(f"  {label:<40} {statistics.median(times[1:]):6.2f} s (min {min(times[1:]):.2f})")
+    return statistics.median(times[1:])
+
+
+async def one_turn(port: int, auth: dict[str, str]) -> None:
+    session_id = await start_session(port, auth)
+    conn = await Connection.open(port)
+    try:
+        status, body = await conn.request(chat(auth, session_id))
+        ok(status, body, "first turn")
+    finally:
+        await conn.close()
+
+
+def cold_key(env: dict[str, str]) -> str:
+    """A secret key of tenant ``demo`` in the cold servers' store (the CLI, as a person)."""
+    admin = str(Path(sys.executable).parent / "ob-admin")
+    subprocess.run([admin, "tenants", "sync"], env=env, check=True, capture_output=True)
+    done = subprocess.run([admin, "keys", "create", "--tenant", "demo"], env=env, check=True,
+                          capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[-1]
 
 
 def cold_figures(args: argparse.Namespace, env: dict[str, str], core: int,
-                 peers: Path | None) -> dict[str, tuple[float, float]]:
+                 peers: Path | None) -> dict[str, ColdStart | float]:
     port = free_port()
     data_dir = tempfile.mkdtemp(prefix="ob-cold-")
     cold_env = {**env, "OB_STORE": f"sqlite:///{data_dir}/cold.db", "OB_PORT": str(port),
                 "OB_LOG_LEVEL": args.log_level}
+    ob_serve = [*pin(core), str(Path(sys.executable).parent / "ob"), "serve", "--port", str(port)]
     print(f"\ncold start, {args.cold} fresh processes each, pinned to one core "
           "(process start -> first 200):")
-    found = {
+    found: dict[str, ColdStart | float] = {
         "factory": cold_starts(
             "uvicorn --factory app_from_environment", [
                 *pin(core), sys.executable, "-m", "uvicorn", "--factory",
                 "openbrain.api.app:app_from_environment", "--port", str(port),
                 "--log-level", "warning", "--no-access-log"], cold_env, port, args.cold),
-        "ob serve": cold_starts("ob serve", [*pin(core), str(Path(sys.executable).parent / "ob"),
-                                             "serve", "--port", str(port)],
-                                cold_env, port, args.cold),
+        "ob serve": cold_starts("ob serve", ob_serve, cold_env, port, args.cold),
     }
+    print("first offline turn answered, from process start:")
+    found["first turn"] = first_turns("ob serve", ob_serve, cold_env, port, args.cold,
+                                      cold_key(cold_env))
     if peers is not None:
         cwd = peer_dir()
         found["langgraph"] = cold_starts(
@@ -602,6 +662,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="keep-alive connections")
     parser.add_argument("--long", type=int, default=510, help="turns of the growth session")
     parser.add_argument("--cold", type=int, default=5, help="fresh processes per cold start")
+    parser.add_argument("--cold-only", action="store_true",
+                        help="only the cold start figures (no model server, no peers' phases)")
     parser.add_argument("--peer-turns", type=int, default=400, help="turns per LangGraph phase")
     parser.add_argument("--store-turns", type=int, default=400,
                         help="turns of the one-connection phases (SQLite, DynamoDB on moto)")
@@ -635,6 +697,13 @@ def main() -> None:
     env.pop("OPENAI_BASE_URL", None)
     cores = sorted(os.sched_getaffinity(0))
     server_core, load_core = cores[0], cores[-1]
+    if args.cold_only:
+        os.sched_setaffinity(0, {load_core})
+        try:
+            print_cold(cold_figures(args, env, server_core, peers))
+        finally:
+            shutil.rmtree(tenants, ignore_errors=True)
+        return
     model_port = free_port()
     model = subprocess.Popen([*pin(load_core), sys.executable,
                               str(ROOT / "bench" / "model_server.py"), str(model_port)])
@@ -705,10 +774,18 @@ def main() -> None:
           + "".join(f"; LangGraph {g} {f.turn.per_s:,.0f}/s" for g, f in lg.items()))
     print(f"  p50 latency, OpenAI-compatible turn: {online.turn.p50_ms:.2f} ms "
           f"(p99 {online.turn.p99_ms:.2f})")
-    seconds, rss = cold["factory"]
-    lg_cold = cold.get("langgraph")
-    print(f"  cold start (factory) {seconds:.2f} s, RSS {rss:.0f} MiB"
-          + (f"; LangGraph {lg_cold[0]:.2f} s, RSS {lg_cold[1]:.0f} MiB" if lg_cold else ""))
+    print_cold(cold)
+
+
+def print_cold(cold: dict[str, ColdStart | float]) -> None:
+    serve, turn, lg_cold = cold["ob serve"], cold["first turn"], cold.get("langgraph")
+    assert isinstance(serve, ColdStart)
+    assert isinstance(turn, float)
+    print(f"  cold start (ob serve) {serve.seconds:.2f} s to the first 200 ({serve.cpu:.2f} s "
+          f"CPU), first offline turn at {turn:.2f} s; RSS {serve.rss:.0f} MiB at the first "
+          f"200, {serve.rss_settled:.0f} MiB {SETTLE:.0f} s later"
+          + (f"; LangGraph {lg_cold.seconds:.2f} s, RSS {lg_cold.rss:.0f} MiB"
+             if isinstance(lg_cold, ColdStart) else ""))
 
 
 if __name__ == "__main__":

@@ -160,7 +160,10 @@ def configure_logging(
         structlog.processors.format_exc_info,
         redact,
     ]
-    renderer: Any = _render_text if json else structlog.dev.ConsoleRenderer(colors=False)
+    # Exceptions reach the renderer as text (``format_exc_info``): no rich tracebacks, whether
+    # or not rich is installed (openbrain/__init__.py imports structlog without it).
+    renderer: Any = _render_text if json else structlog.dev.ConsoleRenderer(
+        colors=False, exception_formatter=structlog.dev.plain_traceback)
     handler = logging.StreamHandler(stream or sys.stderr)
     if json:
         structlog.configure(

@@ -12,9 +12,12 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import OpenAPI
+from litestar.plugins import PluginProtocol
 
 from openbrain import __version__
 from openbrain.api.allow import AllowHeaderMiddleware
@@ -78,12 +81,13 @@ def create_app(runtime: Runtime) -> Litestar:
 
     def start_runtime() -> None:
         runtime.start()
-        threading.Thread(target=_prepare_turns, name="ob-prepare-turns", daemon=True).start()
+        threading.Thread(target=_prepare_turns, args=(app,), name="ob-prepare-turns",
+                         daemon=True).start()
 
     def close_runtime() -> None:
         runtime.close()
 
-    app = Litestar(
+    app = _Litestar(
         route_handlers=CONTROLLERS,
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -105,11 +109,41 @@ def create_app(runtime: Runtime) -> Litestar:
         debug=False,
     )
     check_guarded(app)
-    document_problems(app)
-    match_structs(app)
-    parameters_without_null(app)
-    declare_security(app)
+    # The OpenAPI document is built after start (a fifth of the start's CPU) or when first
+    # asked for: by Litestar's plugin, given our additions in place (it adds no state).
+    app.plugins.get(OpenAPIPlugin).__class__ = _DocumentedOpenAPIPlugin
     return app
+
+
+class _Litestar(Litestar):
+    """Litestar with only the plugin our types need. Litestar adds its pydantic and attrs
+    plugins whenever those packages are installed (LangChain installs pydantic), importing
+    pydantic at start; no handler, parameter or response of ours is a pydantic model or an
+    attrs class (msgspec structs throughout), so the schema and every answer are the same."""
+
+    @staticmethod
+    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
+        from litestar.plugins.core import MsgspecDIPlugin
+
+        plugins.append(MsgspecDIPlugin())
+        return plugins
+
+
+class _DocumentedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, whose document (built on first use, by ``/schema`` or
+    ``app.openapi_schema``, and again after a route is added) says what the API does: problem
+    responses, Structs that forbid unknown fields, optional parameters that are never null,
+    and the bearer credential of every guarded operation."""
+
+    __slots__ = ()
+
+    def _build_openapi(self) -> OpenAPI:
+        document = super()._build_openapi()
+        document_problems(document)
+        match_structs(document)
+        parameters_without_null(document)
+        declare_security(document, self.app)
+        return document
 
 
 def size_worker_threads(threads: int) -> None:
@@ -120,12 +154,15 @@ def size_worker_threads(threads: int) -> None:
         ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ob-worker"))
 
 
-def _prepare_turns() -> None:
+def _prepare_turns(app: Litestar) -> None:
     """Import the turn path (LangChain, the model providers) after the server is up, so that
-    ``/healthz`` answers before it and the first turn does not wait for it; then freeze what
+    ``/healthz`` answers before it and the first turn does not wait for it; build the OpenAPI
+    document, so that ``/schema`` (served on the event loop) finds it built unless asked in
+    the first second (then both build the same document, and one is kept); then freeze what
     start-up allocated, so the collector never walks those objects again."""
     for module in _TURN_MODULES:
         import_module(module)
+    app.openapi_schema  # noqa: B018 (built and cached by Litestar's plugin)
     gc.freeze()
 
 

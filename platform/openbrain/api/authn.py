@@ -26,7 +26,13 @@ from openbrain.api.principal import Principal, PrincipalKind
 from openbrain.api.tenant_cache import TenantCache
 from openbrain.auth.api_keys import is_key_shaped, parse_key, verify_secret
 from openbrain.auth.cognito import CognitoVerifier
-from openbrain.auth.jwt_tokens import JwtClaims, JwtVerifier, looks_like_jwt, unverified_issuer
+from openbrain.auth.jwt_tokens import (
+    JwtClaims,
+    JwtVerifier,
+    jwt_imported,
+    looks_like_jwt,
+    unverified_issuer,
+)
 from openbrain.auth.widget_tokens import WidgetTokens
 from openbrain.domain.api_key import ApiKey
 from openbrain.domain.base import utcnow
@@ -114,6 +120,8 @@ class Authenticator:
         try:
             if is_key_shaped(token):
                 return self._key(token, cached=True)
+            if not jwt_imported():
+                return None  # the first token to decode imports PyJWT: in the thread
             if self._widget.is_widget_token(token):
                 return self._widget_session(token, cached=True)
         except _NeedsStoreError:

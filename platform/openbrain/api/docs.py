@@ -15,7 +15,7 @@ from pathlib import Path
 from litestar import Litestar, Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPI, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from openbrain.api.guards import SCHEMA_PATH, is_public
@@ -49,7 +49,7 @@ class LocalSwaggerPlugin(SwaggerRenderPlugin):
         ))
 
 
-def declare_security(app: Litestar) -> None:
+def declare_security(schema: OpenAPI, app: Litestar) -> None:
     """A bearer scheme (an API key or a JWT) on every operation that needs a credential, and
     none on the public ones, so Swagger UI's "Authorize" sends it where it is needed and a
     client or fuzzer knows which operations refuse a request without one."""
@@ -59,7 +59,6 @@ def declare_security(app: Litestar) -> None:
         for handler in getattr(route, "route_handlers", ())
         if isinstance(handler, HTTPRouteHandler) and is_public(handler)
     }
-    schema = app.openapi_schema
     components = schema.components if isinstance(schema.components, Components) else Components()
     components.security_schemes = {
         **(components.security_schemes or {}),

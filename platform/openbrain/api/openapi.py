@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import msgspec
-from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
+    OpenAPI,
     OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
@@ -50,9 +50,8 @@ _STATUSES = {
 }
 
 
-def document_problems(app: Litestar) -> None:
-    """Add the problem responses to every operation of the app's (cached) OpenAPI document."""
-    schema = app.openapi_schema
+def document_problems(schema: OpenAPI) -> None:
+    """Add the problem responses to every operation of the app's OpenAPI document."""
     components = schema.components if isinstance(schema.components, Components) else Components()
     components.schemas = {**(components.schemas or {}), "Problem": _PROBLEM}
     schema.components = components
@@ -83,7 +82,7 @@ _ITEM_CONSTRAINTS = {"pattern": "pattern", "minLength": "min_length", "maxLength
                      "format": "format"}
 
 
-def match_structs(app: Litestar) -> None:
+def match_structs(schema: OpenAPI) -> None:
     """Make the component schema of each of our Structs say what decoding it enforces:
     ``additionalProperties: false`` when it forbids unknown fields, and the constraints of
     list items (from msgspec's own schema). A name two Structs share is left alone."""
@@ -93,16 +92,16 @@ def match_structs(app: Litestar) -> None:
         # Multiple inheritance reaches one class along several paths: count it once.
         if cls.__module__.startswith(_SERVER_MODULES) and cls not in found:
             found.append(cls)
-    components = app.openapi_schema.components
+    components = schema.components
     schemas = components.schemas if isinstance(components, Components) else None
-    for name, schema in (schemas or {}).items():
+    for name, component in (schemas or {}).items():
         classes = by_name.get(name, [])
-        if len(classes) != 1 or not isinstance(schema, Schema):
+        if len(classes) != 1 or not isinstance(component, Schema):
             continue
         cls = classes[0]
         if cls.__struct_config__.forbid_unknown_fields:
-            schema.additional_properties = False
-        _tighten_items(schema, msgspec.json.schema_components([cls])[1].get(name, {}))
+            component.additional_properties = False
+        _tighten_items(component, msgspec.json.schema_components([cls])[1].get(name, {}))
 
 
 def _tighten_items(schema: Schema, exact: dict[str, object]) -> None:
@@ -122,10 +121,10 @@ _CARRIED = ("pattern", "max_length", "min_length", "maximum", "minimum", "format
             "description", "default")
 
 
-def parameters_without_null(app: Litestar) -> None:
+def parameters_without_null(schema: OpenAPI) -> None:
     """An optional query or header parameter is absent or a string, never JSON ``null``:
     Litestar's ``oneOf: [T, null]`` for ``T | None`` would have a client send ``null``."""
-    for item in (app.openapi_schema.paths or {}).values():
+    for item in (schema.paths or {}).values():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(item, method, None)
             for parameter in (operation.parameters or []) if operation is not None else []:

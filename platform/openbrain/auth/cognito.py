@@ -11,13 +11,14 @@ operators can set (deploy/identity.py).
 
 from __future__ import annotations
 
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from openbrain.auth.jwt_tokens import JwtClaims, claims_of
 from openbrain.domain.errors import UnauthorizedError, UpstreamError
 from openbrain.settings import CognitoSettings
+
+if TYPE_CHECKING:
+    import jwt  # imported on first use: see openbrain.auth.jwt_tokens
 
 _ALGORITHM = "RS256"  # the only one Cognito signs with: a token's header never chooses
 _JWKS_CACHE_SECONDS = 300
@@ -34,7 +35,9 @@ class CognitoVerifier:
         self._settings = settings
         self.issuer: str = settings.issuer
         self._client_id = settings.client_id
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True,
+        import jwt
+
+        self._jwks: jwt.PyJWKClient = jwt.PyJWKClient(settings.jwks_url, cache_keys=True,
                                      lifespan=_JWKS_CACHE_SECONDS, timeout=5)
 
     @classmethod
@@ -56,6 +59,8 @@ class CognitoVerifier:
                          role=claims.get(self._settings.role_claim))
 
     def _decode(self, token: str) -> dict[str, Any]:
+        import jwt
+
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -84,6 +89,8 @@ class CognitoVerifier:
     def _signing_key(self, kid: object) -> Any:
         if not isinstance(kid, str) or not kid:
             raise UnauthorizedError("the token names no signing key (kid)")
+        import jwt
+
         try:
             return self._jwks.get_signing_key(kid).key
         except jwt.PyJWKClientConnectionError as exc:

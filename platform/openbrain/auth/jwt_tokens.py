@@ -7,15 +7,21 @@ key) are refused. ``exp``, ``iss`` and ``aud`` are required and checked.
 
 from __future__ import annotations
 
+import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jwt
 import msgspec
 
 from openbrain.domain.api_key import ALL_TENANT_SCOPES, Scope
 from openbrain.domain.errors import InvalidError, UnauthorizedError
 from openbrain.settings import Settings
+
+# ``jwt`` is imported where a token is first handled, not at start: PyJWT imports
+# ``cryptography`` (about 15 MiB resident and a fifth of a server's start) whenever it is
+# installed, and a server that never sees a JWT never needs it.
+if TYPE_CHECKING:
+    import jwt
 
 _READ_SCOPES: tuple[Scope, ...] = ("configs:read", "sessions:read", "leads:read")
 _ROLE_SCOPES: dict[str, tuple[Scope, ...]] = {
@@ -53,12 +59,20 @@ def claims_of(subject: str, *, tenant: object, role: object) -> JwtClaims:
     return JwtClaims(subject=subject, client_id=tenant, role=role, scopes=role_scopes(role))
 
 
+def jwt_imported() -> bool:
+    """Whether PyJWT is imported yet. Importing it is blocking work (a tenth of a second and
+    more): code on the event loop hands a token to a thread until it is."""
+    return "jwt" in sys.modules
+
+
 def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2 and token.startswith("eyJ")
 
 
 def unverified_issuer(token: str) -> object:
     """The ``iss`` a token claims, unverified: only to pick the verifier that checks it."""
+    import jwt
+
     try:
         return jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.PyJWTError:
@@ -77,6 +91,8 @@ class JwtVerifier:
             raise InvalidError("OB_JWT_ALGORITHMS must not mix HMAC and public-key algorithms")
         self._jwks: jwt.PyJWKClient | None = None
         if asymmetric and settings.jwt_jwks_url:
+            import jwt
+
             self._jwks = jwt.PyJWKClient(
                 settings.jwt_jwks_url, cache_keys=True, lifespan=_JWKS_CACHE_SECONDS, timeout=5
             )
@@ -91,6 +107,8 @@ class JwtVerifier:
 
     def verify(self, token: str) -> JwtClaims:
         """The claims of a valid token. Raises :class:`UnauthorizedError` otherwise."""
+        import jwt
+
         try:
             key: Any = self._key_for(token)
             claims = jwt.decode(
@@ -143,4 +161,6 @@ def mint_token(
     }
     if client_id is not None:
         claims[settings.jwt_tenant_claim] = client_id
+    import jwt
+
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")

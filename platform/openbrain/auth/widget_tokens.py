@@ -19,7 +19,6 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-import jwt
 import msgspec
 
 from openbrain.domain.errors import UnauthorizedError
@@ -105,9 +104,13 @@ class WidgetTokens:
             "kid": key_id,
             "sid": session_id,
         }
+        import jwt  # on first use: see openbrain.auth.jwt_tokens
+
         return jwt.encode(claims, self._key, algorithm="HS256"), grant
 
     def verify(self, token: str) -> WidgetGrant:
+        import jwt
+
         try:
             claims = jwt.decode(
                 token,
@@ -135,6 +138,8 @@ class WidgetTokens:
 
     def is_widget_token(self, token: str) -> bool:
         """Cheap check of the unverified audience, to route a bearer token to this verifier."""
+        import jwt
+
         try:
             aud = jwt.decode(token, options={"verify_signature": False}).get("aud")
         except jwt.PyJWTError:

@@ -28,7 +28,6 @@ from openbrain.cli.common import (
     fail,
     one_line_errors,
 )
-from openbrain.client import Client, api
 from openbrain.domain.handoff import InboxEntry
 from openbrain.domain.session import ChatSession, Message
 from openbrain.runtime import Runtime
@@ -71,34 +70,18 @@ class _LocalDesk:
         return self._inbox.close(self._store, session_id, self._operator)
 
 
-class _RemoteDesk:
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def list(self) -> list[InboxEntry]:
-        return self._client.send(api.inbox()).items
-
-    def take(self, session_id: str) -> ChatSession:
-        return self._client.send(api.take_session(session_id))
-
-    def reply(self, session_id: str, text: str) -> Message:
-        return self._client.send(api.reply_as_operator(session_id, text))
-
-    def release(self, session_id: str) -> ChatSession:
-        return self._client.send(api.release_session(session_id))
-
-    def close(self, session_id: str) -> ChatSession:
-        return self._client.send(api.close_session(session_id))
-
-
 @contextmanager
 def _desk(api_url: str | None, api_key: str | None, tenant: str,
           operator: str | None) -> Iterator[Desk]:
     if api_url:
         if not api_key:
             raise fail("remote mode needs an API key with the handoff scope (--api-key)")
+        # The API client (httpx) only in remote mode: help and embedded mode start without it.
+        from openbrain.cli.admin_inbox_remote import RemoteDesk
+        from openbrain.client import Client
+
         with one_line_errors(), Client(api_url, api_key) as client:
-            yield _RemoteDesk(client)
+            yield RemoteDesk(client)
         return
     with admin_runtime() as runtime:
         yield _LocalDesk(runtime, tenant, operator or f"cli:{getpass.getuser()}")

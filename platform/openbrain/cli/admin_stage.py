@@ -13,9 +13,7 @@ from __future__ import annotations
 import secrets
 import sys
 
-import boto3
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 from openbrain.cli.app import App
@@ -34,6 +32,10 @@ def temporary_password() -> str:
 
 def create_platform_admin(user_pool_id: str, email: str) -> str | None:
     """Create the user and return their temporary password; ``None`` if they already exist."""
+    # boto3 here, not at the top: every other ob-admin command (and its help) starts without it.
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
     cognito = boto3.client("cognito-idp")
     password = temporary_password()
     try:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from openbrain.cli.app import App
-from openbrain.cli.backends import ChatBackend
 from openbrain.cli.common import (
     ApiKeyOption,
     ApiUrlOption,
@@ -18,6 +18,9 @@ from openbrain.cli.common import (
 )
 from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage, ChatReply, OpenBrainError
+
+if TYPE_CHECKING:
+    from openbrain.cli.backends import ChatBackend  # the remote one imports httpx
 
 HELP = (
     "/reset  start over   /profile NAME  switch profile (starts over)   "

@@ -7,17 +7,11 @@ import sys
 import msgspec
 import typer
 
+# Only typer at the top: ``ob serve`` starts the server without the chat command's rich,
+# runtime and remote client, which ``ask`` imports when it runs.
 from openbrain.cli.app import App
-from openbrain.cli.common import (
-    ApiKeyOption,
-    ApiUrlOption,
-    TenantOption,
-    err_console,
-    fail,
-    key_values,
-    one_line_errors,
-    open_backend,
-)
+from openbrain.cli.errors import fail, one_line_errors
+from openbrain.cli.options import ApiKeyOption, ApiUrlOption, TenantOption
 from openbrain.cli.version import VersionOption
 from openbrain.domain import ChatMessage
 
@@ -49,6 +43,8 @@ def ask(
     _version: bool = VersionOption,
 ) -> None:
     """Send MESSAGE and print the agent's answer. Without --session a new session starts."""
+    from openbrain.cli.common import err_console, key_values, open_backend
+
     with one_line_errors():
         if not message.strip():
             raise typer.BadParameter("the message is empty")
@@ -87,6 +83,11 @@ def serve(
     _version: bool = VersionOption,
 ) -> None:
     """Run the HTTP API: embedded store and dispatcher unless AWS is configured."""
+    start_server(host, port)
+
+
+def start_server(host: str | None, port: int | None) -> None:
+    """What ``ob serve`` runs: the settings with ``host``/``port`` given, then the server."""
     from dataclasses import replace
 
     from openbrain.api.server import serve as run_server
@@ -101,9 +102,46 @@ def serve(
         run_server(settings)
 
 
+_SERVE_OPTIONS = ("--host", "--port")
+
+
+def plain_serve_options(args: list[str]) -> tuple[str | None, int | None] | None:
+    """``--host NAME`` and ``--port DIGITS`` (or ``--opt=value``), each at most once: the
+    values ``serve`` receives from typer for them. ``None`` for anything else (no
+    arguments to read here: help, ``--version``, anything typer must check or explain).
+
+    Typer coerces every parameter through pydantic, whose import is a tenth of the server's
+    start; the plain forms every deployment and person uses need none of it."""
+    found: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        name, sep, value = rest.pop(0).partition("=")
+        if name not in _SERVE_OPTIONS or name in found:
+            return None
+        if not sep:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        if not value or value.startswith("-"):
+            return None
+        found[name] = value
+    port = found.get("--port")
+    if port is not None and not (port.isascii() and port.isdigit() and len(port) <= 5
+                                 and str(int(port)) == port):
+        return None
+    return found.get("--host"), None if port is None else int(port)
+
+
 def main() -> None:
     """Entry point of ``ob``: ``ob serve ...`` runs the server, anything else is a message."""
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
-        serve_app(args=sys.argv[2:], prog_name="ob serve")
+        options = plain_serve_options(sys.argv[2:])
+        if options is None:
+            serve_app(args=sys.argv[2:], prog_name="ob serve")
+            return
+        try:
+            start_server(*options)
+        except typer.Exit as exc:  # as typer's standalone mode ends a command
+            sys.exit(exc.exit_code)
     else:
         ask_app(prog_name="ob")

@@ -9,15 +9,14 @@ checked one (SSRF, DNS rebinding), with TLS still verified for the host name.
 from __future__ import annotations
 
 import ssl
+import threading
 import time
-
-import httpx
+from typing import TYPE_CHECKING
 
 from openbrain.domain.event import Event
 from openbrain.domain.tenant import Route
 from openbrain.events.delivery import TargetResult
 from openbrain.events.envelope import envelope_json
-from openbrain.events.pinned import PinnedTransport
 from openbrain.events.signing import signed_headers
 from openbrain.events.ssrf import (
     AddressPolicy,
@@ -27,6 +26,9 @@ from openbrain.events.ssrf import (
     is_public_address,
     resolve_host,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 RETRYABLE_STATUSES = frozenset({408, 429})
 USER_AGENT = "OpenBrain-Webhooks/1"
@@ -43,19 +45,38 @@ class WebhookTarget:
         verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._aws_mode = aws_mode
+        self._resolve = resolve
         self._allow = allow
         self._timeout = timeout
-        # In AWS mode every connection goes to an address the transport checked itself.
-        pinned = PinnedTransport(resolve=resolve, allow=allow, verify=verify) if aws_mode else None
-        # One pooled client for every delivery (thread-safe); no redirects, no env proxies.
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            follow_redirects=False,
-            trust_env=False,
-            verify=verify,
-            transport=pinned,
-            headers={"user-agent": USER_AGENT},
-        )
+        self._verify = verify
+        # Built by the first delivery: httpx (and its TLS context) is not imported nor built
+        # at start by processes that never deliver a webhook.
+        self._client_once = threading.Lock()
+        self._built: httpx.Client | None = None
+
+    @property
+    def _client(self) -> httpx.Client:
+        """One pooled client for every delivery (thread-safe); no redirects, no env proxies."""
+        if self._built is not None:
+            return self._built
+        with self._client_once:
+            if self._built is None:
+                import httpx
+
+                from openbrain.events.pinned import PinnedTransport
+
+                # In AWS mode every connection goes to an address the transport checked.
+                pinned = (PinnedTransport(resolve=self._resolve, allow=self._allow,
+                                          verify=self._verify) if self._aws_mode else None)
+                self._built = httpx.Client(
+                    timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 5.0)),
+                    follow_redirects=False,
+                    trust_env=False,
+                    verify=self._verify,
+                    transport=pinned,
+                    headers={"user-agent": USER_AGENT},
+                )
+            return self._built
 
     def deliver(
         self, event: Event, route: Route, secret: str | None, *, timeout: float | None = None
@@ -69,8 +90,11 @@ class WebhookTarget:
         body = envelope_json(event)
         headers = signed_headers(secret, event.event_id, int(time.time()), body)
         headers["content-type"] = "application/json"
+        client = self._client
+        import httpx
+
         try:
-            response = self._client.post(
+            response = client.post(
                 route.url, content=body, headers=headers, timeout=self._limit(timeout)
             )
         except UnsafeTargetError as exc:  # raised by the pinned transport as it connects
@@ -89,5 +113,7 @@ class WebhookTarget:
 
     def _limit(self, timeout: float | None) -> httpx.Timeout:
         """The client's timeout, shortened to ``timeout`` (the caller's time left)."""
+        import httpx
+
         total = self._timeout if timeout is None else max(0.1, min(timeout, self._timeout))
         return httpx.Timeout(total, connect=min(total, 5.0))
