@@ -464,10 +464,12 @@ async def offline_extras(args: argparse.Namespace, server: OpenBrainServer,
 
 
 def start_moto(core: int) -> tuple[subprocess.Popen[bytes], str]:
-    """moto's DynamoDB on loopback, a process of its own on the load core (not counted)."""
+    """moto's DynamoDB on loopback, a process of its own on the load core (not counted),
+    behind ``bench/moto_keepalive.py``: connections are kept as DynamoDB keeps them, so the
+    phase measures the driver, not a TCP connect per call (``moto_server`` closes each)."""
     port = free_port()
-    proc = subprocess.Popen([*pin(core), str(Path(sys.executable).parent / "moto_server"),
-                             "-H", HOST, "-p", str(port)],
+    proc = subprocess.Popen([*pin(core), sys.executable, str(ROOT / "bench" / "moto_keepalive.py"),
+                             str(port), HOST],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(proc, port, "/moto-api/")
     return proc, f"http://{HOST}:{port}"

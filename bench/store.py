@@ -1,8 +1,9 @@
 """Store benchmark: does a turn's cost depend on the session's length? (It should not.)
 
-Per driver (SQLite in a temp file; DynamoDB through moto's server on 127.0.0.1), medians of
-get-config, append-turn and read-window on a 10-message and a 10,000-message session, the
-ratio 10,000/10, and the driver calls and items each operation costs (from
+Per driver (SQLite in a temp file; DynamoDB through moto's server on 127.0.0.1, a process of
+its own kept alive by ``bench/moto_keepalive.py``), medians of get-config, append-turn and
+read-window on a 10-message and a 10,000-message session (wall time and this thread's CPU),
+the ratio 10,000/10, and the driver calls and items each operation costs (from
 :class:`CountingDriver`: the unit DynamoDB bills). It prints figures; it asserts nothing.
 
 Run: ``.venv/bin/python bench/store.py [--samples N]``
@@ -11,7 +12,6 @@ Run: ``.venv/bin/python bench/store.py [--samples N]``
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import tempfile
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import msgspec
 
+from moto_keepalive import moto_process
 from openbrain.domain import AgentSettings, ChatSession, Message, new_id
 from openbrain.store import keys
 from openbrain.store.codec import encode
@@ -99,20 +100,22 @@ class Row(msgspec.Struct):
     operation: str
     length: int
     median_ms: float
+    cpu_ms: float  # this thread's CPU: the driver's own work (moto runs in another process)
     calls: int
     items: int
 
 
 def measure(driver: CountingDriver, name: str, length: int, op: Callable[[], object],
             samples: int) -> Row:
-    times = []
+    times, cpus = [], []
     for _ in range(samples):
         driver.reset()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         op()
+        cpus.append((time.thread_time() - cpu) * 1000)
         times.append((time.perf_counter() - start) * 1000)
     calls = sum(driver.calls.values())
-    return Row(name, length, statistics.median(times), calls,
+    return Row(name, length, statistics.median(times), statistics.median(cpus), calls,
                driver.items_read + driver.items_written)
 
 
@@ -137,34 +140,31 @@ def print_table(name: str, rows: list[Row]) -> None:
     short, long = LENGTHS
     print(f"\n{name}")
     print(f"{'operation':<12} {'median@10':>10} {'median@10k':>11} {'ratio':>6}"
+          f" {'cpu@10':>8} {'cpu@10k':>8}"
           f" {'calls@10':>9} {'calls@10k':>10} {'items@10':>9} {'items@10k':>10}")
     for op in ("get-config", "read-window", "append-turn"):
         a = next(r for r in rows if r.operation == op and r.length == short)
         b = next(r for r in rows if r.operation == op and r.length == long)
         print(f"{op:<12} {a.median_ms:>8.2f}ms {b.median_ms:>9.2f}ms "
-              f"{b.median_ms / a.median_ms:>6.2f} {a.calls:>9} {b.calls:>10}"
+              f"{b.median_ms / a.median_ms:>6.2f} {a.cpu_ms:>6.2f}ms {b.cpu_ms:>6.2f}ms"
+              f" {a.calls:>9} {b.calls:>10}"
               f" {a.items:>9} {b.items:>10}")
 
 
 @contextmanager
 def moto_dynamodb() -> Iterator[DynamoDBDriver]:
+    """The driver on a fresh table of moto's server, a process of its own kept alive
+    (``bench/moto_keepalive.py``): its CPU is not this process's, and no call pays a connect."""
     import boto3
-    from moto.server import ThreadedMotoServer
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    client = boto3.client("dynamodb", region_name="us-east-1",
-                          endpoint_url=f"http://{host}:{port}", config=client_config())
-    driver = DynamoDBDriver(client, f"bench-{uuid.uuid4().hex[:8]}")
-    driver.setup()
-    try:
+    with moto_process() as url:
+        client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=url,
+                              config=client_config())
+        driver = DynamoDBDriver(client, f"bench-{uuid.uuid4().hex[:8]}")
+        driver.setup()
         yield driver
-    finally:
-        server.stop()
 
 
 def main() -> None:
@@ -178,11 +178,13 @@ def main() -> None:
     with moto_dynamodb() as dynamo:
         # moto copies the whole table once per op of every TransactWriteItems, so its
         # append-turn time grows with the table, unlike DynamoDB's: fewer samples there.
-        print_table("dynamodb (moto server on 127.0.0.1)",
+        print_table("dynamodb (moto's server on 127.0.0.1, its own process, kept alive)",
                     run_driver(dynamo, args.samples, max(3, args.samples // 10)))
     print(
-        "\nratio = median@10k / median@10. calls/items = driver calls and items read+written"
-        " per operation (DynamoDB bills these; they do not depend on the session's length).\n"
+        "\nratio = median@10k / median@10 (wall time). cpu = median CPU of this process's"
+        " thread per operation: the driver's own cost, moto's excluded.\ncalls/items = driver"
+        " calls and items read+written per operation (DynamoDB bills these; they do not depend"
+        " on the session's length).\n"
         "On moto, times at 10k measure moto, not DynamoDB: its Query reads and sorts the whole"
         " partition, and its TransactWriteItems deep-copies the whole table once per op.\n"
         "DynamoDB reads only the key range a Query returns and bills a transaction by its"

@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import boto3
 import msgspec
@@ -28,6 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from openbrain.domain.errors import InvalidError, StoreBusyError, UpstreamError
+from openbrain.store import dynamodb_wire as wire
 from openbrain.store.capacity import CapacityMeter
 from openbrain.store.driver import (
     Check,
@@ -59,11 +60,11 @@ if TYPE_CHECKING:
     from openbrain.settings import Settings
 
 INDEX_NAME = "gsi1"
-TTL_ATTRIBUTE = "expiresAt"
-COUNTER_PREFIX = "c_"
+TTL_ATTRIBUTE = wire.TTL_ATTRIBUTE
+COUNTER_PREFIX = wire.COUNTER_PREFIX
 BATCH_WRITE_ITEMS = 25  # BatchWriteItem's cap
 
-R = TypeVar("R")
+A = TypeVar("A", bound=wire.Answer)
 Attrs = dict[str, Any]  # a DynamoDB item in wire form: {"name": {"S": ...}}
 
 # Cancellation reasons and error codes that mean "not now", never "not this": the same
@@ -117,6 +118,10 @@ class DynamoDBDriver(TableDriver):
         self._table = table_name
         self._retry = retry or RetryPolicy()
         self._meter = meter
+        # Answers to this driver's calls are decoded by msgspec (see dynamodb_wire); once
+        # per client, however many drivers share it.
+        client.meta.events.register("before-parse.dynamodb", wire.before_parse,
+                                    unique_id=wire.HANDLER_ID)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, table_name: str | None = None,
@@ -197,10 +202,9 @@ class DynamoDBDriver(TableDriver):
 
     def get(self, pk: str, sk: str) -> Item | None:
         check_key(pk, sk)
-        response = self._call(self._client.get_item, TableName=self._table, Key=_key(pk, sk),
-                              ConsistentRead=True)
-        attrs = response.get("Item")
-        return _to_item(attrs) if attrs else None
+        answer = self._call(self._client.get_item, wire.GetItemAnswer, TableName=self._table,
+                            Key=_key(pk, sk), ConsistentRead=True)
+        return wire.to_item(answer.Item) if answer.Item else None
 
     def query(
         self,
@@ -250,17 +254,17 @@ class DynamoDBDriver(TableDriver):
     def _page(self, params: Attrs, limit: int, *, index: bool) -> Page:
         """Read ``limit + 1`` items (following DynamoDB's own 1 MB pages if needed): the
         extra one tells whether a next page exists, so the last page has no cursor."""
-        found: list[Attrs] = []
+        found: list[wire.Attrs] = []
         params["Limit"] = limit + 1
         while True:
-            response = self._call(self._client.query, **params)
-            found.extend(response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
+            answer = self._call(self._client.query, wire.QueryAnswer, **params)
+            found.extend(answer.Items)
+            last = answer.LastEvaluatedKey
             if len(found) > limit or not last:
                 break
-            params["ExclusiveStartKey"] = last
+            params["ExclusiveStartKey"] = wire.key_attrs(last)
             params["Limit"] = limit + 1 - len(found)
-        items = [_to_item(a) for a in found[:limit]]
+        items = [wire.to_item(a) for a in found[:limit]]
         more = len(found) > limit
         return Page(items, encode_cursor(items[-1], index=index) if more else None)
 
@@ -270,13 +274,13 @@ class DynamoDBDriver(TableDriver):
         check_item(item)
         params: Attrs = {"TableName": self._table, "Item": _to_attrs(item)}
         params.update(_condition(condition))
-        self._call(self._client.put_item, **params)
+        self._call(self._client.put_item, wire.Answer, **params)
 
     def delete(self, pk: str, sk: str, condition: Condition | None = None) -> None:
         check_key(pk, sk)
         params: Attrs = {"TableName": self._table, "Key": _key(pk, sk)}
         params.update(_condition(condition))
-        self._call(self._client.delete_item, **params)
+        self._call(self._client.delete_item, wire.Answer, **params)
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
         """A cancellation for throttling (or a transaction in progress) is retried with
@@ -290,7 +294,7 @@ class DynamoDBDriver(TableDriver):
         if not ops:
             return
         items = [self._transact_item(op) for op in ops]
-        self._call(self._client.transact_write_items, TransactItems=items,
+        self._call(self._client.transact_write_items, wire.Answer, TransactItems=items,
                    ClientRequestToken=transaction_token(items))
 
     def _transact_item(self, op: WriteOp) -> TransactWriteItemTypeDef:
@@ -317,7 +321,8 @@ class DynamoDBDriver(TableDriver):
             batch = items[start : start + BATCH_WRITE_ITEMS]
             pending: Attrs = {self._table: [{"PutRequest": {"Item": _to_attrs(i)}} for i in batch]}
             for attempt in range(10):
-                response = self._call(self._client.batch_write_item, RequestItems=pending)
+                # botocore's own parse: unprocessed items go back as they came
+                response = self._call(self._client.batch_write_item, None, RequestItems=pending)
                 pending = dict(response.get("UnprocessedItems") or {})
                 if not pending:
                     break
@@ -339,8 +344,9 @@ class DynamoDBDriver(TableDriver):
         expression = "SET #version = if_not_exists(#version, :zero)"
         if adds:
             expression += " ADD " + ", ".join(adds)
-        response = self._call(
+        answer = self._call(
             self._client.update_item,
+            wire.UpdateItemAnswer,
             TableName=self._table,
             Key=_key(pk, sk),
             UpdateExpression=expression,
@@ -348,7 +354,7 @@ class DynamoDBDriver(TableDriver):
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
-        return _counters(response.get("Attributes", {}))
+        return wire.counters(answer.Attributes or {})
 
     def add_capped(
         self, pk: str, sk: str, name: str, amount: int, *, at_most: int, expires_at: int
@@ -358,8 +364,9 @@ class DynamoDBDriver(TableDriver):
         if at_most < 0:
             return None
         try:
-            response = self._call(
+            answer = self._call(
                 self._client.update_item,
+                wire.UpdateItemAnswer,
                 TableName=self._table,
                 Key=_key(pk, sk),
                 UpdateExpression="SET #version = if_not_exists(#version, :zero), "
@@ -375,18 +382,28 @@ class DynamoDBDriver(TableDriver):
             )
         except ConditionFailedError:
             return None
-        return int(response["Attributes"][COUNTER_PREFIX + name]["N"])
+        assert answer.Attributes is not None  # UPDATED_NEW: the counter just added to
+        return int(answer.Attributes[COUNTER_PREFIX + name].N or 0)
 
     # -- errors ---------------------------------------------------------------------------
 
-    def _call(self, operation: Callable[..., R], **params: Any) -> R:
+    @overload
+    def _call(self, operation: Callable[..., Any], answer: type[A], **params: Any) -> A: ...
+
+    @overload
+    def _call(self, operation: Callable[..., Any], answer: None,
+              **params: Any) -> dict[str, Any]: ...
+
+    def _call(self, operation: Callable[..., Any], answer: type[A] | None,
+              **params: Any) -> A | dict[str, Any]:
         """One call, retried while the table is busy (throttled, a transaction cancelled for
         throttling, a 500) under :class:`RetryPolicy`. botocore's own retries are off: its
         standard backoff waits up to 1 s * 2**n on throttling, and its adaptive mode slows
         every call of the process (figures in docs/performance.md).
 
-        With a meter, the capacity the endpoint reports consuming is recorded under the
-        operation's name.
+        The successful answer is decoded as ``answer`` (see :mod:`dynamodb_wire`); with
+        ``None``, it is botocore's parsed response. With a meter, the capacity the endpoint
+        reports consuming is recorded under the operation's name.
 
         Raises:
             StoreBusyError: still busy after the last attempt; nothing was written.
@@ -396,11 +413,18 @@ class DynamoDBDriver(TableDriver):
         for attempt in range(self._retry.attempts):
             try:
                 with self._errors():
-                    response = operation(**params)
+                    if answer is None:
+                        response = operation(**params)
+                    else:
+                        with wire.decoding(answer):
+                            response = operation(**params)
+                result = response if answer is None else wire.decoded(response, answer)
                 if self._meter is not None:
+                    consumed = (response.get("ConsumedCapacity") if answer is None
+                                else wire.decoded(response, answer).ConsumedCapacity)
                     self._meter.report(getattr(operation, "__name__", "call"),
-                                       _consumed(response))
-                return response
+                                       _consumed(consumed))
+                return result
             except StoreBusyError:
                 if attempt + 1 == self._retry.attempts:
                     raise
@@ -456,10 +480,9 @@ def _map_error(exc: ClientError, table: str) -> Exception:
     return StoreUnavailableError(f"DynamoDB failed: {code}")
 
 
-def _consumed(response: object) -> float:
+def _consumed(found: object) -> float:
     """Capacity units a response reports (a dict for one table, a list for batches)."""
-    found = response.get("ConsumedCapacity") if isinstance(response, dict) else None
-    rows = found if isinstance(found, list) else [found] if found else []
+    rows = found if isinstance(found, list) else [found] if isinstance(found, dict) else []
     return float(sum(row.get("CapacityUnits", 0.0) for row in rows))
 
 
@@ -517,24 +540,3 @@ def _to_attrs(item: Item) -> Attrs:
     for name, value in item.counters.items():
         attrs[COUNTER_PREFIX + name] = {"N": str(int(value))}
     return attrs
-
-
-def _to_item(attrs: Attrs) -> Item:
-    return Item(
-        pk=attrs["pk"]["S"],
-        sk=attrs["sk"]["S"],
-        data=bytes(attrs["data"]["B"]) if "data" in attrs else b"",
-        version=int(attrs["version"]["N"]) if "version" in attrs else 0,
-        gsi1pk=attrs["gsi1pk"]["S"] if "gsi1pk" in attrs else None,
-        gsi1sk=attrs["gsi1sk"]["S"] if "gsi1sk" in attrs else None,
-        expires_at=int(attrs[TTL_ATTRIBUTE]["N"]) if TTL_ATTRIBUTE in attrs else None,
-        counters=_counters(attrs),
-    )
-
-
-def _counters(attrs: Attrs) -> dict[str, int]:
-    return {
-        name.removeprefix(COUNTER_PREFIX): int(value["N"])
-        for name, value in attrs.items()
-        if name.startswith(COUNTER_PREFIX)
-    }
