@@ -60,6 +60,30 @@ def stream(
         yield response
 
 
+def sse_data(response: httpx.Response) -> Iterator[bytes]:
+    """The ``data:`` payloads of a server-sent event stream, as bytes, up to ``[DONE]``.
+
+    Lines are split with bytes operations (``iter_lines`` decodes every line to ``str``
+    first); a line ends at LF, CRLF or CR, as in ``iter_lines``. Blank separators, comments
+    and ``event:`` lines are skipped: every payload of the chat-completions stream is one
+    line.
+    """
+    rest = b""
+    for block in response.iter_bytes():
+        if b"\r" in block:
+            # A CRLF split between two blocks only adds a blank line, which is skipped.
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        *lines, rest = (rest + block).split(b"\n")
+        for line in lines:
+            if line.startswith(b"data:"):
+                data = line[5:].strip()
+                if data == b"[DONE]":
+                    return
+                yield data
+    if rest.startswith(b"data:") and (data := rest[5:].strip()) != b"[DONE]":
+        yield data
+
+
 def _check(response: httpx.Response) -> None:
     if response.status_code < 300:
         return
