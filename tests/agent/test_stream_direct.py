@@ -5,7 +5,10 @@ a call that something observes keeps taking it."""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -234,3 +237,60 @@ def test_sse_payloads_split_anywhere_read_as_iter_lines_read_them() -> None:
     unterminated = b"data: {\"a\": 1}\ndata: {\"z\": 2}"
     assert list(sse_data(httpx.Response(200, stream=Blocks([unterminated])))) == (
         _by_lines(unterminated))
+
+
+class KeepAlive(BaseHTTPRequestHandler):
+    """A streamed completion over HTTP/1.1 keep-alive (``Content-Length``); with ``cut``
+    the connection drops in the middle of what follows ``[DONE]``."""
+
+    protocol_version = "HTTP/1.1"
+    cut = False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        events = [{"choices": [{"delta": {"content": word}}]} for word in ("one ", "two")]
+        body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+        body += b"data: [DONE]\n\n"
+        tail = b": the end of the stream\n\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(body) + len(tail) + (10 if self.cut else 0)))
+        self.end_headers()
+        self.wfile.write(body + tail)
+        self.wfile.flush()
+        if self.cut:
+            self.close_connection = True
+
+
+class Counting(ThreadingHTTPServer):
+    daemon_threads = True
+    connections = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["whole", "cut-after-done"])
+def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool) -> None:
+    handler = type("Handler", (KeepAlive,), {"cut": cut})
+    server = Counting(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        model = OpenAICompatChatModel(
+            model_name="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            api_key=SecretStr("k"))
+        for _ in range(3):
+            tokens: list[str] = []
+            answer = call_model(model, list(ASKED[0]), timeout=5.0, on_token=tokens.append)
+            assert tokens == ["one ", "two"]
+            assert answer.content == "one two"
+        # Read to its end after [DONE], a response leaves its connection in the pool; one
+        # whose body broke off after [DONE] still gave its whole answer.
+        assert server.connections == (3 if cut else 1)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,6 +7,7 @@ Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps bo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -69,7 +70,8 @@ def sse_data(response: httpx.Response) -> Iterator[bytes]:
     line.
     """
     rest = b""
-    for block in response.iter_bytes():
+    blocks = response.iter_bytes()
+    for block in blocks:
         if b"\r" in block:
             # A CRLF split between two blocks only adds a blank line, which is skipped.
             block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
@@ -78,10 +80,21 @@ def sse_data(response: httpx.Response) -> Iterator[bytes]:
             if line.startswith(b"data:"):
                 data = line[5:].strip()
                 if data == b"[DONE]":
+                    _drain(blocks)
                     return
                 yield data
     if rest.startswith(b"data:") and (data := rest[5:].strip()) != b"[DONE]":
         yield data
+
+
+def _drain(blocks: Iterator[bytes]) -> None:
+    """Read the body to its end after ``[DONE]`` (its last bytes), so that the connection
+    goes back to the pool: a response closed before its end closes its connection, and the
+    next call would open a new one. Whatever goes wrong now, the answer is whole: the
+    response is closed as before."""
+    with contextlib.suppress(httpx.HTTPError):
+        for _ in blocks:
+            pass
 
 
 def _check(response: httpx.Response) -> None:
