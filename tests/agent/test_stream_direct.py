@@ -240,11 +240,13 @@ def test_sse_payloads_split_anywhere_read_as_iter_lines_read_them() -> None:
 
 
 class KeepAlive(BaseHTTPRequestHandler):
-    """A streamed completion over HTTP/1.1 keep-alive (``Content-Length``); with ``cut``
-    the connection drops in the middle of what follows ``[DONE]``."""
+    """A streamed completion over HTTP/1.1 keep-alive (``Content-Length``), with ``tail``
+    bytes of comment after ``[DONE]``; with ``cut`` the connection drops in the middle of
+    them."""
 
     protocol_version = "HTTP/1.1"
     cut = False
+    tail = 24
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -254,13 +256,16 @@ class KeepAlive(BaseHTTPRequestHandler):
         events = [{"choices": [{"delta": {"content": word}}]} for word in ("one ", "two")]
         body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
         body += b"data: [DONE]\n\n"
-        tail = b": the end of the stream\n\n"
+        tail = b":" + b"-" * (self.tail - 3) + b"\n\n"
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Content-Length", str(len(body) + len(tail) + (10 if self.cut else 0)))
         self.end_headers()
-        self.wfile.write(body + tail)
-        self.wfile.flush()
+        try:
+            self.wfile.write(body + tail)
+            self.wfile.flush()
+        except OSError:  # the client closed it (after a tail longer than it reads)
+            self.close_connection = True
         if self.cut:
             self.close_connection = True
 
@@ -274,9 +279,12 @@ class Counting(ThreadingHTTPServer):
         super().process_request(request, client_address)
 
 
-@pytest.mark.parametrize("cut", [False, True], ids=["whole", "cut-after-done"])
-def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool) -> None:
-    handler = type("Handler", (KeepAlive,), {"cut": cut})
+@pytest.mark.parametrize(("cut", "tail", "connections"), [
+    (False, 24, 1), (True, 24, 3), (False, 200_000, 3),
+], ids=["whole", "cut-after-done", "endless-after-done"])
+def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool, tail: int,
+                                                           connections: int) -> None:
+    handler = type("Handler", (KeepAlive,), {"cut": cut, "tail": tail})
     server = Counting(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
@@ -289,8 +297,8 @@ def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool) -> None:
             assert tokens == ["one ", "two"]
             assert answer.content == "one two"
         # Read to its end after [DONE], a response leaves its connection in the pool; one
-        # whose body broke off after [DONE] still gave its whole answer.
-        assert server.connections == (3 if cut else 1)
+        # whose body broke off, or went on too long, after [DONE] still gave its whole answer.
+        assert server.connections == connections
     finally:
         server.shutdown()
         server.server_close()

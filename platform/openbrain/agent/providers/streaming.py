@@ -13,7 +13,7 @@ output version; otherwise ``stream`` it is, with every callback as before.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast
 
 from langchain_core.callbacks import CallbackManager
 from langchain_core.language_models import BaseChatModel
@@ -24,7 +24,6 @@ from langchain_core.runnables import Runnable, RunnableBinding, ensure_config
 TextStream = Generator[str, None, AIMessage | None]
 
 
-@runtime_checkable
 class TextStreamer(Protocol):
     def stream_text(self, messages: list[BaseMessage], **kwargs: Any) -> TextStream:
         """The tokens of one streamed call; ``kwargs`` are those ``_stream`` receives."""
@@ -41,7 +40,8 @@ def direct(model: Runnable[Any, Any]) -> tuple[TextStreamer, dict[str, Any]] | N
         if model.config_factories:
             return None
         kwargs, config, model = dict(model.kwargs), model.config, model.bound
-    if not (isinstance(model, BaseChatModel) and isinstance(model, TextStreamer)):
+    # An attribute check: ``isinstance`` against a protocol costs more than the rest.
+    if not isinstance(model, BaseChatModel) or getattr(model, "stream_text", None) is None:
         return None
     if (model.rate_limiter is not None or model.disable_streaming is not False
             or model.output_version not in (None, "v0")
@@ -51,4 +51,4 @@ def direct(model: Runnable[Any, Any]) -> tuple[TextStreamer, dict[str, Any]] | N
     manager = CallbackManager.configure(config.get("callbacks"), model.callbacks, model.verbose)
     if manager.handlers or manager.inheritable_handlers:
         return None
-    return model, kwargs
+    return cast(TextStreamer, model), kwargs

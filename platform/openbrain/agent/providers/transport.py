@@ -18,6 +18,7 @@ _lock = threading.Lock()
 _client: httpx.Client | None = None
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+_DRAIN_LIMIT = 64 * 1024  # bytes read after a stream's [DONE] to keep its connection
 
 
 class ProviderStatusError(Exception):
@@ -90,11 +91,15 @@ def sse_data(response: httpx.Response) -> Iterator[bytes]:
 def _drain(blocks: Iterator[bytes]) -> None:
     """Read the body to its end after ``[DONE]`` (its last bytes), so that the connection
     goes back to the pool: a response closed before its end closes its connection, and the
-    next call would open a new one. Whatever goes wrong now, the answer is whole: the
-    response is closed as before."""
+    next call would open a new one (with TLS, a handshake per streamed call). Whatever goes
+    wrong now, the answer is whole: the response is closed as before. A body that goes on
+    past ``_DRAIN_LIMIT`` is closed there (its connection with it)."""
+    left = _DRAIN_LIMIT
     with contextlib.suppress(httpx.HTTPError):
-        for _ in blocks:
-            pass
+        for block in blocks:
+            left -= len(block)
+            if left < 0:
+                return
 
 
 def _check(response: httpx.Response) -> None:
