@@ -1,8 +1,9 @@
 """Running chat turns for the API: tenant and widget rules, budgets, and SSE streaming.
 
-A turn runs in a worker thread (the model and the store block). For streaming, the worker
-frames each token as a whole SSE event (bytes) and queues it; the event loop is woken only
-when it is not already about to drain the queue, and writes what it finds in one chunk. If
+A turn runs in a worker thread (the model and the store block). For streaming, one worker
+runs the checks and then the turn (one thread hop); it frames each token as a whole SSE
+event (bytes) and queues it; the event loop is woken only when it is not already about to
+drain the queue, and writes what it finds in one chunk. If
 the client goes away mid-stream, the turn still completes and commits (or not) on its own: a
 disconnect never leaves half a turn.
 """
@@ -229,8 +230,7 @@ async def stream_turn(
     context = contextvars.copy_context()
     worker = loop.run_in_executor(get_asyncio_executor(), context.run, work)
     ready, finished, final, checked = await frames.take()
-    if not checked:
-        del worker
+    if not checked:  # the checks failed: ``final`` is their error
         raise final
     return _events(frames, (ready, finished, final), request_id, worker)
 
