@@ -302,3 +302,39 @@ def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool, tail: int,
     finally:
         server.shutdown()
         server.server_close()
+
+
+class BreaksOff(KeepAlive):
+    """One token, then the connection drops in the middle of the stream."""
+
+    posts = 0
+
+    def do_POST(self) -> None:
+        type(self).posts += 1
+        self.rfile.read(int(self.headers["Content-Length"]))
+        first = b'data: {"choices": [{"delta": {"content": "one "}}]}\n\n'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Content-Length", str(len(first) + 100))
+        self.end_headers()
+        self.wfile.write(first)
+        self.wfile.flush()
+        self.close_connection = True
+
+
+def test_a_stream_that_breaks_off_after_a_token_is_not_retried() -> None:
+    handler = type("Handler", (BreaksOff,), {"posts": 0})
+    server = Counting(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        model = OpenAICompatChatModel(
+            model_name="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            api_key=SecretStr("k"))
+        tokens: list[str] = []
+        with pytest.raises(UpstreamError, match="could not reach"):
+            call_model(model, list(ASKED[0]), timeout=5.0, on_token=tokens.append, retries=3)
+        assert tokens == ["one "]
+        assert handler.posts == 1
+    finally:
+        server.shutdown()
+        server.server_close()
