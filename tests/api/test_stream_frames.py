@@ -1,6 +1,6 @@
 """Streamed turns: each token is one pre-framed SSE event (the bytes Litestar's
-``ServerSentEventMessage`` wrote), the streamed answer is merged once, and the response takes
-no thread hop beyond the handler and the turn's worker."""
+``ServerSentEventMessage`` wrote), the streamed answer is merged once, and the checks and the
+turn share one thread hop."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from typing import Any
 
 import msgspec
 import pytest
+import structlog
 from langchain_core.messages import AIMessageChunk, HumanMessage
 from litestar.response import ServerSentEventMessage
 
 from openbrain.agent.offline import OfflineChatModel
 from openbrain.agent.upstream import call_model
+from openbrain.api import chat_service
 from openbrain.api.chat_service import event_frame, token_frame
 from tests.api.conftest import World
 from tests.api.test_thread_hops import Hops, hops  # noqa: F401 (the fixture)
@@ -50,7 +52,7 @@ def test_a_streamed_answer_is_merged_once(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(merges) <= 2  # ours, and LangChain's own for its end-of-run callbacks
 
 
-def test_a_streamed_turn_hops_to_the_handler_and_the_worker_only(
+def test_a_streamed_turn_takes_one_thread_hop(
         world: World, hops: Hops) -> None:  # noqa: F811
     headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
     r = world.client.post("/v1/chat", headers=headers, json={"message": "hello"})
@@ -69,4 +71,47 @@ def test_a_streamed_turn_hops_to_the_handler_and_the_worker_only(
         assert r.text.endswith("\r\n\r\n")
         assert "event: done\r\n" in r.text
         counts.append(hops.count)
-    assert min(counts) == 2
+    assert min(counts) == 1  # the checks and the turn in one worker
+
+
+def test_a_streamed_turn_refused_by_its_checks_is_a_problem_detail(world: World) -> None:
+    """Refused before anything is streamed: the same problem detail as the JSON route."""
+    headers = {"Authorization": f"Bearer {world.alpha.admin_key}"}
+    other = world.beta.ids["session"]  # another tenant's session looks absent
+    for path in ("/v1/sessions/01AAAAAAAAAAAAAAAAAAAAAAAA/messages",
+                 f"/v1/sessions/{other}/messages"):
+        plain = world.client.post(path, headers=headers, json={"message": "x"})
+        streamed = world.client.post(path, headers={**headers, "Accept": "text/event-stream"},
+                                     json={"message": "x"})
+        assert streamed.status_code == plain.status_code == 404
+        assert streamed.headers["content-type"].startswith("application/problem+json")
+        assert "event:" not in streamed.text
+        drop = ("requestId",)
+        assert ({k: v for k, v in streamed.json().items() if k not in drop}
+                == {k: v for k, v in plain.json().items() if k not in drop})
+
+
+def test_the_checks_and_the_turn_run_in_the_requests_context(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their log lines carry the request's id and tenant, as in a sync handler's thread."""
+    seen: dict[str, dict[str, Any]] = {}
+    prepare, run_turn = chat_service.prepare, chat_service.run_turn
+
+    def recording(name: str, call: Any) -> Any:
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            seen[name] = structlog.contextvars.get_contextvars()
+            return call(*args, **kwargs)
+        return recorded
+
+    monkeypatch.setattr(chat_service, "prepare", recording("prepare", prepare))
+    monkeypatch.setattr(chat_service, "run_turn", recording("run_turn", run_turn))
+    session = world.alpha.ids["session"]
+    r = world.client.post(f"/v1/sessions/{session}/messages",
+                          headers={"Authorization": f"Bearer {world.alpha.admin_key}",
+                                   "Accept": "text/event-stream"},
+                          json={"message": "What are your opening hours?"})
+    assert r.status_code == 200, r.text
+    assert "event: done\r\n" in r.text
+    for name in ("prepare", "run_turn"):
+        assert seen[name]["client_id"] == "alpha", name
+        assert seen[name]["request_id"], name

@@ -41,15 +41,22 @@ from openbrain.agent.memory.offline_recall import (
     summary_of,
 )
 from openbrain.agent.prompts import LEAD_ON_FILE
+from openbrain.agent.providers.streaming import TextStream
 from openbrain.agent.tokens import message_tokens, messages_tokens
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
+_WORDS = re.compile(r"\S+\s*|\s+")
 _TIME = re.compile(r"\bwhat(?:'s| is)? the (?:current )?time\b|\btime is it\b", re.I)
 
 
 def _text(message: BaseMessage) -> str:
     return str(message.text)
+
+
+def _pieces(message: AIMessage) -> list[str]:
+    """The streamed tokens of an answer: words with the spaces after them."""
+    return _WORDS.findall(_text(message)) or [""]
 
 
 def _tool_names(tools: Sequence[dict[str, Any]]) -> set[str]:
@@ -142,7 +149,7 @@ class OfflineChatModel(BaseChatModel):
             )
             yield ChatGenerationChunk(message=chunk)
             return
-        pieces = re.findall(r"\S+\s*|\s+", _text(message)) or [""]
+        pieces = _pieces(message)
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             chunk = AIMessageChunk(
@@ -151,6 +158,17 @@ class OfflineChatModel(BaseChatModel):
             if run_manager and piece:
                 run_manager.on_llm_new_token(piece, chunk=ChatGenerationChunk(message=chunk))
             yield ChatGenerationChunk(message=chunk)
+
+    def stream_text(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                    **kwargs: Any) -> TextStream:
+        """The tokens ``_stream`` yields as plain strings, then the answer (the lean path of
+        ``providers.streaming``): the same pieces, the same message and usage."""
+        message = self._respond(messages, kwargs.get("tools") or [])
+        if not message.tool_calls:
+            for piece in _pieces(message):
+                if piece:
+                    yield piece
+        return message
 
     def _respond(self, messages: list[BaseMessage], tools: Sequence[dict[str, Any]]) -> AIMessage:
         reply = self._decide(messages, _tool_names(tools))

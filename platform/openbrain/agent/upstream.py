@@ -17,6 +17,7 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import Runnable
 
+from openbrain.agent.providers.streaming import TextStreamer, direct
 from openbrain.agent.providers.transport import ProviderStatusError
 from openbrain.domain.errors import OpenBrainError, UpstreamError, UpstreamTimeoutError
 
@@ -142,6 +143,9 @@ def _call_once(
         if not isinstance(answer, AIMessage):
             raise UpstreamError("the language model returned a malformed response")
         return answer
+    lean = direct(model)
+    if lean is not None:
+        return _stream_text(*lean, messages, timeout, on_token)
     # Merged once at the end: adding each chunk to a running total rebuilds the whole
     # message (content, metadata, usage) per token.
     received: list[AIMessageChunk] = []
@@ -162,6 +166,29 @@ def _call_once(
         raise UpstreamError("the language model returned an empty response")
     first, *rest = received
     return first + rest if rest else first
+
+
+def _stream_text(provider: TextStreamer, kwargs: dict[str, Any], messages: list[BaseMessage],
+                 timeout: float, on_token: Callable[[str], None]) -> AIMessage:
+    """``model.stream`` without its per-token objects and callbacks (none would run: see
+    ``providers.streaming.direct``): each token goes to ``on_token`` as the provider's string."""
+    tokens = provider.stream_text(messages, **{**kwargs, "timeout": timeout})
+    try:
+        while True:
+            try:
+                text = next(tokens)
+            except StopIteration as end:
+                answer: AIMessage | None = end.value
+                break
+            except Exception as exc:
+                raise _failed(exc) from exc
+            on_token(text)
+    finally:
+        tokens.close()  # on_token raised: the response is closed now, not when collected
+    if answer is None:  # what ``BaseChatModel.stream`` raises for a reply without chunks
+        empty = ValueError("No generation chunks were returned")
+        raise _failed(empty) from empty
+    return answer
 
 
 def _failed(exc: Exception) -> Exception:

@@ -1,8 +1,9 @@
 """Running chat turns for the API: tenant and widget rules, budgets, and SSE streaming.
 
-A turn runs in a worker thread (the model and the store block). For streaming, the worker
-frames each token as a whole SSE event (bytes) and queues it; the event loop is woken only
-when it is not already about to drain the queue, and writes what it finds in one chunk. If
+A turn runs in a worker thread (the model and the store block). For streaming, one worker
+runs the checks and then the turn (one thread hop); it frames each token as a whole SSE
+event (bytes) and queues it; the event loop is woken only when it is not already about to
+drain the queue, and writes what it finds in one chunk. If
 the client goes away mid-stream, the turn still completes and commits (or not) on its own: a
 disconnect never leaves half a turn.
 """
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
 import structlog
+from litestar.concurrency import get_asyncio_executor
 
 from openbrain.api.principal import Principal
 from openbrain.api.problems import problem_for
@@ -151,8 +154,17 @@ class _Frames:
         self._frames: list[bytes] = []
         self._final: BaseException | Any = None
         self._finished = False
+        self._checked = False
         self._woken = False
         self._ready = asyncio.Event()
+
+    def checked(self) -> None:
+        """The turn's checks passed: the stream may start."""
+        with self._lock:
+            self._checked = True
+            wake, self._woken = not self._woken, True
+        if wake:
+            self._wake()
 
     def put(self, frame: bytes) -> None:
         with self._lock:
@@ -174,25 +186,37 @@ class _Frames:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self._ready.set)
 
-    async def take(self) -> tuple[list[bytes], bool, Any]:
-        """The frames queued so far, whether the turn finished, and its reply or error."""
+    async def take(self) -> tuple[list[bytes], bool, Any, bool]:
+        """The frames queued so far, whether the turn finished, its reply or error, and
+        whether its checks passed."""
         await self._ready.wait()
         with self._lock:
             self._ready.clear()
             frames, self._frames, self._woken = self._frames, [], False
-            return frames, self._finished, self._final
+            return frames, self._finished, self._final, self._checked
 
 
 async def stream_turn(
-    services: Services, store: TenantStore, principal: Principal, turn: Prepared,
+    services: Services, store: TenantStore, principal: Principal, request: ChatMessage,
     request_id: str | None, idempotency_key: str | None = None,
 ) -> AsyncIterator[bytes]:
-    """Pre-framed SSE: ``token`` events as the model produces them, then ``done`` (the reply)
-    or ``error`` (a problem detail)."""
+    """Check the turn (``prepare``) and run it, both in one worker thread (one thread hop).
+    Raises the checks' error, before anything is streamed (the route answers it as a
+    problem detail); otherwise returns the stream: pre-framed SSE, ``token`` events as the
+    model produces them, then ``done`` (the reply) or ``error`` (a problem detail)."""
     loop = asyncio.get_running_loop()
     frames = _Frames(loop)
 
     def work() -> None:
+        try:
+            turn = prepare(services, store, principal, request)
+        except Exception as exc:
+            frames.finish(exc)
+            return
+        except BaseException as exc:  # the loop must not wait for a worker that is gone
+            frames.finish(exc)
+            raise
+        frames.checked()
         try:
             reply = run_turn(services, store, principal, turn,
                              lambda text: frames.put(token_frame(text)), idempotency_key)
@@ -201,13 +225,25 @@ async def stream_turn(
         else:
             frames.finish(reply)
 
-    worker = loop.run_in_executor(None, work)
-    finished = False
+    # The request's context (its request id and tenant in the log lines), as Litestar's
+    # ``sync_to_thread`` gives a sync handler.
+    context = contextvars.copy_context()
+    worker = loop.run_in_executor(get_asyncio_executor(), context.run, work)
+    ready, finished, final, checked = await frames.take()
+    if not checked:  # the checks failed: ``final`` is their error
+        raise final
+    return _events(frames, (ready, finished, final), request_id, worker)
+
+
+async def _events(frames: _Frames, first: tuple[list[bytes], bool, Any], request_id: str | None,
+                  worker: asyncio.Future[None]) -> AsyncIterator[bytes]:
+    ready, finished, final = first
     try:
         while True:
-            ready, finished, final = await frames.take()
             if not finished:
-                yield b"".join(ready)
+                if ready:
+                    yield b"".join(ready)
+                ready, finished, final, _ = await frames.take()
                 continue
             if isinstance(final, Exception):
                 problem = problem_for(final, None, request_id)

@@ -29,6 +29,7 @@ from pydantic import Field, PrivateAttr, SecretStr
 
 from openbrain.agent.providers import transport
 from openbrain.agent.providers.openai_wire import (
+    Chunk,
     Completion,
     InToolCall,
     Usage,
@@ -38,6 +39,7 @@ from openbrain.agent.providers.openai_wire import (
     encoder,
     out_message,
 )
+from openbrain.agent.providers.streaming import TextStream
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MAX_TEMPLATES = 64  # (stream, tool set, stop) combinations per model; a reset only re-encodes
@@ -167,22 +169,60 @@ class OpenAICompatChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        for event in self._events(messages, stop, kwargs):
+            chunk = _chunk(event)
+            if chunk is None:
+                continue
+            generation = ChatGenerationChunk(message=chunk)
+            if run_manager is not None:
+                run_manager.on_llm_new_token(str(chunk.content), chunk=generation)
+            yield generation
+
+    def stream_text(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                    **kwargs: Any) -> TextStream:
+        """The same call as ``_stream`` (see ``providers.streaming``): a chunk that only
+        carries text costs a decode and a yield; the answer is what ``stream`` merges (runs
+        of text joined into one chunk, other chunks as they came, then the closing one)."""
+        parts: list[AIMessageChunk] = []
+        texts: list[str] = []
+        seen = False
+        for event in self._events(messages, stop, kwargs):
+            text = _plain_text(event)
+            if text is not None:
+                seen = True
+                if text:
+                    texts.append(text)
+                    yield text
+                continue
+            chunk = _chunk(event)
+            if chunk is None:
+                continue
+            seen = True
+            if texts:
+                parts.append(_text_chunk(texts))
+                texts = []
+            parts.append(chunk)
+            if text := str(chunk.text):
+                yield text
+        if not seen:
+            return None
+        if texts or not parts:
+            parts.append(_text_chunk(texts))
+        parts.append(AIMessageChunk(content="", chunk_position="last"))
+        first, *rest = parts
+        return first + rest
+
+    def _events(self, messages: list[BaseMessage], stop: list[str] | None,
+                kwargs: dict[str, Any]) -> Iterator[Chunk]:
+        """The stream's chunks, decoded from the bytes of each ``data:`` line."""
         body = self._body(messages, True, stop, kwargs)
         timeout = kwargs.get("timeout", self.timeout)
         with transport.stream(self._url, body, self._headers, timeout) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue  # blank separators, comments, ``event:`` lines
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    break
-                chunk = _chunk(data)
-                if chunk is None:
-                    continue
-                generation = ChatGenerationChunk(message=chunk)
-                if run_manager is not None:
-                    run_manager.on_llm_new_token(str(chunk.content), chunk=generation)
-                yield generation
+            for data in transport.sse_data(response):
+                try:
+                    yield chunk_decoder.decode(data)
+                except msgspec.MsgspecError as exc:
+                    raise transport.MalformedReplyError("not a chat completion chunk") from exc
 
 
 def _usage(usage: Usage) -> UsageMetadata:
@@ -219,11 +259,23 @@ def _arguments(raw: InToolCall) -> dict[str, Any] | None:
         return None
 
 
-def _chunk(data: str) -> AIMessageChunk | None:
-    try:
-        chunk = chunk_decoder.decode(data)
-    except msgspec.MsgspecError as exc:
-        raise transport.MalformedReplyError("not a chat completion chunk") from exc
+def _plain_text(chunk: Chunk) -> str | None:
+    """The text of a chunk that carries nothing else (no tool calls, usage or finish reason:
+    the chunk ``_chunk`` makes of it holds its text and the provider's name only)."""
+    if chunk.usage is not None or not chunk.choices:
+        return None
+    choice = chunk.choices[0]
+    if choice.finish_reason is not None or choice.delta.tool_calls:
+        return None
+    return choice.delta.content or ""
+
+
+def _text_chunk(texts: list[str]) -> AIMessageChunk:
+    """Text-only chunks merged: their text joined (their metadata is the same in each)."""
+    return AIMessageChunk(content="".join(texts), response_metadata={"model_provider": _PROVIDER})
+
+
+def _chunk(chunk: Chunk) -> AIMessageChunk | None:
     usage = _usage(chunk.usage) if chunk.usage is not None else None
     if not chunk.choices:
         return AIMessageChunk(content="", usage_metadata=usage) if usage is not None else None

@@ -7,6 +7,7 @@ Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps bo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ _lock = threading.Lock()
 _client: httpx.Client | None = None
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
+_DRAIN_LIMIT = 64 * 1024  # bytes read after a stream's [DONE] to keep its connection
 
 
 class ProviderStatusError(Exception):
@@ -58,6 +60,46 @@ def stream(
             response.read()
         _check(response)
         yield response
+
+
+def sse_data(response: httpx.Response) -> Iterator[bytes]:
+    """The ``data:`` payloads of a server-sent event stream, as bytes, up to ``[DONE]``.
+
+    Lines are split with bytes operations (``iter_lines`` decodes every line to ``str``
+    first); a line ends at LF, CRLF or CR, as in ``iter_lines``. Blank separators, comments
+    and ``event:`` lines are skipped: every payload of the chat-completions stream is one
+    line.
+    """
+    rest = b""
+    blocks = response.iter_bytes()
+    for block in blocks:
+        if b"\r" in block:
+            # A CRLF split between two blocks only adds a blank line, which is skipped.
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        *lines, rest = (rest + block).split(b"\n")
+        for line in lines:
+            if line.startswith(b"data:"):
+                data = line[5:].strip()
+                if data == b"[DONE]":
+                    _drain(blocks)
+                    return
+                yield data
+    if rest.startswith(b"data:") and (data := rest[5:].strip()) != b"[DONE]":
+        yield data
+
+
+def _drain(blocks: Iterator[bytes]) -> None:
+    """Read the body to its end after ``[DONE]`` (its last bytes), so that the connection
+    goes back to the pool: a response closed before its end closes its connection, and the
+    next call would open a new one (with TLS, a handshake per streamed call). Whatever goes
+    wrong now, the answer is whole: the response is closed as before. A body that goes on
+    past ``_DRAIN_LIMIT`` is closed there (its connection with it)."""
+    left = _DRAIN_LIMIT
+    with contextlib.suppress(httpx.HTTPError):
+        for block in blocks:
+            left -= len(block)
+            if left < 0:
+                return
 
 
 def _check(response: httpx.Response) -> None:

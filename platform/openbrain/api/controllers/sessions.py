@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import HeaderParameter, JSONBody, Parameter
 from litestar.response import ServerSentEvent, Stream
 
@@ -23,13 +24,16 @@ from openbrain.api.controllers._common import (
 from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
 from openbrain.api.guards import requires_scope
+from openbrain.api.principal import Principal
 from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
+from openbrain.api.services import Services
 from openbrain.api.session_stream import SessionStream
 from openbrain.domain.base import as_utc
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.event import ToolAction
 from openbrain.domain.ids import IDENTIFIER
 from openbrain.domain.session import Channel, ChatSession, ListedSession, SessionMemory
+from openbrain.store import TenantStore
 
 ChannelFilter = Annotated[Channel | None, Parameter(
     required=False, description="where sessions were started: widget, api, cli or tuner")]
@@ -159,8 +163,8 @@ class SessionsController(Controller):
         return store.memory.of(store.sessions.require(session_id))
 
     @post("/{session_id:str}/messages", operation_id="sendMessage",
-          guards=[requires_scope("chat", widget=True)], status_code=200, sync_to_thread=True)
-    def send(
+          guards=[requires_scope("chat", widget=True)], status_code=200)
+    async def send(
         self, request: Request[Any, Any, Any], session_id: IdParam, data: JSONBody[SendMessage],
         services: ServicesDep, store: StoreDep, principal: PrincipalDep,
         idempotency_key: IdempotencyKey = None,
@@ -168,16 +172,24 @@ class SessionsController(Controller):
         """The reply as JSON, or with ``Accept: text/event-stream`` an SSE stream: ``token``
         events (``{"text": …}``), then ``done`` (the reply) or ``error`` (a problem detail)."""
         chat = ChatMessage(session_id=session_id, message=data.message, context=data.context)
-        turn = chat_service.prepare(services, store, principal, chat)
         if "text/event-stream" in request.headers.get("accept", ""):
+            # The checks and the turn run in one worker thread; the checks' errors are raised
+            # here, before the stream starts, and answered as problem details.
             request_id = request.scope["state"].get("request_id")
-            events = chat_service.stream_turn(services, store, principal, turn, request_id,
-                                              idempotency_key)
+            events = await chat_service.stream_turn(services, store, principal, chat,
+                                                    request_id, idempotency_key)
             # Already framed: a plain stream (ServerSentEvent would frame each chunk again and
             # take a thread hop to start).
             return Stream(events, media_type="text/event-stream",  # type: ignore[return-value]
                           headers={"X-Session-Id": session_id, "Cache-Control": "no-cache",
                                    "Connection": "keep-alive", "X-Accel-Buffering": "no"})
-        reply = chat_service.run_turn(services, store, principal, turn,
-                                      idempotency_key=idempotency_key)
-        return session_response(reply, services, cookie=False)
+        return await sync_to_thread(_answer, services, store, principal, chat, idempotency_key)
+
+
+def _answer(services: Services, store: TenantStore, principal: Principal, chat: ChatMessage,
+            idempotency_key: str | None) -> Response[ChatReply]:
+    """A plain turn, in a worker thread (as a sync handler ran it)."""
+    turn = chat_service.prepare(services, store, principal, chat)
+    reply = chat_service.run_turn(services, store, principal, turn,
+                                  idempotency_key=idempotency_key)
+    return session_response(reply, services, cookie=False)
