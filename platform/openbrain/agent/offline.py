@@ -158,10 +158,9 @@ class OfflineChatModel(BaseChatModel):
             limit = self.max_tokens * 4  # the approximate token budget, in characters
             if len(_text(reply)) > limit:
                 reply = AIMessage(content=_text(reply)[:limit])
+        read, written = messages_tokens(messages), message_tokens(reply)  # each counted once
         reply.usage_metadata = UsageMetadata(
-            input_tokens=messages_tokens(messages),
-            output_tokens=message_tokens(reply),
-            total_tokens=messages_tokens(messages) + message_tokens(reply),
+            input_tokens=read, output_tokens=written, total_tokens=read + written,
         )
         return reply
 
