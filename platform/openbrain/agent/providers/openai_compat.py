@@ -69,6 +69,7 @@ class OpenAICompatChatModel(BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _headers: dict[str, str] = PrivateAttr(default_factory=dict)
     _url: str = PrivateAttr(default="")
+    _endpoint: transport.Endpoint | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
@@ -151,7 +152,9 @@ class OpenAICompatChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body = self._body(messages, False, stop, kwargs)
-        raw = transport.post(self._url, body, self._headers, kwargs.get("timeout", self.timeout))
+        if self._endpoint is None:  # built on first use: the client is made with it
+            self._endpoint = transport.Endpoint(self._url, self._headers)
+        raw = self._endpoint.post(body, kwargs.get("timeout", self.timeout))
         try:
             reply = completion_decoder.decode(raw)
         except msgspec.MsgspecError as exc:
