@@ -29,7 +29,7 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -42,6 +42,7 @@ from openbrain.agent.memory.offline_recall import (
 )
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tokens import message_tokens, messages_tokens
+from openbrain.agent.unobserved import quiet_invoke
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
@@ -111,6 +112,18 @@ class OfflineChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        # Without observers, straight to ``_generate`` (agent/unobserved.py).
+        quiet = quiet_invoke(self, input, config, stop, kwargs)
+        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     def _generate(
         self,

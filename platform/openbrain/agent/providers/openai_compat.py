@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr, SecretStr
@@ -38,6 +38,7 @@ from openbrain.agent.providers.openai_wire import (
     encoder,
     out_message,
 )
+from openbrain.agent.unobserved import quiet_invoke
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MAX_TEMPLATES = 64  # (stream, tool set, stop) combinations per model; a reset only re-encodes
@@ -101,6 +102,18 @@ class OpenAICompatChatModel(BaseChatModel):
                 else tool_choice
             )
         return self.bind(tools=formatted, **kwargs)
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        # Without observers, straight to ``_generate`` (agent/unobserved.py).
+        quiet = quiet_invoke(self, input, config, stop, kwargs)
+        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     # -- the request -------------------------------------------------------------------------
 
