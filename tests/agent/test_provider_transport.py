@@ -149,6 +149,10 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
     server: RawServer, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The client routes through the environment's proxies; the direct path would not."""
+    # A client made in this environment; the process's own comes back afterwards.
+    monkeypatch.setattr(transport, "_client", None)
+    monkeypatch.setattr(transport, "_pool", None)
+    monkeypatch.setattr(transport, "_direct", transport._direct)
     monkeypatch.setattr(transport, "getproxies", lambda: {"https": "http://proxy.invalid:1"})
     endpoint = Endpoint(server.url, HEADERS)
     sent: list[str] = []
@@ -160,5 +164,8 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
 
     monkeypatch.setattr(httpx.Client, "send", recording)
 
-    assert endpoint.post(BODY, 5.0) == b"{}"
-    assert sent == [server.url]
+    try:
+        assert endpoint.post(BODY, 5.0) == b"{}"
+        assert sent == [server.url]
+    finally:
+        transport.client().close()

@@ -17,6 +17,7 @@ import httpx
 _lock = threading.Lock()
 _client: httpx.Client | None = None
 _pool: httpx.HTTPTransport | None = None
+_direct = False  # no proxy in the environment the client was made in: it sends via ``_pool``
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 
@@ -36,11 +37,12 @@ class ProviderStatusError(Exception):
 
 def client() -> httpx.Client:
     """The process's client (built on first use; keep-alive connections are reused)."""
-    global _client, _pool
+    global _client, _pool, _direct
     if _client is None:
         with _lock:
             if _client is None:
                 _pool = httpx.HTTPTransport(limits=_LIMITS)
+                _direct = not getproxies()  # what the client reads its proxy mounts from
                 # each request sets its own timeout
                 _client = httpx.Client(transport=_pool, timeout=60.0)
     return _client
@@ -61,7 +63,6 @@ class Endpoint:
         self.url = url
         self._headers = headers
         http = client()
-        self._direct = not getproxies()  # no proxy: the client sends through ``_pool``
         # What ``Client.build_request`` merges: the client's defaults, then ours.
         self._merged = httpx.Headers(http.headers)
         self._merged.update(headers)
@@ -69,7 +70,7 @@ class Endpoint:
 
     def post(self, body: bytes, timeout: float) -> bytes:
         http = client()
-        if not self._direct or _pool is None:
+        if not _direct or _pool is None:
             return post(self.url, body, self._headers, timeout)
         # httpx.Timeout(timeout).as_dict(), as the client passes it to the transport
         limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
