@@ -15,6 +15,7 @@ from langchain_core.callbacks import BaseCallbackHandler, CallbackManager
 from langchain_core.globals import set_llm_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableBinding
 from langchain_core.tracers.context import collect_runs
 from pydantic import SecretStr
 
@@ -175,3 +176,50 @@ def test_stop_words_and_multimodal_content_take_the_observed_path(
     model.invoke(_messages("Hello"), stop=["."])
     model.invoke([HumanMessage(content=[{"type": "text", "text": "Hello"}])])
     assert started == [True, True]
+
+
+def test_the_tool_binding_is_langchains_binding(online: OpenAICompatChatModel) -> None:
+    """``bind_tools`` binds what ``model.bind(tools=...)`` bound: same kwargs, same config,
+    and ``with_config``/``bind`` keep working on it."""
+    for model in _models(online):
+        bound = model.bind_tools(TOOLS, tool_choice="calculator")
+        assert isinstance(bound, RunnableBinding)
+        plain = model.bind(**bound.kwargs)
+        assert isinstance(plain, RunnableBinding)
+        assert (bound.bound, bound.kwargs, bound.config, bound.config_factories) == (
+            plain.bound, plain.kwargs, plain.config, plain.config_factories)
+
+        handler = Recording()
+        bound.with_config(callbacks=[handler]).invoke(_messages("Hello"))
+        assert handler.events == ["start", "end"]
+
+
+def test_the_binding_skips_merging_empty_configs(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("configs merged")
+
+    monkeypatch.setattr(RunnableBinding, "_merge_configs", refuse)
+    model = OfflineChatModel().bind_tools(TOOLS)
+
+    answer = model.invoke(_messages("What is 2 + 3?"), timeout=5.0)
+
+    assert isinstance(answer, AIMessage)
+    assert [c["name"] for c in answer.tool_calls] == ["calculator"]  # the bound tools applied
+
+
+def test_the_binding_passes_stop_words_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``stop`` bound or given goes to the model (the observed path, as before)."""
+    seen: list[Any] = []
+    generate = OfflineChatModel._generate
+
+    def recording(self: OfflineChatModel, messages: list[BaseMessage], stop: Any = None,
+                  run_manager: Any = None, **kwargs: Any) -> Any:
+        seen.append(stop)
+        return generate(self, messages, stop, run_manager, **kwargs)
+
+    monkeypatch.setattr(OfflineChatModel, "_generate", recording)
+    model = OfflineChatModel().bind_tools(TOOLS)
+    model.invoke(_messages("Hello"), stop=["."])
+    model.bind(stop=["!"]).invoke(_messages("Hello"))
+    model.invoke(_messages("Hello"))
+    assert seen == [["."], ["!"], None]

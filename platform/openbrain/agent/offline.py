@@ -42,7 +42,7 @@ from openbrain.agent.memory.offline_recall import (
 )
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.tokens import message_tokens, messages_tokens
-from openbrain.agent.unobserved import quiet_invoke
+from openbrain.agent.unobserved import QuietBinding, quiet_invoke
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
@@ -111,7 +111,8 @@ class OfflineChatModel(BaseChatModel):
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+        return QuietBinding(bound=self,
+                            kwargs={"tools": [convert_to_openai_tool(t) for t in tools], **kwargs})
 
     def invoke(
         self,

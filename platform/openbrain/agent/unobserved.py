@@ -10,6 +10,10 @@ a tracing hook in context), no cache and no rate limiter apply, and the input is
 plain-text messages (which LangChain's normalisation leaves as they are). The answer is
 finished as ``_generate_with_cache`` finishes it (run-based id, response metadata). Anything
 else returns ``None`` and the caller takes ``BaseChatModel.invoke`` unchanged.
+
+``QuietBinding`` is the tool binding (``bind_tools``) of our models: called without a config
+of its own, it skips merging empty configs (``invoke`` reads the context's anyway) and asks
+``quiet_invoke`` first; anything else is ``RunnableBinding.invoke``.
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ from langchain_core.globals import get_llm_cache
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import RunnableConfig, ensure_config
+from langchain_core.runnables import RunnableBinding, RunnableConfig, ensure_config
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_core.utils.uuid import uuid7
 
-__all__ = ("quiet_invoke",)
+__all__ = ("QuietBinding", "quiet_invoke")
 
 # Keyword arguments ``generate`` reads itself (structured output tracing, streaming choice).
 _HANDLED_BY_GENERATE = frozenset({"ls_structured_output_format", "structured_output_format",
@@ -68,3 +72,18 @@ def _uncached(model: BaseChatModel) -> bool:
     """No cache applies (``_generate_with_cache``'s rule: the model's own, else the global
     one unless the model says ``cache=False``; ``cache=True`` with none is its error)."""
     return model.cache is False or (model.cache is None and get_llm_cache() is None)
+
+
+class QuietBinding(RunnableBinding[LanguageModelInput, AIMessage]):
+    """``model.bind(**kwargs)``, answering through ``quiet_invoke`` when it can."""
+
+    def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None,
+               **kwargs: Any) -> AIMessage:
+        if (config is None and not self.config and not self.config_factories
+                and isinstance(self.bound, BaseChatModel)):
+            # What ``RunnableBinding.invoke`` hands the model: its kwargs, then the call's.
+            merged = {**self.kwargs, **kwargs}
+            quiet = quiet_invoke(self.bound, input, None, merged.pop("stop", None), merged)
+            if quiet is not None:
+                return quiet
+        return super().invoke(input, config, **kwargs)

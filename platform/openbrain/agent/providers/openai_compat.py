@@ -38,7 +38,7 @@ from openbrain.agent.providers.openai_wire import (
     encoder,
     out_message,
 )
-from openbrain.agent.unobserved import quiet_invoke
+from openbrain.agent.unobserved import QuietBinding, quiet_invoke
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MAX_TEMPLATES = 64  # (stream, tool set, stop) combinations per model; a reset only re-encodes
@@ -101,7 +101,7 @@ class OpenAICompatChatModel(BaseChatModel):
                 if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required")
                 else tool_choice
             )
-        return self.bind(tools=formatted, **kwargs)
+        return QuietBinding(bound=self, kwargs={"tools": formatted, **kwargs})
 
     def invoke(
         self,
