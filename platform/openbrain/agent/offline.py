@@ -29,7 +29,7 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -43,6 +43,7 @@ from openbrain.agent.memory.offline_recall import (
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.providers.streaming import TextStream
 from openbrain.agent.tokens import message_tokens, messages_tokens
+from openbrain.agent.unobserved import QuietBinding, quiet_invoke
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
@@ -117,7 +118,20 @@ class OfflineChatModel(BaseChatModel):
         tool_choice: str | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+        return QuietBinding(bound=self,
+                            kwargs={"tools": [convert_to_openai_tool(t) for t in tools], **kwargs})
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        # Without observers, straight to ``_generate`` (agent/unobserved.py).
+        quiet = quiet_invoke(self, input, config, stop, kwargs)
+        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     def _generate(
         self,
@@ -176,10 +190,9 @@ class OfflineChatModel(BaseChatModel):
             limit = self.max_tokens * 4  # the approximate token budget, in characters
             if len(_text(reply)) > limit:
                 reply = AIMessage(content=_text(reply)[:limit])
+        read, written = messages_tokens(messages), message_tokens(reply)  # each counted once
         reply.usage_metadata = UsageMetadata(
-            input_tokens=messages_tokens(messages),
-            output_tokens=message_tokens(reply),
-            total_tokens=messages_tokens(messages) + message_tokens(reply),
+            input_tokens=read, output_tokens=written, total_tokens=read + written,
         )
         return reply
 

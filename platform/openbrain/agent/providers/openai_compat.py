@@ -22,7 +22,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
+from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr, SecretStr
@@ -40,6 +40,7 @@ from openbrain.agent.providers.openai_wire import (
     out_message,
 )
 from openbrain.agent.providers.streaming import TextStream
+from openbrain.agent.unobserved import QuietBinding, quiet_invoke
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MAX_TEMPLATES = 64  # (stream, tool set, stop) combinations per model; a reset only re-encodes
@@ -71,6 +72,7 @@ class OpenAICompatChatModel(BaseChatModel):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _headers: dict[str, str] = PrivateAttr(default_factory=dict)
     _url: str = PrivateAttr(default="")
+    _endpoint: transport.Endpoint | None = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any) -> None:
         super().model_post_init(context)
@@ -101,7 +103,19 @@ class OpenAICompatChatModel(BaseChatModel):
                 if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required")
                 else tool_choice
             )
-        return self.bind(tools=formatted, **kwargs)
+        return QuietBinding(bound=self, kwargs={"tools": formatted, **kwargs})
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        # Without observers, straight to ``_generate`` (agent/unobserved.py).
+        quiet = quiet_invoke(self, input, config, stop, kwargs)
+        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     # -- the request -------------------------------------------------------------------------
 
@@ -153,7 +167,9 @@ class OpenAICompatChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         body = self._body(messages, False, stop, kwargs)
-        raw = transport.post(self._url, body, self._headers, kwargs.get("timeout", self.timeout))
+        if self._endpoint is None:  # built on first use: the client is made with it
+            self._endpoint = transport.Endpoint(self._url, self._headers)
+        raw = self._endpoint.post(body, kwargs.get("timeout", self.timeout))
         try:
             reply = completion_decoder.decode(raw)
         except msgspec.MsgspecError as exc:

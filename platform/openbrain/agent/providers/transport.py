@@ -1,8 +1,8 @@
 """One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
 
-A provider sends with ``post`` (or ``stream``) and gets either a 2xx response or
-``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked for).
-Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
+A provider sends with ``Endpoint.post`` (or ``post``, ``stream``) and gets either a 2xx
+response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
+for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ import contextlib
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from urllib.request import getproxies
 
 import httpx
 
 _lock = threading.Lock()
 _client: httpx.Client | None = None
+_pool: httpx.HTTPTransport | None = None
+_direct = False  # no proxy in the environment the client was made in: it sends via ``_pool``
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 _DRAIN_LIMIT = 64 * 1024  # bytes read after a stream's [DONE] to keep its connection
@@ -36,12 +39,60 @@ class ProviderStatusError(Exception):
 
 def client() -> httpx.Client:
     """The process's client (built on first use; keep-alive connections are reused)."""
-    global _client
+    global _client, _pool, _direct
     if _client is None:
         with _lock:
             if _client is None:
-                _client = httpx.Client(limits=_LIMITS, timeout=60.0)  # each request sets its own
+                _pool = httpx.HTTPTransport(limits=_LIMITS)
+                _direct = not getproxies()  # what the client reads its proxy mounts from
+                # each request sets its own timeout
+                _client = httpx.Client(transport=_pool, timeout=60.0)
     return _client
+
+
+class Endpoint:
+    """One URL and its headers, parsed and merged with the client's defaults once.
+
+    ``post`` sends what ``client().post(url, content=body, headers=headers,
+    timeout=timeout)`` sends (the same request bytes, cookies kept as the client keeps them)
+    straight to the client's connection pool: per call, the client's request building
+    (URL parsing, header and cookie merging), auth, redirect and hook layers cost more than
+    the model call's own HTTP exchange. With proxies configured in the environment (the
+    client then routes through them) it goes through the client itself.
+    """
+
+    def __init__(self, url: str, headers: Mapping[str, str]) -> None:
+        self.url = url
+        self._headers = headers
+        http = client()
+        # What ``Client.build_request`` merges: the client's defaults, then ours.
+        self._merged = httpx.Headers(http.headers)
+        self._merged.update(headers)
+        self._parsed = httpx.URL(url)
+
+    def post(self, body: bytes, timeout: float) -> bytes:
+        http = client()
+        if not _direct or _pool is None:
+            return post(self.url, body, self._headers, timeout)
+        # httpx.Timeout(timeout).as_dict(), as the client passes it to the transport
+        limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        # The jar's cookies for this URL, as ``build_request`` hands them on (when it has any).
+        request = httpx.Request("POST", self._parsed, headers=self._merged, content=body,
+                                cookies=http.cookies or None, extensions={"timeout": limits})
+        try:
+            response = _pool.handle_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request  # as the client's: the failure names its request
+            raise
+        response.request = request
+        try:
+            response.read()
+        finally:
+            response.close()
+        if "set-cookie" in response.headers:  # as the client: kept for the next request
+            http.cookies.extract_cookies(response)
+        _check(response)
+        return response.content
 
 
 def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:

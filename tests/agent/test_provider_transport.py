@@ -1,0 +1,171 @@
+"""``transport.Endpoint.post``: the bytes ``httpx.Client.post`` sends, cookies kept as the
+client keeps them, its failures, without the client's per-request layers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from openbrain.agent.providers import transport
+from openbrain.agent.providers.transport import Endpoint, ProviderStatusError
+
+HEADERS = {"Authorization": "Bearer sk-test", "Content-Type": "application/json",
+           "Accept": "application/json"}
+BODY = b'{"model":"m","messages":[{"content":"hi","role":"user"}]}'
+
+
+class RawServer:
+    """HTTP/1.1 on 127.0.0.1, keep-alive: records each request's bytes exactly, answers
+    with the next of ``replies`` (or 200 ``{}``); ``silent`` never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1/chat/completions"
+        self.requests: list[bytes] = []
+        self.replies: list[bytes] = []
+        self.silent = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        data = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, data = data.split(b"\r\n\r\n", 1)
+                length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length:"))
+                while len(data) < length:
+                    data += conn.recv(65536)
+                self.requests.append(head + b"\r\n\r\n" + data[:length])
+                data = data[length:]
+                if self.silent:
+                    continue
+                reply = self.replies.pop(0) if self.replies else _reply(200, b"{}")
+                conn.sendall(reply)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _reply(status: int, body: bytes, *extra: str) -> bytes:
+    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}",
+             "Content-Type: application/json", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+@pytest.fixture
+def server() -> Iterator[RawServer]:
+    running = RawServer()
+    yield running
+    running.close()
+
+
+def test_the_request_bytes_are_the_clients(server: RawServer) -> None:
+    transport.client().post(server.url, content=BODY, headers=HEADERS, timeout=5.0)
+    assert Endpoint(server.url, HEADERS).post(BODY, 5.0) == b"{}"
+
+    via_client, direct = server.requests
+    assert direct == via_client
+    assert direct.endswith(b"\r\n\r\n" + BODY)
+
+
+def test_cookies_are_kept_and_sent_as_the_client_does(server: RawServer) -> None:
+    """A cookie the endpoint sets comes back on the next request (load balancers' stickiness
+    cookies), on either path, the same bytes."""
+    http = transport.client()
+    http.cookies.clear()
+    try:
+        server.replies.append(_reply(200, b"{}", "Set-Cookie: lb=one; Path=/"))
+        endpoint = Endpoint(server.url, HEADERS)
+        endpoint.post(BODY, 5.0)
+        assert http.cookies.get("lb") == "one"
+
+        endpoint.post(BODY, 5.0)
+        http.post(server.url, content=BODY, headers=HEADERS, timeout=5.0)
+        assert b"\r\nCookie: lb=one\r\n" in server.requests[1]
+        assert server.requests[1] == server.requests[2]
+    finally:
+        http.cookies.clear()
+
+
+def test_a_status_outside_2xx_is_a_provider_status_error(server: RawServer) -> None:
+    server.replies.append(_reply(429, b'{"error": "slow down, sk-test"}', "Retry-After: 2"))
+
+    with pytest.raises(ProviderStatusError) as failed:
+        Endpoint(server.url, HEADERS).post(BODY, 5.0)
+
+    assert (failed.value.status_code, failed.value.retry_after) == (429, 2.0)
+    assert "sk-test" not in str(failed.value)
+
+
+def test_a_timeout_is_httpxs_and_names_its_request(server: RawServer) -> None:
+    server.silent = True
+
+    with pytest.raises(httpx.ReadTimeout) as failed:
+        Endpoint(server.url, HEADERS).post(BODY, 0.2)
+
+    assert failed.value.request.url == server.url
+
+
+def test_a_refused_connection_is_httpxs() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/v1/chat/completions"
+
+    with pytest.raises(httpx.ConnectError):
+        Endpoint(url, HEADERS).post(BODY, 2.0)
+
+
+def test_the_direct_path_skips_the_clients_layers(server: RawServer,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoint = Endpoint(server.url, HEADERS)
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("went through httpx.Client")
+
+    monkeypatch.setattr(httpx.Client, "send", refuse)
+    monkeypatch.setattr(httpx.Client, "build_request", refuse)
+
+    assert endpoint.post(BODY, 5.0) == b"{}"
+
+
+def test_with_a_proxy_configured_it_goes_through_the_client(
+    server: RawServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client routes through the environment's proxies; the direct path would not."""
+    # A client made in this environment; the process's own comes back afterwards.
+    monkeypatch.setattr(transport, "_client", None)
+    monkeypatch.setattr(transport, "_pool", None)
+    monkeypatch.setattr(transport, "_direct", transport._direct)
+    monkeypatch.setattr(transport, "getproxies", lambda: {"https": "http://proxy.invalid:1"})
+    endpoint = Endpoint(server.url, HEADERS)
+    sent: list[str] = []
+    send = httpx.Client.send
+
+    def recording(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        sent.append(str(request.url))
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", recording)
+
+    try:
+        assert endpoint.post(BODY, 5.0) == b"{}"
+        assert sent == [server.url]
+    finally:
+        transport.client().close()
