@@ -463,13 +463,16 @@ async def offline_extras(args: argparse.Namespace, server: OpenBrainServer,
     return single
 
 
-def start_moto(core: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_moto(core: int, kind: str = "keepalive") -> tuple[subprocess.Popen[bytes], str]:
     """moto's DynamoDB on loopback, a process of its own on the load core (not counted),
     behind ``bench/moto_keepalive.py``: connections are kept as DynamoDB keeps them, so the
-    phase measures the driver, not a TCP connect per call (``moto_server`` closes each)."""
+    phase measures the driver, not a TCP connect per call (``moto_server``, ``kind``
+    ``werkzeug``, closes each)."""
     port = free_port()
-    proc = subprocess.Popen([*pin(core), sys.executable, str(ROOT / "bench" / "moto_keepalive.py"),
-                             str(port), HOST],
+    command = ([sys.executable, str(ROOT / "bench" / "moto_keepalive.py"), str(port), HOST]
+               if kind == "keepalive" else
+               [str(Path(sys.executable).parent / "moto_server"), "-H", HOST, "-p", str(port)])
+    proc = subprocess.Popen([*pin(core), *command],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_up(proc, port, "/moto-api/")
     return proc, f"http://{HOST}:{port}"
@@ -669,6 +672,9 @@ def main() -> None:
     parser.add_argument("--peer-turns", type=int, default=400, help="turns per LangGraph phase")
     parser.add_argument("--store-turns", type=int, default=400,
                         help="turns of the one-connection phases (SQLite, DynamoDB on moto)")
+    parser.add_argument("--dynamodb-server", choices=("keepalive", "werkzeug"),
+                        default="keepalive", help="moto behind bench/moto_keepalive.py, or "
+                        "moto_server itself (a TCP connect per call)")
     parser.add_argument("--soak", type=int, default=10_000,
                         help="turns the offline server has served when RSS is read last")
     parser.add_argument("--peers", nargs="?", const=str(ROOT / ".bench-peers"), default=None,
@@ -722,7 +728,7 @@ def main() -> None:
             sqlite_single = asyncio.run(offline_extras(args, server, served))
         finally:
             server.stop()
-        moto, moto_url = start_moto(load_core)
+        moto, moto_url = start_moto(load_core, args.dynamodb_server)
         try:
             server = start_openbrain(args, {**env, "OB_BENCH_DYNAMODB": moto_url},
                                      server_core, "-")

@@ -23,3 +23,13 @@ def test_requests_are_not_validated_again_in_the_client(
                           config=config)
     with pytest.raises(raised):
         client.get_item(TableName="t", Key={"pk": {"S": "a"}}, ConsistentRead="yes")  # type: ignore[arg-type]
+
+
+def test_botocore_sends_once_and_keeps_connections() -> None:
+    """The driver retries busy calls itself (``RetryPolicy``): botocore makes one attempt,
+    and keeps its pooled connections open between calls."""
+    config = client_config()
+    assert config.retries == {"mode": "standard", "total_max_attempts": 1}
+    assert config.parameter_validation is False
+    assert config.tcp_keepalive is True
+    assert config.max_pool_connections == 50

@@ -3,7 +3,9 @@
 Attributes of an item: ``pk``, ``sk``, ``data`` (binary, omitted when empty), ``version``,
 ``gsi1pk``/``gsi1sk`` (only on items listed in the index: the GSI is sparse), ``expiresAt``
 (the TTL attribute, epoch seconds) and one numeric attribute per counter, ``c_<name>``, so
-:meth:`DynamoDBDriver.increment` is a single ``UpdateItem ... ADD``.
+:meth:`DynamoDBDriver.increment` is a single ``UpdateItem ... ADD``. Requests are built here
+as wire-form attribute values; successful answers are decoded by
+:mod:`~openbrain.store.dynamodb_wire` (msgspec, not botocore's shape walk).
 
 Throttling of single calls is retried by botocore (the retry mode chosen in
 ``docs/performance.md``); a transaction cancelled for throttling, which botocore never
