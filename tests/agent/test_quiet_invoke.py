@@ -15,7 +15,7 @@ from langchain_core.callbacks import BaseCallbackHandler, CallbackManager
 from langchain_core.globals import set_llm_cache
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import RunnableBinding
+from langchain_core.runnables import RunnableBinding, RunnableLambda
 from langchain_core.tracers.context import collect_runs
 from pydantic import SecretStr
 
@@ -223,3 +223,28 @@ def test_the_binding_passes_stop_words_on(monkeypatch: pytest.MonkeyPatch) -> No
     model.bind(stop=["!"]).invoke(_messages("Hello"))
     model.invoke(_messages("Hello"))
     assert seen == [["."], ["!"], None]
+
+
+def test_the_binding_calls_the_models_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's ``invoke`` stays the one entry of a call (the benchmarks time it there)."""
+    calls: list[Any] = []
+    invoke = OfflineChatModel.invoke
+
+    def counting(self: OfflineChatModel, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        calls.append(sorted(kwargs))
+        return invoke(self, input, config, **kwargs)
+
+    monkeypatch.setattr(OfflineChatModel, "invoke", counting)
+    OfflineChatModel().bind_tools(TOOLS).invoke(_messages("Hello"), timeout=5.0)
+
+    assert calls == [["timeout", "tools"]]
+
+
+def test_inside_a_runnable_the_parents_callbacks_see_the_run() -> None:
+    handler = Recording()
+    model = OfflineChatModel().bind_tools(TOOLS)
+    parent = RunnableLambda(lambda _: model.invoke(_messages("Hello")))
+
+    parent.invoke(None, {"callbacks": [handler]})
+
+    assert handler.events == ["start", "end"]

@@ -11,9 +11,10 @@ plain-text messages (which LangChain's normalisation leaves as they are). The an
 finished as ``_generate_with_cache`` finishes it (run-based id, response metadata). Anything
 else returns ``None`` and the caller takes ``BaseChatModel.invoke`` unchanged.
 
-``QuietBinding`` is the tool binding (``bind_tools``) of our models: called without a config
-of its own, it skips merging empty configs (``invoke`` reads the context's anyway) and asks
-``quiet_invoke`` first; anything else is ``RunnableBinding.invoke``.
+``QuietBinding`` is the tool binding (``bind_tools``) of our models: called without a config,
+outside any runnable's context and with no config of its own, it hands the model ``None``
+instead of merging empty configs into the default one (the model's ``invoke`` makes that
+same default from ``None``); anything else is ``RunnableBinding.invoke``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.chat_models import _gen_info_and_msg_metadata
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.runnables import RunnableBinding, RunnableConfig, ensure_config
+from langchain_core.runnables.config import var_child_runnable_config
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_core.utils.uuid import uuid7
 
@@ -75,15 +77,12 @@ def _uncached(model: BaseChatModel) -> bool:
 
 
 class QuietBinding(RunnableBinding[LanguageModelInput, AIMessage]):
-    """``model.bind(**kwargs)``, answering through ``quiet_invoke`` when it can."""
+    """``model.bind(**kwargs)``, without merging configs when all of them are empty."""
 
     def invoke(self, input: LanguageModelInput, config: RunnableConfig | None = None,
                **kwargs: Any) -> AIMessage:
         if (config is None and not self.config and not self.config_factories
-                and isinstance(self.bound, BaseChatModel)):
-            # What ``RunnableBinding.invoke`` hands the model: its kwargs, then the call's.
-            merged = {**self.kwargs, **kwargs}
-            quiet = quiet_invoke(self.bound, input, None, merged.pop("stop", None), merged)
-            if quiet is not None:
-                return quiet
+                and var_child_runnable_config.get() is None):
+            # The model's kwargs, then the call's, as ``RunnableBinding.invoke`` passes them.
+            return self.bound.invoke(input, None, **{**self.kwargs, **kwargs})
         return super().invoke(input, config, **kwargs)
