@@ -3,6 +3,8 @@ a period, with what no model was recorded for under ``unknown``."""
 
 from __future__ import annotations
 
+import pytest
+
 from openbrain.store import keys
 from openbrain.store.driver import TableDriver
 from openbrain.store.tenant_store import TenantStore
@@ -45,3 +47,24 @@ def test_a_long_model_name_is_counted_under_its_first_characters(driver: TableDr
     store.usage.record("2025-01-01", "default", turns=1, input_tokens=3, output_tokens=4,
                        model=long_name)
     assert store.usage.by_model() == {long_name[:MODEL_KEY_LENGTH]: (1, 3, 4)}
+
+
+def test_counting_a_turn_builds_only_the_key_it_writes(
+    driver: TableDriver, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A turn's one increment builds one shard key, not the 33 partitions only reads sum (a
+    tenant's store is made per request, so building them up front cost every turn)."""
+    built: list[int] = []
+    shard_pk = keys.usage_shard_pk
+
+    def counted(client_id: str, shard: int) -> str:
+        built.append(shard)
+        return shard_pk(client_id, shard)
+
+    monkeypatch.setattr(keys, "usage_shard_pk", counted)
+    store = TenantStore(driver, "acme")
+    store.usage.record("2025-01-01", "default", turns=1, input_tokens=3, output_tokens=4,
+                       spread="s1", model="offline")
+    assert len(built) == 1
+    assert store.usage.by_model() == {"offline": (1, 3, 4)}  # reads still sum every shard
+    assert len(built) == 1 + keys.USAGE_SHARDS

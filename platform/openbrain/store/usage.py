@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 
 from openbrain.domain.event import Usage
 from openbrain.store import keys
-from openbrain.store.driver import TableDriver
 from openbrain.store.scoped import ScopedRepository
 
 UNKNOWN_MODEL = "unknown"
@@ -33,10 +33,11 @@ def model_key(model: str) -> str:
 
 
 class UsageRepository(ScopedRepository):
-    def __init__(self, driver: TableDriver, client_id: str) -> None:
-        super().__init__(driver, client_id)
-        self._partitions = [keys.usage_pk(client_id)] + [
-            keys.usage_shard_pk(client_id, n) for n in range(keys.USAGE_SHARDS)
+    @cached_property
+    def _partitions(self) -> list[str]:
+        # Only reads sum the shards; a turn (one increment) never builds these 33 keys.
+        return [keys.usage_pk(self._client_id)] + [
+            keys.usage_shard_pk(self._client_id, n) for n in range(keys.USAGE_SHARDS)
         ]
 
     def record(
