@@ -1,7 +1,9 @@
 """The executor's streamed model call takes the providers' lean path (``stream_text``): the
 same tokens and the same answer as ``BaseChatModel.stream`` merged, with no per-token
 LangChain object, callback or log line; ``stream`` itself (callbacks, usage) is unchanged, and
-a call that something observes keeps taking it."""
+a call that something observes keeps taking it. The upstream stream's ``data:`` lines are
+read as ``iter_lines`` read them, errors and retries are as before, and a stream read to its
+end leaves its keep-alive connection to the next call."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.params import HeaderParameter, JSONBody, Parameter
-from litestar.response import ServerSentEvent, Stream
+from litestar.response import ServerSentEvent
 
 from openbrain.api import chat_service
 from openbrain.api.controllers._common import (
@@ -23,6 +23,7 @@ from openbrain.api.controllers._common import (
 )
 from openbrain.api.controllers.chat import IdempotencyKey, session_response
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
+from openbrain.api.framed_stream import FramedStream
 from openbrain.api.guards import requires_scope
 from openbrain.api.principal import Principal
 from openbrain.api.schemas import MessagePage, SendMessage, SessionPage, StartSession
@@ -179,10 +180,11 @@ class SessionsController(Controller):
             events = await chat_service.stream_turn(services, store, principal, chat,
                                                     request_id, idempotency_key)
             # Already framed: a plain stream (ServerSentEvent would frame each chunk again and
-            # take a thread hop to start).
-            return Stream(events, media_type="text/event-stream",  # type: ignore[return-value]
-                          headers={"X-Session-Id": session_id, "Cache-Control": "no-cache",
-                                   "Connection": "keep-alive", "X-Accel-Buffering": "no"})
+            # take a thread hop to start), with no task group per response.
+            return FramedStream(  # type: ignore[return-value]
+                events, media_type="text/event-stream",
+                headers={"X-Session-Id": session_id, "Cache-Control": "no-cache",
+                         "Connection": "keep-alive", "X-Accel-Buffering": "no"})
         return await sync_to_thread(_answer, services, store, principal, chat, idempotency_key)
 
 

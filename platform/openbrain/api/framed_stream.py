@@ -1,0 +1,56 @@
+"""``FramedStream``: Litestar's ``Stream`` response without a task group per response.
+
+``Stream`` sends its chunks in an anyio task group beside a task that waits for the client's
+``http.disconnect`` and cancels the group: setting up and tearing down that group costs
+several times a plain task (about 80 µs against 12 µs here), on every streamed turn. This
+response keeps the behaviour: one asyncio task listens, and a disconnect cancels the sending
+task at whatever it awaits, as the group's cancel scope did; a cancellation from elsewhere
+(the server shutting down) still propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar.response import Stream
+from litestar.response.base import ASGIResponse
+from litestar.response.streaming import ASGIStreamingResponse
+from litestar.types import Receive, Send
+
+
+class _ListeningResponse(ASGIStreamingResponse):
+    __slots__ = ()
+
+    async def send_body(self, send: Send, receive: Receive) -> None:
+        sending = asyncio.current_task()
+        assert sending is not None
+        gone = False
+
+        async def listen() -> None:
+            nonlocal gone
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone = True
+            sending.cancel()
+
+        listener = asyncio.get_running_loop().create_task(listen())
+        try:
+            await self._stream(send)
+        except asyncio.CancelledError:
+            if not gone or sending.uncancel():  # not (only) ours: pass it on
+                raise
+        finally:
+            listener.cancel()
+
+
+class FramedStream(Stream):
+    """A ``Stream`` (same headers, same chunks) whose disconnect listener is one task."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> ASGIResponse:
+        response = super().to_asgi_response(*args, **kwargs)
+        assert type(response) is ASGIStreamingResponse
+        # Built by ``Stream`` itself (headers, cookies, media type as there); only the way
+        # the body is sent differs, and the subclass adds no state.
+        response.__class__ = _ListeningResponse
+        return response
