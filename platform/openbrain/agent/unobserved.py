@@ -31,7 +31,7 @@ from langchain_core.runnables.config import var_child_runnable_config
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_core.utils.uuid import uuid7
 
-__all__ = ("QuietBinding", "quiet_invoke")
+__all__ = ("QuietBinding", "quiet_invoke", "unobserved")
 
 # Keyword arguments ``generate`` reads itself (structured output tracing, streaming choice).
 _HANDLED_BY_GENERATE = frozenset({"ls_structured_output_format", "structured_output_format",
@@ -54,9 +54,7 @@ def quiet_invoke(
         or not all(isinstance(m, BaseMessage) and isinstance(m.content, str) for m in input)
     ):
         return None
-    config = ensure_config(config)  # as ``invoke``: a run inside a runnable inherits its config
-    manager = CallbackManager.configure(config.get("callbacks"), model.callbacks, model.verbose)
-    if manager.handlers or manager.inheritable_handlers:
+    if not unobserved(model, config):
         return None
     result = model._generate(list(input), stop=None, run_manager=None, **kwargs)
     run_id = uuid7()  # the id ``on_chat_model_start`` gives the run
@@ -68,6 +66,15 @@ def quiet_invoke(
     if len(result.generations) == 1 and result.llm_output is not None:
         first.response_metadata = {**result.llm_output, **first.response_metadata}
     return cast("AIMessage", first)  # as ``invoke`` casts it
+
+
+def unobserved(model: BaseChatModel, config: RunnableConfig | None) -> bool:
+    """No callback handler would see a run of ``model`` under ``config``: none in the config
+    (a parent runnable's included: ``ensure_config`` reads the caller's context), on the
+    model, from tracing, debug or verbose mode, or a tracing hook in context."""
+    config = ensure_config(config)
+    manager = CallbackManager.configure(config.get("callbacks"), model.callbacks, model.verbose)
+    return not (manager.handlers or manager.inheritable_handlers)
 
 
 def _uncached(model: BaseChatModel) -> bool:

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any, Protocol, cast
 
-from langchain_core.callbacks import CallbackManager
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.runnables import Runnable, RunnableBinding, ensure_config
+from langchain_core.runnables import Runnable, RunnableBinding
+
+from openbrain.agent.unobserved import unobserved
 
 # Text deltas (never empty), then the whole answer, or None when the reply held no chunk.
 TextStream = Generator[str, None, AIMessage | None]
@@ -47,8 +48,6 @@ def direct(model: Runnable[Any, Any]) -> tuple[TextStreamer, dict[str, Any]] | N
             or model.output_version not in (None, "v0")
             or "ls_structured_output_format" in kwargs or "structured_output_format" in kwargs):
         return None
-    config = ensure_config(config)  # with the caller's context (a parent run's callbacks)
-    manager = CallbackManager.configure(config.get("callbacks"), model.callbacks, model.verbose)
-    if manager.handlers or manager.inheritable_handlers:
+    if not unobserved(model, config):
         return None
     return cast(TextStreamer, model), kwargs
