@@ -214,8 +214,13 @@ def browser(tuner: Tuner) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
+    # Assertions wait as long as actions: a dashboard round trip (event, API call, render) took
+    # over expect's default 5 s on a loaded CI host (the origins dialog closing after save).
+    expect.set_options(timeout=20_000)
     try:
         yield context.new_page()
     finally:
