@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -29,7 +29,7 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -43,7 +43,7 @@ from openbrain.agent.memory.offline_recall import (
 from openbrain.agent.prompts import LEAD_ON_FILE
 from openbrain.agent.providers.streaming import TextStream
 from openbrain.agent.tokens import message_tokens, messages_tokens
-from openbrain.agent.unobserved import QuietBinding, quiet_invoke
+from openbrain.agent.unobserved import QuietBinding, QuietChatModel
 
 _ARITHMETIC = re.compile(r"[-+(]*\d[\d.\s]*(?:[-+*/%^][\s(]*\d[\d.\s)]*)+")
 _HANDOFF = re.compile(r"\b(human|real person|representative|an agent|someone real)\b", re.I)
@@ -102,7 +102,7 @@ _ANSWERS: dict[str, Callable[[dict[str, Any], str], str]] = {
 }
 
 
-class OfflineChatModel(BaseChatModel):
+class OfflineChatModel(QuietChatModel):
     """Deterministic: the same conversation always gets the same answer."""
 
     max_tokens: int = 1024
@@ -120,18 +120,6 @@ class OfflineChatModel(BaseChatModel):
     ) -> Runnable[LanguageModelInput, AIMessage]:
         return QuietBinding(bound=self,
                             kwargs={"tools": [convert_to_openai_tool(t) for t in tools], **kwargs})
-
-    def invoke(
-        self,
-        input: LanguageModelInput,
-        config: RunnableConfig | None = None,
-        *,
-        stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> AIMessage:
-        # Without observers, straight to ``_generate`` (agent/unobserved.py).
-        quiet = quiet_invoke(self, input, config, stop, kwargs)
-        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     def _generate(
         self,

@@ -31,7 +31,7 @@ from langchain_core.runnables.config import var_child_runnable_config
 from langchain_core.utils.utils import LC_ID_PREFIX
 from langchain_core.utils.uuid import uuid7
 
-__all__ = ("QuietBinding", "quiet_invoke", "unobserved")
+__all__ = ("QuietBinding", "QuietChatModel", "quiet_invoke", "unobserved")
 
 # Keyword arguments ``generate`` reads itself (structured output tracing, streaming choice).
 _HANDLED_BY_GENERATE = frozenset({"ls_structured_output_format", "structured_output_format",
@@ -93,3 +93,19 @@ class QuietBinding(RunnableBinding[LanguageModelInput, AIMessage]):
             # The model's kwargs, then the call's, as ``RunnableBinding.invoke`` passes them.
             return self.bound.invoke(input, None, **{**self.kwargs, **kwargs})
         return super().invoke(input, config, **kwargs)
+
+
+class QuietChatModel(BaseChatModel):
+    """A chat model whose ``invoke`` goes straight to ``_generate`` when nothing observes the
+    run (:func:`quiet_invoke`), and through ``BaseChatModel.invoke`` otherwise."""
+
+    def invoke(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        quiet = quiet_invoke(self, input, config, stop, kwargs)
+        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)

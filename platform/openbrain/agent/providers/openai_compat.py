@@ -17,12 +17,12 @@ from typing import Any
 
 import msgspec
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr, SecretStr
@@ -40,7 +40,7 @@ from openbrain.agent.providers.openai_wire import (
     out_message,
 )
 from openbrain.agent.providers.streaming import TextStream
-from openbrain.agent.unobserved import QuietBinding, quiet_invoke
+from openbrain.agent.unobserved import QuietBinding, QuietChatModel
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 _MAX_TEMPLATES = 64  # (stream, tool set, stop) combinations per model; a reset only re-encodes
@@ -56,7 +56,7 @@ class _Template:
     tools: object  # the bound tool list, held so that its id (the cache key) stays unique
 
 
-class OpenAICompatChatModel(BaseChatModel):
+class OpenAICompatChatModel(QuietChatModel):
     """Chat completions over HTTP; ``bind_tools``, callbacks, ``usage_metadata`` and streaming
     (with usage) as ``ChatOpenAI`` gives them."""
 
@@ -104,18 +104,6 @@ class OpenAICompatChatModel(BaseChatModel):
                 else tool_choice
             )
         return QuietBinding(bound=self, kwargs={"tools": formatted, **kwargs})
-
-    def invoke(
-        self,
-        input: LanguageModelInput,
-        config: RunnableConfig | None = None,
-        *,
-        stop: list[str] | None = None,
-        **kwargs: Any,
-    ) -> AIMessage:
-        # Without observers, straight to ``_generate`` (agent/unobserved.py).
-        quiet = quiet_invoke(self, input, config, stop, kwargs)
-        return quiet if quiet is not None else super().invoke(input, config, stop=stop, **kwargs)
 
     # -- the request -------------------------------------------------------------------------
 
