@@ -133,16 +133,22 @@ def test_a_tracing_hook_in_context_sees_the_run(online: OpenAICompatChatModel) -
         assert len(runs.traced_runs) == 1
 
 
-def test_verbose_mode_takes_the_observed_path(monkeypatch: pytest.MonkeyPatch,
-                                              online: OpenAICompatChatModel) -> None:
-    started: list[bool] = []
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per model run LangChain opens (the observed path)."""
+    runs: list[bool] = []
     start = CallbackManager.on_chat_model_start
 
     def recording(self: CallbackManager, *args: Any, **kwargs: Any) -> Any:
-        started.append(True)
+        runs.append(True)
         return start(self, *args, **kwargs)
 
     monkeypatch.setattr(CallbackManager, "on_chat_model_start", recording)
+    return runs
+
+
+def test_verbose_mode_takes_the_observed_path(started: list[bool],
+                                              online: OpenAICompatChatModel) -> None:
     for model in _models(online):
         model.verbose = True
         model.invoke(_messages("Hello"))
@@ -161,17 +167,7 @@ def test_a_cache_still_answers(no_global_cache: None, online: OpenAICompatChatMo
     assert len(llm.requests) == 1
 
 
-def test_stop_words_and_multimodal_content_take_the_observed_path(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    started: list[bool] = []
-    start = CallbackManager.on_chat_model_start
-
-    def recording(self: CallbackManager, *args: Any, **kwargs: Any) -> Any:
-        started.append(True)
-        return start(self, *args, **kwargs)
-
-    monkeypatch.setattr(CallbackManager, "on_chat_model_start", recording)
+def test_stop_words_and_multimodal_content_take_the_observed_path(started: list[bool]) -> None:
     model = OfflineChatModel()
     model.invoke(_messages("Hello"), stop=["."])
     model.invoke([HumanMessage(content=[{"type": "text", "text": "Hello"}])])

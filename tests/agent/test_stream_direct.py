@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -281,18 +282,28 @@ class Counting(ThreadingHTTPServer):
         super().process_request(request, client_address)
 
 
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]
+             ) -> Iterator[tuple[Counting, OpenAICompatChatModel]]:
+    """``handler`` on a loopback port, and a model that streams from it."""
+    server = Counting(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield server, OpenAICompatChatModel(
+            model_name="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
+            api_key=SecretStr("k"))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize(("cut", "tail", "connections"), [
     (False, 24, 1), (True, 24, 3), (False, 200_000, 3),
 ], ids=["whole", "cut-after-done", "endless-after-done"])
 def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool, tail: int,
                                                            connections: int) -> None:
     handler = type("Handler", (KeepAlive,), {"cut": cut, "tail": tail})
-    server = Counting(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        model = OpenAICompatChatModel(
-            model_name="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
-            api_key=SecretStr("k"))
+    with _serving(handler) as (server, model):
         for _ in range(3):
             tokens: list[str] = []
             answer = call_model(model, list(ASKED[0]), timeout=5.0, on_token=tokens.append)
@@ -301,9 +312,6 @@ def test_a_streamed_call_leaves_its_connection_to_the_next(cut: bool, tail: int,
         # Read to its end after [DONE], a response leaves its connection in the pool; one
         # whose body broke off, or went on too long, after [DONE] still gave its whole answer.
         assert server.connections == connections
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class BreaksOff(KeepAlive):
@@ -326,17 +334,9 @@ class BreaksOff(KeepAlive):
 
 def test_a_stream_that_breaks_off_after_a_token_is_not_retried() -> None:
     handler = type("Handler", (BreaksOff,), {"posts": 0})
-    server = Counting(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        model = OpenAICompatChatModel(
-            model_name="m", base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
-            api_key=SecretStr("k"))
+    with _serving(handler) as (_, model):
         tokens: list[str] = []
         with pytest.raises(UpstreamError, match="could not reach"):
             call_model(model, list(ASKED[0]), timeout=5.0, on_token=tokens.append, retries=3)
         assert tokens == ["one "]
         assert handler.posts == 1
-    finally:
-        server.shutdown()
-        server.server_close()
