@@ -42,7 +42,7 @@ from openbrain.domain.errors import (
 from openbrain.domain.event import Event
 from openbrain.domain.lead import Lead
 from openbrain.domain.session import HELD, PREVIEW_CHARS, ChatSession, MemorySummary, Message
-from openbrain.events.publisher import EventPublisher
+from openbrain.events.publisher import EventPublisher, hand_on
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
 from openbrain.store.sessions import TurnCommit
@@ -431,7 +431,7 @@ class TurnExecutor:
                       result: LoopResult | None) -> None:
         if result is None:
             return
-        self._publish(store, result.events)
+        hand_on(self._publisher, store.client_id, result.events)
         self._record_usage(store, commit.session, commit.session.updated_at, result)
 
     def _replay(self, store: TenantStore, request: ChatMessage, key: str) -> ChatReply | None:
@@ -500,16 +500,6 @@ class TurnExecutor:
             role=said.role, content=said.content, tool_calls=list(said.tool_calls),
             tool_call_id=said.tool_call_id, name=said.name, created_at=now,
         )
-
-    def _publish(self, store: TenantStore, events: Sequence[Event]) -> None:
-        """Hand committed events on; on failure they stay pending and the sweeper retries."""
-        if not events or self._publisher is None:
-            return
-        try:
-            self._publisher.publish(events)
-        except Exception as exc:
-            log.warning("events.publish_failed", client_id=store.client_id,
-                        events=len(events), error=type(exc).__name__)
 
     def _record_usage(
         self, store: TenantStore, session: ChatSession, now: datetime, result: LoopResult

@@ -9,7 +9,7 @@ is tried again on the new version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import msgspec
@@ -21,7 +21,7 @@ from openbrain.domain.event import Event
 from openbrain.domain.handoff import InboxEntry
 from openbrain.domain.session import HELD, ChatSession, Control, Message
 from openbrain.domain.tenant import EventType
-from openbrain.events.publisher import EventPublisher
+from openbrain.events.publisher import EventPublisher, hand_on
 from openbrain.store.sessions import TurnCommit
 from openbrain.store.tenant_store import TenantStore
 
@@ -129,7 +129,7 @@ class Inbox:
                 if attempt == _ATTEMPTS - 1:
                     raise
                 continue  # re-read: the change is judged again on the newer state
-            self._publish(store, commit.events)
+            hand_on(self._publisher, store.client_id, commit.events)
             log.info("inbox.changed", client_id=store.client_id, session_id=session_id,
                      control=commit.session.control, version=commit.session.version)
             return commit
@@ -150,16 +150,6 @@ class Inbox:
                       object_type="session", object_id=session.session_id,
                       object={"operator": who, "leadId": session.lead_id}, occurred_at=now)
         return TurnCommit(session=updated, events=[event], control_changed=True)
-
-    def _publish(self, store: TenantStore, events: Sequence[Event]) -> None:
-        """Hand committed events on; on failure they stay pending and the sweeper retries."""
-        if not events or self._publisher is None:
-            return
-        try:
-            self._publisher.publish(events)
-        except Exception as exc:
-            log.warning("events.publish_failed", client_id=store.client_id,
-                        events=len(events), error=type(exc).__name__)
 
 
 class _UnchangedError(Exception):
