@@ -29,15 +29,18 @@ from typing import Any
 
 import structlog
 
-from openbrain.agent.compaction import Compactor
 from openbrain.agent.executor import TurnExecutor
 from openbrain.agent.models import ModelChoice, ModelFactory
 from openbrain.agent.offline import OfflineChatModel
-from openbrain.domain import AgentConfig, AgentSettings, ChatMessage, ChatSession, MemorySummary
+from openbrain.domain import AgentConfig, AgentSettings, ChatMessage
 from openbrain.domain.agent_config import MemoryPolicy
 from openbrain.settings import Settings
 from openbrain.store import TenantStore, open_driver
 from openbrain.store.counting import CountingDriver
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The compactor the memory tests run between turns: the bench runs it the same way (CPU apart).
+from tests.agent.memory_support import ManualCompactor
 
 LONG_SESSION = 1_007
 SUMMARY_SESSION = 2_050
@@ -82,31 +85,6 @@ def _turn(executor: TurnExecutor, factory: TimedFactory, store: TenantStore,
     return wall, wall - factory.model.spent, reply.session_id
 
 
-class QueuedCompactor(Compactor):
-    """Keeps what the executor schedules; the bench runs it between turns (CPU apart)."""
-
-    def __init__(self, models: ModelFactory) -> None:
-        super().__init__(models)
-        self.queued: list[tuple[TenantStore, ChatSession]] = []
-
-    def schedule(self, store: TenantStore, session: ChatSession,
-                 summary: MemorySummary | None) -> bool:
-        if not self.due(store, session, summary):
-            return False
-        # one job per session, as the background worker keeps it (the latest state here)
-        self.queued = [q for q in self.queued if q[1].session_id != session.session_id]
-        self.queued.append((store, session))
-        return True
-
-    def run(self) -> list[MemorySummary]:
-        made: list[MemorySummary] = []
-        queued, self.queued = self.queued, []
-        for store, session in queued:
-            while (summary := self.compact(store, session)) is not None:
-                made.append(summary)
-        return made
-
-
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
@@ -128,7 +106,7 @@ def summary_session(tmp: Path, policy: MemoryPolicy = "summary") -> None:
     store.configs.save("default", AgentSettings(model="offline", memory_policy=policy,
                                                 memory_window=20, summary_threshold=20))
     factory = TimedFactory(settings)
-    compactor = QueuedCompactor(factory)
+    compactor = ManualCompactor(factory)
     executor = TurnExecutor(settings=settings, models=factory, compactor=compactor)
 
     def turn(session_id: str | None, text: str) -> tuple[float, dict[str, int], int, str]:
