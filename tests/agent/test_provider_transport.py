@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -29,6 +31,9 @@ class RawServer:
         self.requests: list[bytes] = []
         self.replies: list[bytes] = []
         self.silent = False
+        self.gate: threading.Barrier | None = None  # replies wait until this many requests
+        self.accepted = 0
+        self.closed = 0  # connections the client closed
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -37,6 +42,7 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
@@ -46,6 +52,7 @@ class RawServer:
                 while b"\r\n\r\n" not in data:
                     chunk = conn.recv(65536)
                     if not chunk:
+                        self.closed += 1
                         return
                     data += chunk
                 head, data = data.split(b"\r\n\r\n", 1)
@@ -57,6 +64,8 @@ class RawServer:
                 data = data[length:]
                 if self.silent:
                     continue
+                if self.gate is not None:
+                    self.gate.wait(5.0)
                 reply = self.replies.pop(0) if self.replies else _reply(200, b"{}")
                 conn.sendall(reply)
 
@@ -169,3 +178,85 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
         assert sent == [server.url]
     finally:
         transport.client().close()
+
+
+def _in_flight(server: RawServer, endpoint: Endpoint, count: int) -> None:
+    """``count`` posts in flight at once (the server answers when all have arrived)."""
+    server.gate = threading.Barrier(count)
+    threads = [threading.Thread(target=endpoint.post, args=(BODY, 5.0)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.gate = None
+
+
+def test_a_post_examines_one_connection_however_many_are_open(
+    server: RawServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After 16 turns' calls in flight at once, 16 connections stay open for the next burst,
+    and a call checks the keep-alive of the one it uses (httpx's pool checks all of them,
+    polling each socket, on the request and on the response's close)."""
+    transport.lanes.close()
+    endpoint = Endpoint(server.url, HEADERS)
+    _in_flight(server, endpoint, 16)
+    assert server.accepted == 16
+    checked: list[object] = []
+    has_expired = httpcore.HTTPConnection.has_expired
+
+    def counting(self: httpcore.HTTPConnection) -> bool:
+        checked.append(self)
+        return has_expired(self)
+
+    monkeypatch.setattr(httpcore.HTTPConnection, "has_expired", counting)
+
+    for _ in range(5):
+        assert endpoint.post(BODY, 5.0) == b"{}"
+
+    assert len(set(checked)) == 1
+    assert len(checked) <= 2 * 5
+    assert server.accepted == 16  # kept alive: no new connection
+    monkeypatch.undo()
+    _in_flight(server, endpoint, 16)
+    assert server.accepted == 16  # the burst found its 16 connections again
+    assert server.closed == 0
+
+
+def test_an_idle_lane_is_closed_past_the_keep_alive_expiry(server: RawServer) -> None:
+    lanes = transport.Lanes(expiry=60.0)
+    endpoint = Endpoint(server.url, HEADERS)
+    first, second = lanes.take(), lanes.take()
+    for lane in (first, second):
+        endpoint._send(lane, transport.client(), BODY, 5.0)
+    lanes.give(first)
+    lanes.give(second)
+    assert (lanes.idle(), server.closed) == (2, 0)
+
+    lanes.expiry = 0.0  # the oldest has been idle longer now: the next call closes it
+    lanes.give(lanes.take())
+
+    assert lanes.idle() == 1
+    assert lanes.take() is second
+    _wait_for(lambda: server.closed == 1)
+
+
+def test_idle_lanes_beyond_the_limit_are_closed(server: RawServer) -> None:
+    lanes = transport.Lanes(limit=1)
+    endpoint = Endpoint(server.url, HEADERS)
+    first, second = lanes.take(), lanes.take()
+    for lane in (first, second):
+        endpoint._send(lane, transport.client(), BODY, 5.0)
+    lanes.give(first)
+    lanes.give(second)
+
+    assert lanes.idle() == 1
+    assert lanes.take() is second
+    _wait_for(lambda: server.closed == 1)
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """The server's thread sees a close a moment after the client makes it."""
+    deadline = time.monotonic() + 5.0
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
