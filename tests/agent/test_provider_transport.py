@@ -3,6 +3,7 @@ client keeps them, its failures, without the client's per-request layers."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import time
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from openbrain.agent.providers import transport
+from openbrain.agent.providers.connections import Lanes, as_httpx
 from openbrain.agent.providers.transport import Endpoint, ProviderStatusError
 
 HEADERS = {"Authorization": "Bearer sk-test", "Content-Type": "application/json",
@@ -197,8 +199,7 @@ def test_a_post_examines_one_connection_however_many_are_open(
     """After 16 turns' calls in flight at once, 16 connections stay open for the next burst,
     and a call checks the keep-alive of the one it uses (httpx's pool checks all of them,
     polling each socket, on the request and on the response's close)."""
-    transport.lanes.close()
-    endpoint = Endpoint(server.url, HEADERS)
+    endpoint = Endpoint(server.url, HEADERS, Lanes())
     _in_flight(server, endpoint, 16)
     assert server.accepted == 16
     checked: list[object] = []
@@ -213,7 +214,7 @@ def test_a_post_examines_one_connection_however_many_are_open(
     for _ in range(5):
         assert endpoint.post(BODY, 5.0) == b"{}"
 
-    assert len(set(checked)) == 1
+    assert len({id(c) for c in checked}) == 1
     assert len(checked) <= 2 * 5
     assert server.accepted == 16  # kept alive: no new connection
     monkeypatch.undo()
@@ -222,36 +223,70 @@ def test_a_post_examines_one_connection_however_many_are_open(
     assert server.closed == 0
 
 
-def test_an_idle_lane_is_closed_past_the_keep_alive_expiry(server: RawServer) -> None:
-    lanes = transport.Lanes(expiry=60.0)
-    endpoint = Endpoint(server.url, HEADERS)
-    first, second = lanes.take(), lanes.take()
-    for lane in (first, second):
-        endpoint._send(lane, transport.client(), BODY, 5.0)
-    lanes.give(first)
-    lanes.give(second)
+def _two_idle(server: RawServer, lanes: Lanes) -> tuple[
+        httpcore.Origin, httpcore.HTTPConnection, httpcore.HTTPConnection]:
+    """Two connections taken together and used, then given back (the first first)."""
+    origin = httpcore.URL(server.url).origin
+    first, second = lanes.take(origin), lanes.take(origin)
+    for connection in (first, second):
+        connection.request("POST", server.url, content=BODY, headers=[
+            (b"Host", origin.host), (b"Content-Length", str(len(BODY)).encode())])
+    lanes.give(origin, first)
+    lanes.give(origin, second)
+    return origin, first, second
+
+
+def test_an_idle_connection_is_closed_past_the_keep_alive_expiry(server: RawServer) -> None:
+    lanes = Lanes(expiry=60.0)
+    origin, first, second = _two_idle(server, lanes)
     assert (lanes.idle(), server.closed) == (2, 0)
 
-    lanes.expiry = 0.0  # the oldest has been idle longer now: the next call closes it
-    lanes.give(lanes.take())
+    lanes.expiry = 0.0  # the first has been idle too long now: the next call closes it
+    assert lanes.take(origin) is second  # last in, first out
+    lanes.give(origin, second)
 
     assert lanes.idle() == 1
-    assert lanes.take() is second
+    assert lanes.take(origin) is second
+    assert first.is_closed()
     _wait_for(lambda: server.closed == 1)
 
 
-def test_idle_lanes_beyond_the_limit_are_closed(server: RawServer) -> None:
-    lanes = transport.Lanes(limit=1)
-    endpoint = Endpoint(server.url, HEADERS)
-    first, second = lanes.take(), lanes.take()
-    for lane in (first, second):
-        endpoint._send(lane, transport.client(), BODY, 5.0)
-    lanes.give(first)
-    lanes.give(second)
+def test_idle_connections_beyond_the_limit_are_closed(server: RawServer) -> None:
+    lanes = Lanes(limit=1)
+    origin, first, second = _two_idle(server, lanes)
 
     assert lanes.idle() == 1
-    assert lanes.take() is second
+    assert lanes.take(origin) is second
+    assert first.is_closed()
     _wait_for(lambda: server.closed == 1)
+
+
+def test_a_connection_the_server_closed_is_not_reused(server: RawServer) -> None:
+    lanes = Lanes()
+    endpoint = Endpoint(server.url, HEADERS, lanes)
+    server.replies.append(_reply(200, b"{}", "Connection: close"))
+    assert endpoint.post(BODY, 5.0) == b"{}"
+    assert lanes.idle() == 0
+
+    assert endpoint.post(BODY, 5.0) == b"{}"
+    assert (server.accepted, lanes.idle()) == (2, 1)
+
+
+def test_a_gzipped_reply_is_decoded_as_the_client_decodes_it(server: RawServer) -> None:
+    payload = b'{"choices": []}'
+    server.replies.append(_reply(200, gzip.compress(payload), "Content-Encoding: gzip"))
+
+    assert Endpoint(server.url, HEADERS).post(BODY, 5.0) == payload
+
+
+def test_httpcore_failures_are_httpxs_as_its_transport_raises_them() -> None:
+    from httpx._transports.default import _load_httpcore_exceptions  # pins the same table
+
+    for core, mapped in _load_httpcore_exceptions().items():
+        failure = as_httpx(core("what failed"))
+        assert type(failure) is mapped
+        assert str(failure) == "what failed"
+    assert as_httpx(ValueError("ours")) is None
 
 
 def _wait_for(condition: Callable[[], bool]) -> None:

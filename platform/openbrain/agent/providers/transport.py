@@ -1,7 +1,7 @@
 """One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
 
-A provider sends with ``Endpoint.post`` (over ``lanes``, keep-alive transports lent one per
-request in flight, made like the client's), or ``post``, ``stream``, and gets either a 2xx
+A provider sends with ``Endpoint.post`` (on keep-alive connections lent one per request in
+flight, see ``connections``), or ``post``, ``stream``, and gets either a 2xx
 response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
 for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
 """
@@ -9,14 +9,15 @@ for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` m
 from __future__ import annotations
 
 import contextlib
-import ssl
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from urllib.request import getproxies
 
+import httpcore
 import httpx
+
+from openbrain.agent.providers.connections import Lanes, as_httpx
 
 _lock = threading.Lock()
 _client: httpx.Client | None = None
@@ -25,6 +26,9 @@ _direct = False  # no proxy in the environment the client was made in: it sends 
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 _DRAIN_LIMIT = 64 * 1024  # bytes read after a stream's [DONE] to keep its connection
+# Reply headers that make httpx do more than hand on the body: cookies, content decoding.
+_READ_BY_HTTPX = frozenset({b"set-cookie", b"content-encoding"})
+shared_lanes = Lanes()  # the connections of ``Endpoint.post``, all endpoints of the process
 
 
 class ProviderStatusError(Exception):
@@ -57,106 +61,80 @@ class Endpoint:
     """One URL and its headers, parsed and merged with the client's defaults once.
 
     ``post`` sends what ``client().post(url, content=body, headers=headers,
-    timeout=timeout)`` sends (the same request bytes, cookies kept as the client keeps them)
-    straight to a transport lent by ``lanes``: per call, the client's request building
-    (URL parsing, header and cookie merging), auth, redirect and hook layers cost more than
-    the model call's own HTTP exchange. With proxies configured in the environment (the
-    client then routes through them) it goes through the client itself.
+    timeout=timeout)`` sends (the same request bytes, cookies kept as the client keeps them,
+    the reply decoded and failures raised as the client's) on a keep-alive connection lent by
+    ``connections.Lanes``: per call, the client's request building (URL parsing, header and
+    cookie merging), auth, redirect, hook and transport layers and its pool's bookkeeping
+    cost more than the model call's own HTTP exchange. With proxies configured in the
+    environment (the client then routes through them) it goes through the client itself.
     """
 
-    def __init__(self, url: str, headers: Mapping[str, str]) -> None:
+    def __init__(self, url: str, headers: Mapping[str, str], lanes: Lanes | None = None) -> None:
         self.url = url
         self._headers = headers
+        self._lanes = lanes if lanes is not None else shared_lanes
         http = client()
         # What ``Client.build_request`` merges: the client's defaults, then ours.
         self._merged = httpx.Headers(http.headers)
         self._merged.update(headers)
         self._parsed = httpx.URL(url)
+        # The request's head as httpx writes it (Host first, the length last, in its
+        # spelling), and the URL as its transport hands it to httpcore.
+        sample = httpx.Request("POST", self._parsed, headers=self._merged, content=b"-")
+        self._raw = list(sample.headers.raw)
+        self._length_at = next(i for i, (name, _) in enumerate(self._raw)
+                               if name.lower() == b"content-length")
+        self._target = httpcore.URL(scheme=self._parsed.raw_scheme, host=self._parsed.raw_host,
+                                    port=self._parsed.port, target=self._parsed.raw_path)
+        self._origin = self._target.origin
 
     def post(self, body: bytes, timeout: float) -> bytes:
         http = client()
         if not _direct or _pool is None:
             return post(self.url, body, self._headers, timeout)
-        lane = lanes.take()
-        try:
-            return self._send(lane, http, body, timeout)
-        finally:
-            lanes.give(lane)
-
-    def _send(self, lane: httpx.HTTPTransport, http: httpx.Client, body: bytes,
-              timeout: float) -> bytes:
         # httpx.Timeout(timeout).as_dict(), as the client passes it to the transport
         limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
-        # The jar's cookies for this URL, as ``build_request`` hands them on (when it has any).
-        request = httpx.Request("POST", self._parsed, headers=self._merged, content=body,
-                                cookies=http.cookies or None, extensions={"timeout": limits})
+        cookies = http.cookies
+        if cookies:  # the jar's cookies for this URL, as ``build_request`` adds them
+            raw = self._request(body, limits, cookies).headers.raw
+        else:
+            raw = self._raw.copy()
+            raw[self._length_at] = (raw[self._length_at][0], str(len(body)).encode())
+        request = httpcore.Request(b"POST", self._target, headers=raw, content=body,
+                                   extensions={"timeout": limits})
+        connection = self._lanes.take(self._origin)
         try:
-            response = lane.handle_request(request)
-        except httpx.RequestError as exc:
-            exc.request = request  # as the client's: the failure names its request
-            raise
-        response.request = request
-        try:
-            response.read()
+            response = connection.handle_request(request)
+            try:
+                content = response.read()
+            finally:
+                response.close()
+        except Exception as exc:
+            failure = as_httpx(exc)
+            if failure is None:
+                raise
+            failure.request = self._request(body, limits, cookies)  # it names its request
+            raise failure from exc
         finally:
-            response.close()
-        if "set-cookie" in response.headers:  # as the client: kept for the next request
-            http.cookies.extract_cookies(response)
-        _check(response)
-        return response.content
+            self._lanes.give(self._origin, connection)
+        if response.status < 300 and not any(
+            name.lower() in _READ_BY_HTTPX for name, _ in response.headers
+        ):
+            return content
+        # A cookie to keep, an encoded body or a failure: what httpx makes of the reply.
+        reply = httpx.Response(response.status, headers=response.headers,
+                               stream=httpx.ByteStream(content), extensions=response.extensions,
+                               request=self._request(body, limits, cookies))
+        reply.read()
+        if "set-cookie" in reply.headers:  # as the client: kept for the next request
+            cookies.extract_cookies(reply)
+        _check(reply)
+        return reply.content
 
-
-class Lanes:
-    """The transports ``Endpoint.post`` sends through, lent one per request in flight.
-
-    httpx's connection pool examines every connection it holds on each request and again when
-    its response closes (keep-alive expiry, a poll of each idle socket, a count of the idle
-    ones per connection), so with 16 turns in flight a call cost about 300 µs more CPU than
-    with one. A lane is an ``httpx.HTTPTransport`` carrying one request at a time: it keeps
-    at most one connection per endpoint, and that check is of one connection. Idle lanes are
-    reused last in, first out (the busy ones stay warm); the one idle longest is closed once
-    it has been idle past the pool's keep-alive expiry (its connection would have been closed
-    by then too), one per call, and beyond ``limit`` idle lanes the extra one is closed.
-    """
-
-    def __init__(self, limit: int = 64, expiry: float = 5.0) -> None:
-        self._idle: list[tuple[float, httpx.HTTPTransport]] = []  # (since, lane), oldest first
-        self._lock = threading.Lock()
-        self._ssl: ssl.SSLContext | None = None
-        self.limit = limit
-        self.expiry = expiry
-
-    def take(self) -> httpx.HTTPTransport:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()[1]
-            if self._ssl is None:  # what HTTPTransport() makes itself: loaded once, shared
-                self._ssl = httpx.create_ssl_context()
-            context = self._ssl
-        return httpx.HTTPTransport(verify=context, limits=_LIMITS)
-
-    def give(self, lane: httpx.HTTPTransport) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._idle.append((now, lane))
-            stale = (self._idle.pop(0)[1] if len(self._idle) > self.limit
-                     or self._idle[0][0] < now - self.expiry else None)
-        if stale is not None:
-            stale.close()
-
-    def idle(self) -> int:
-        """Lanes waiting for a request."""
-        return len(self._idle)
-
-    def close(self) -> None:
-        """Close every idle lane (and its connections)."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for _, lane in idle:
-            lane.close()
-
-
-lanes = Lanes()
+    def _request(self, body: bytes, limits: dict[str, float],
+                 cookies: httpx.Cookies) -> httpx.Request:
+        return httpx.Request("POST", self._parsed, headers=self._merged, content=body,
+                             cookies=cookies or None, extensions={"timeout": limits})
 
 
 def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
