@@ -70,31 +70,34 @@ class ModelFactory:
                             lambda: OfflineChatModel(max_tokens=config.max_tokens))
 
     def _openai(self, config: AgentConfig) -> BaseChatModel:
+        timeout = self.timeout(config)
+        key = ("openai", config.model, config.temperature, config.max_tokens, timeout)
+        return self._cached(key, lambda: self._new_openai(config, timeout))
+
+    def _new_openai(self, config: AgentConfig, timeout: float) -> BaseChatModel:
         # Imported here: the offline mode (e.g. a zero-configuration ``ob`` call) never needs
         # the HTTP client. No retries in the model: call_model retries within the deadline.
         from pydantic import SecretStr
 
         from openbrain.agent.providers.openai_compat import DEFAULT_BASE_URL, OpenAICompatChatModel
 
-        timeout = self.timeout(config)
         settings = self._settings
-        key = ("openai", config.model, config.temperature, config.max_tokens, timeout)
-        return self._cached(
-            key,
-            lambda: OpenAICompatChatModel(
-                model_name=config.model,
-                temperature=config.temperature,
-                max_tokens=config.max_tokens,
-                timeout=timeout,
-                api_key=SecretStr(settings.openai_api_key or _NO_KEY),
-                base_url=settings.openai_base_url or DEFAULT_BASE_URL,
-                stream_usage=True,
-            ),
+        return OpenAICompatChatModel(
+            model_name=config.model,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+            timeout=timeout,
+            api_key=SecretStr(settings.openai_api_key or _NO_KEY),
+            base_url=settings.openai_base_url or DEFAULT_BASE_URL,
+            stream_usage=True,
         )
 
     def _cached(
         self, key: tuple[object, ...], build: Callable[[], BaseChatModel]
     ) -> BaseChatModel:
+        model = self._cache.get(key)  # built once per key: only a miss takes the lock
+        if model is not None:
+            return model
         with self._lock:
             model = self._cache.get(key)
             if model is None:
