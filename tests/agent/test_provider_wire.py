@@ -107,6 +107,34 @@ def test_same_request_and_same_answer_as_chatopenai(
     assert _read(ours) == _read(theirs)
 
 
+class _Visitor(HumanMessage):
+    """A subclass: the general way, not the exact-class one."""
+
+
+NAMED: list[BaseMessage] = [
+    SystemMessage("You help people.", name="shop"),
+    SystemMessage("Be brief.", additional_kwargs={"__openai_role__": "developer"}),
+    HumanMessage("Hi, I'm Jane", name="jane"),
+    AIMessage(content="Hello Jane, I'm the operator.", name="human_agent"),
+    AIMessage(content=""),
+    _Visitor("and 2+2?"),
+    AIMessage(content="Four.", name="bot"),
+    HumanMessage(""),
+    HumanMessage("no name", name=""),
+    AIMessage(content="named aside", additional_kwargs={"name": "aside"}),
+]
+
+
+def test_named_and_plain_messages_as_chatopenai_sends_them() -> None:
+    """Names, an operator's answer, an empty answer, a subclass: the same JSON, key for key."""
+    sent_theirs, _ = _run(_theirs(None, None), Text("ok"), NAMED, stream=False, tools=False)
+    sent_ours, _ = _run(_ours(None, None), Text("ok"), NAMED, stream=False, tools=False)
+
+    assert sent_ours["messages"] == sent_theirs["messages"]
+    assert [list(m) for m in sent_ours["messages"]] == [list(m) for m in sent_theirs["messages"]]
+    assert sent_ours == sent_theirs
+
+
 def test_a_body_built_from_the_template_changes_only_its_messages() -> None:
     """The second call of a binding reuses the encoded settings and tools (not rebuilt)."""
     fake = FakeLLM()

@@ -25,11 +25,12 @@ class _OutToolCall(msgspec.Struct):
     type: str = "function"
 
 
-class _OutMessage(msgspec.Struct, omit_defaults=True):
-    # ``content`` first and always present (null beside tool calls), as langchain-openai.
+class _OutMessage(msgspec.Struct, omit_defaults=True, kw_only=True):
+    # In langchain-openai's order: ``content`` first and always present (null beside tool
+    # calls), then ``name`` when there is one, ``role``, the calls or the call answered.
     content: Any
-    role: str
     name: str | msgspec.UnsetType = UNSET
+    role: str
     tool_calls: list[_OutToolCall] | msgspec.UnsetType = UNSET
     tool_call_id: str | msgspec.UnsetType = UNSET
 
@@ -43,9 +44,18 @@ def _tool_call(call: dict[str, Any]) -> _OutToolCall:
 def out_message(message: BaseMessage) -> _OutMessage:
     """One message as the endpoint wants it (a tool result carries no ``name``)."""
     content = message.content
+    # Most of a window: a person's message or a plain answer (their exact classes; anything
+    # else takes the general way below, which gives these the same).
+    kind = type(message)
+    if kind is HumanMessage or (isinstance(message, AIMessage) and kind is AIMessage
+                                and not message.tool_calls and not message.invalid_tool_calls):
+        role = "user" if kind is HumanMessage else "assistant"
+        if not message.name and not message.additional_kwargs:
+            return _OutMessage(content=content, role=role)
+        return _OutMessage(content=content, role=role, name=_name(message))
     if isinstance(message, ToolMessage):
         return _OutMessage(content=content, role="tool", tool_call_id=message.tool_call_id)
-    name = message.name if message.name is not None else UNSET
+    name = _name(message)
     if isinstance(message, AIMessage):
         calls = [_tool_call(dict(c)) for c in message.tool_calls]
         calls += [_OutToolCall(id=c.get("id"), function=_Function(c.get("name") or "",
@@ -61,6 +71,13 @@ def out_message(message: BaseMessage) -> _OutMessage:
         role = message.additional_kwargs.get("__openai_role__", "system")
         return _OutMessage(content=content, role=role, name=name)
     raise TypeError(f"no OpenAI role for a {type(message).__name__}")
+
+
+def _name(message: BaseMessage) -> str | msgspec.UnsetType:
+    """langchain-openai's rule: the message's name unless empty, else one in its extra
+    arguments, else none."""
+    name = message.name or message.additional_kwargs.get("name")
+    return UNSET if name is None else name
 
 
 # -- replies ---------------------------------------------------------------------------------
