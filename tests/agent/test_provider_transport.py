@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpcore
@@ -17,6 +18,7 @@ import pytest
 from openbrain.agent.providers import transport
 from openbrain.agent.providers.connections import Lanes, as_httpx
 from openbrain.agent.providers.transport import Endpoint, ProviderStatusError
+from tests.events.tls_hosts import self_signed, tls_receiver
 
 HEADERS = {"Authorization": "Bearer sk-test", "Content-Type": "application/json",
            "Accept": "application/json"}
@@ -295,3 +297,22 @@ def _wait_for(condition: Callable[[], bool]) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def test_https_is_verified_as_the_client_verifies_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TLS with the context httpx makes (certifi, or the environment's ``SSL_CERT_FILE``),
+    the host name checked: an untrusted certificate is refused, a trusted one answers."""
+    key, cert = self_signed(tmp_path, "localhost")
+    with tls_receiver("127.0.0.1", key, cert) as receiver:
+        url = f"https://localhost:{receiver.port}/v1/chat/completions"
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            Endpoint(url, HEADERS, Lanes()).post(BODY, 5.0)
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        endpoint = Endpoint(url, HEADERS, Lanes())  # its context is made on first use
+        assert endpoint.post(BODY, 5.0) == b""
+        assert endpoint.post(BODY, 5.0) == b""
+
+    assert receiver.hosts == [f"localhost:{receiver.port}"] * 2
