@@ -95,6 +95,36 @@ class Endpoint:
         return response.content
 
 
+    @contextmanager
+    def stream(self, body: bytes, timeout: float) -> Iterator[httpx.Response]:
+        """``stream`` (below) without the client's per-request layers, as ``post``: the
+        same request bytes, cookies kept as the client keeps them; the response's body is
+        read as it comes."""
+        http = client()
+        if not _direct or _pool is None:
+            with stream(self.url, body, self._headers, timeout) as response:
+                yield response
+            return
+        limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        request = httpx.Request("POST", self._parsed, headers=self._merged, content=body,
+                                cookies=http.cookies or None, extensions={"timeout": limits})
+        try:
+            response = _pool.handle_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        response.request = request
+        try:
+            if "set-cookie" in response.headers:
+                http.cookies.extract_cookies(response)
+            if response.status_code >= 300:
+                response.read()
+            _check(response)
+            yield response
+        finally:
+            response.close()
+
+
 def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
     response = client().post(url, content=body, headers=headers, timeout=timeout)
     _check(response)
