@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from langchain_core.messages import HumanMessage
 
 from openbrain.agent.providers import transport
 from openbrain.agent.providers.transport import Endpoint, ProviderStatusError, sse_data
+from openbrain.agent.upstream import call_model
 from tests.agent.test_provider_transport import (
     BODY,
     HEADERS,
@@ -20,6 +22,7 @@ from tests.agent.test_provider_transport import (
     _reply,
     server,  # noqa: F401 (the fixture)
 )
+from tests.agent.test_stream_direct import KeepAlive, _serving
 
 EVENTS = b'data: {"a": 1}\n\ndata: {"b": 2}\n\ndata: [DONE]\n\n'
 
@@ -146,3 +149,20 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
         assert sent == [server.url]
     finally:
         transport.client().close()
+
+
+def test_a_stream_left_early_closes_its_connection_and_the_next_call_is_whole() -> None:
+    """The caller stops reading after the first token (``on_token`` raised): the response is
+    closed, its half-read connection never serves the next call, which gets every token."""
+    with _serving(KeepAlive) as (served, model):
+        def stop(text: str) -> None:
+            raise RuntimeError("the caller stopped")
+
+        with pytest.raises(RuntimeError, match="the caller stopped"):
+            call_model(model, [HumanMessage("hi")], timeout=5.0, on_token=stop)
+        tokens: list[str] = []
+        answer = call_model(model, [HumanMessage("hi")], timeout=5.0, on_token=tokens.append)
+
+        assert tokens == ["one ", "two"]
+        assert answer.content == "one two"
+        assert served.connections == 2

@@ -1,8 +1,9 @@
 """One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
 
-A provider sends with ``Endpoint.post`` (or ``post``, ``stream``) and gets either a 2xx
-response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
-for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
+A provider sends with ``Endpoint.post`` or ``Endpoint.stream`` (or ``post``, ``stream``) and
+gets either a 2xx response or ``ProviderStatusError`` (status code and the ``Retry-After``
+the endpoint asked for). Timeouts and connection failures stay ``httpx`` exceptions:
+``upstream`` maps both.
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ class Endpoint:
         _check(response)
         return response.content
 
-
     @contextmanager
     def stream(self, body: bytes, timeout: float) -> Iterator[httpx.Response]:
-        """``stream`` (below) without the client's per-request layers, as ``post``: the
-        same request bytes, cookies kept as the client keeps them; the response's body is
-        read as it comes."""
+        """``stream`` (below) straight to the connection pool, as ``post`` sends: the same
+        request bytes, cookies kept as the client keeps them, the same failures; the body is
+        read as it comes and the response closed on leaving (read to its end, its connection
+        goes back to the pool)."""
         http = client()
         if not _direct or _pool is None:
             with stream(self.url, body, self._headers, timeout) as response:
