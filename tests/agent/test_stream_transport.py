@@ -11,8 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from langchain_core.messages import HumanMessage
+from pydantic import SecretStr
 
 from openbrain.agent.providers import transport
+from openbrain.agent.providers.openai_compat import OpenAICompatChatModel
 from openbrain.agent.providers.transport import Endpoint, ProviderStatusError, sse_data
 from openbrain.agent.upstream import call_model
 from tests.agent.test_provider_transport import (
@@ -166,3 +168,21 @@ def test_a_stream_left_early_closes_its_connection_and_the_next_call_is_whole() 
         assert tokens == ["one ", "two"]
         assert answer.content == "one two"
         assert served.connections == 2
+
+
+def test_a_5xx_before_any_token_is_retried(server: RawServer) -> None:  # noqa: F811
+    """A status outside 2xx comes before the stream: nothing was handed on, so the call is
+    retried, and the second answer streams whole."""
+    events = b'data: {"choices": [{"delta": {"content": "one "}}]}\n\n' \
+             b'data: {"choices": [{"delta": {"content": "two"}}]}\n\ndata: [DONE]\n\n'
+    server.replies += [_reply(503, b"{}", "Retry-After: 0"), _sse(events)]
+    model = OpenAICompatChatModel(model_name="m", base_url=server.url.removesuffix(
+        "/chat/completions"), api_key=SecretStr("k"))
+    tokens: list[str] = []
+
+    answer = call_model(model, [HumanMessage("hi")], timeout=5.0, on_token=tokens.append,
+                        retries=1)
+
+    assert tokens == ["one ", "two"]
+    assert answer.content == "one two"
+    assert len(server.requests) == 2
