@@ -13,7 +13,7 @@ import litestar.response.streaming as streaming
 import pytest
 from litestar.response import Stream
 
-from openbrain.api.framed_stream import FramedStream
+from openbrain.api.framed_stream import Final, FramedStream
 from tests.api.conftest import World
 
 SCOPE: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": []}
@@ -70,6 +70,27 @@ def test_the_same_messages_as_stream() -> None:
     ours, theirs = asyncio.run(run(FramedStream)), asyncio.run(run(Stream))
     assert ours == theirs
     assert [m.get("body") for m in ours[1:]] == [b"one", b"two", b"three", b""]
+
+
+def test_a_final_chunk_ends_the_body_in_one_message() -> None:
+    """The end of the body rides on the last chunk (one write to the socket, not two); the
+    chunks before it are sent as ``Stream`` sends them, and the stream's clean-up runs."""
+    async def chunks(cleaned: list[str]) -> AsyncIterator[bytes]:
+        try:
+            yield b"one"
+            yield Final(b"two")
+        finally:
+            cleaned.append("done")
+
+    async def run() -> tuple[list[dict[str, Any]], list[str]]:
+        client, cleaned = Client(), []
+        await _serve(FramedStream(chunks(cleaned), media_type="text/event-stream"), client)
+        return client.sent, cleaned
+
+    sent, cleaned = asyncio.run(run())
+    assert [(m.get("body"), m.get("more_body")) for m in sent[1:]] == [
+        (b"one", True), (b"two", False)]
+    assert cleaned == ["done"]
 
 
 @pytest.mark.parametrize("kind", [FramedStream, Stream])

@@ -14,7 +14,7 @@ from litestar.response import ServerSentEventMessage
 
 from openbrain.agent.offline import OfflineChatModel
 from openbrain.agent.upstream import call_model
-from openbrain.api import chat_service
+from openbrain.api import chat_service, framed_stream
 from openbrain.api.chat_service import event_frame, token_frame
 from tests.api.conftest import World
 from tests.api.test_thread_hops import Hops, hops  # noqa: F401 (the fixture)
@@ -115,3 +115,29 @@ def test_the_checks_and_the_turn_run_in_the_requests_context(
     for name in ("prepare", "run_turn"):
         assert seen[name]["client_id"] == "alpha", name
         assert seen[name]["request_id"], name
+
+
+def test_the_done_event_ends_the_body(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last event goes out with the end of the response (one message, one write), never
+    as a chunk of its own followed by an empty end."""
+    sent: list[dict[str, Any]] = []
+    send_body = framed_stream._ListeningResponse.send_body
+
+    async def recording(self: Any, send: Any, receive: Any) -> None:
+        async def record(message: Any) -> None:
+            sent.append(dict(message))
+            await send(message)
+        await send_body(self, record, receive)
+
+    monkeypatch.setattr(framed_stream._ListeningResponse, "send_body", recording)
+    session = world.alpha.ids["session"]
+    r = world.client.post(f"/v1/sessions/{session}/messages",
+                          headers={"Authorization": f"Bearer {world.alpha.admin_key}",
+                                   "Accept": "text/event-stream"},
+                          json={"message": "What are your opening hours?"})
+    assert r.status_code == 200, r.text
+    *chunks, last = sent
+    assert all(m["more_body"] for m in chunks)
+    assert last["more_body"] is False
+    assert last["body"].startswith(b"event: done\r\n") or b"\r\n\r\nevent: done\r\n" in last["body"]
+    assert b"".join(m["body"] for m in sent) == r.content

@@ -21,6 +21,7 @@ import msgspec
 import structlog
 from litestar.concurrency import get_asyncio_executor
 
+from openbrain.api.framed_stream import Final
 from openbrain.api.principal import Principal
 from openbrain.api.problems import problem_for
 from openbrain.api.services import Services
@@ -249,9 +250,9 @@ async def _events(frames: _Frames, first: tuple[list[bytes], bool, Any], request
                 problem = problem_for(final, None, request_id)
                 if problem.status >= 500 and problem.status not in (502, 504):
                     log.error("stream_error", exc_info=final)
-                yield b"".join([*ready, event_frame("error", problem)])
+                yield Final(b"".join([*ready, event_frame("error", problem)]))
             else:
-                yield b"".join([*ready, event_frame("done", final)])
+                yield Final(b"".join([*ready, event_frame("done", final)]))
             return
     finally:
         if not finished:  # closed before the turn's end: the worker carries on alone

@@ -221,7 +221,9 @@ class OpenAICompatChatModel(QuietChatModel):
         """The stream's chunks, decoded from the bytes of each ``data:`` line."""
         body = self._body(messages, True, stop, kwargs)
         timeout = kwargs.get("timeout", self.timeout)
-        with transport.stream(self._url, body, self._headers, timeout) as response:
+        if self._endpoint is None:  # built on first use: the client is made with it
+            self._endpoint = transport.Endpoint(self._url, self._headers)
+        with self._endpoint.stream(body, timeout) as response:
             for data in transport.sse_data(response):
                 try:
                     yield chunk_decoder.decode(data)

@@ -1,8 +1,8 @@
 """One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
 
 A provider sends with ``Endpoint.post`` (on keep-alive connections lent one per request in
-flight, see ``connections``), or ``post``, ``stream``, and gets either a 2xx
-response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
+flight, see ``connections``) or ``Endpoint.stream`` (or ``post``, ``stream``) and gets either a
+2xx response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
 for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
 """
 
@@ -135,6 +135,36 @@ class Endpoint:
                  cookies: httpx.Cookies) -> httpx.Request:
         return httpx.Request("POST", self._parsed, headers=self._merged, content=body,
                              cookies=cookies or None, extensions={"timeout": limits})
+
+    @contextmanager
+    def stream(self, body: bytes, timeout: float) -> Iterator[httpx.Response]:
+        """``stream`` (below) straight to the connection pool, as ``post`` sends: the same
+        request bytes, cookies kept as the client keeps them, the same failures; the body is
+        read as it comes and the response closed on leaving (read to its end, its connection
+        goes back to the pool)."""
+        http = client()
+        if not _direct or _pool is None:
+            with stream(self.url, body, self._headers, timeout) as response:
+                yield response
+            return
+        limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        request = httpx.Request("POST", self._parsed, headers=self._merged, content=body,
+                                cookies=http.cookies or None, extensions={"timeout": limits})
+        try:
+            response = _pool.handle_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request
+            raise
+        response.request = request
+        try:
+            if "set-cookie" in response.headers:
+                http.cookies.extract_cookies(response)
+            if response.status_code >= 300:
+                response.read()
+            _check(response)
+            yield response
+        finally:
+            response.close()
 
 
 def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
