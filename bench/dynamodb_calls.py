@@ -3,8 +3,9 @@
 Runs chat turns in process (the real :class:`TurnExecutor`, offline model, profile with 3
 tools and a 20-message window) on :class:`DynamoDBDriver` against moto's server in a process
 of its own, and times each driver call with this thread's CPU clock (``time.thread_time``:
-moto's work, in the other process, is never counted). Prints per kind of call (get, query,
-transact, increment) the calls per turn and the median and mean client CPU per call, the
+moto's work, in the other process, is never counted). Prints per kind of call (query: the
+session with its window, a second one only when the window needs more items than the first
+read; transact; increment) the calls per turn and the median and mean client CPU per call, the
 TCP connections urllib3 opened, and with ``--profile`` where the time goes (cProfile).
 
 ``--server keepalive`` (the default) runs moto behind ``bench/moto_keepalive.py`` (HTTP/1.1,
@@ -77,6 +78,11 @@ class TimedDriver(TableDriver):
                     limit: int = 100, cursor: str | None = None) -> Page:
         return self._timed("query_index", lambda: self.inner.query_index(
             gsi1pk, prefix, newest_first=newest_first, limit=limit, cursor=cursor))
+
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        return self._timed("query", lambda: self.inner.query_range(
+            pk, low, high, newest_first=newest_first, limit=limit))
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
         self._timed("transact", lambda: self.inner.transact(ops))

@@ -15,7 +15,7 @@ from openbrain.domain import AgentSettings, Event
 from openbrain.settings import Settings
 from openbrain.store import TableDriver, TenantStore, open_driver
 from openbrain.store.counting import CountingDriver as BaseCountingDriver
-from openbrain.store.driver import Page, WriteOp
+from openbrain.store.driver import Item, Page, WriteOp
 from tests.agent.fake_llm import FakeLLM, serving
 
 CLIENT = "acme"
@@ -37,6 +37,10 @@ class CountingDriver(BaseCountingDriver):
     def query(self, pk: str, prefix: str = "", **kwargs: Any) -> Page:
         self.query_limits.append(kwargs.get("limit", 100))
         return super().query(pk, prefix, **kwargs)
+
+    def query_range(self, pk: str, low: str, high: str, **kwargs: Any) -> list[Item]:
+        self.query_limits.append(kwargs.get("limit", 100))
+        return super().query_range(pk, low, high, **kwargs)
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
         if self.before_transact is not None:

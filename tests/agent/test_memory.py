@@ -107,7 +107,8 @@ def test_a_turns_cost_and_prompt_stay_flat(offline_settings: Settings, store: Te
         calls.append(dict(driver.calls))
         prompts.append(reply.input_tokens)
         compactor.run()
-    assert calls[12] == calls[119] == {"get": 2, "query": 1, "transact": 1, "increment": 1}
+    # one read of session, summary and window together, the commit, the usage
+    assert calls[12] == calls[119] == {"query_range": 1, "transact": 1, "increment": 1}
     assert max(prompts[30:]) <= max(prompts[12:30])
 
 

@@ -153,12 +153,16 @@ def test_turn_reads_only_the_memory_window(
     for i in range(12):
         driver.reset()
         online.chat(store, ChatMessage(session_id=session_id, message=f"message {i}"))
-        counts.append((dict(driver.calls), list(driver.query_limits)))
+        counts.append((dict(driver.calls), list(driver.query_limits), driver.items_read))
 
-    assert counts[0] == counts[-1]  # turn 1 costs what turn 12 costs
-    calls, limits = counts[-1]
-    assert calls == {"get": 1, "query": 1, "transact": 1, "increment": 1}
+    assert all(c[0] == counts[-1][0] for c in counts)  # turn 1 calls what turn 12 calls
+    assert counts[3:] == [counts[-1]] * 9  # and once the window is full, reads as much
+    calls, limits, items = counts[-1]
+    # one query reads the session and its window: at most the session, one item to spare
+    # (a window that starts inside a turn's item) and the two items of two turns
+    assert calls == {"query_range": 1, "transact": 1, "increment": 1}
     assert limits == [4]
+    assert items == 4
     # system + the last 4 stored messages + the new user message
     sent = llm.last_messages
     assert len(sent) == 6
@@ -171,12 +175,12 @@ def test_a_session_already_read_is_not_read_again(
 ) -> None:
     save_profile(store)
     session_id = offline.chat(store, ChatMessage(reset=True)).session_id
-    session = store.sessions.require(session_id)
+    session = store.sessions.for_turn(session_id)
     driver.reset()
     reply = offline.chat(store, ChatMessage(session_id=session_id, message="hello"),
                          session=session)
     assert reply.session_id == session_id
-    assert dict(driver.calls) == {"query": 1, "transact": 1, "increment": 1}
+    assert dict(driver.calls) == {"transact": 1, "increment": 1}
     # the same errors as without it, in the same order
     with pytest.raises(InvalidError, match="message is required"):
         offline.chat(store, ChatMessage(session_id=session_id), session=session)

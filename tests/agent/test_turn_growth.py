@@ -60,4 +60,6 @@ def test_turn_300_costs_what_turn_15_costs(online: TurnExecutor, store: TenantSt
             online.chat(store, ChatMessage(session_id=session_id, message="Tell me more."))
 
     assert costs[EARLY]["prompt messages"] == 22  # system, the 20-message window, the message
+    # one query reads the session with its window; the commit; the usage
+    assert costs[EARLY]["calls"] == {"query_range": 1, "transact": 1, "increment": 1}
     assert costs[LATE] == costs[EARLY]

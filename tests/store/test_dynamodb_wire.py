@@ -1,6 +1,6 @@
 """The driver's own decoding of DynamoDB's answers (``store/dynamodb_wire.py``): every
 attribute the store writes comes back as written, only the driver's calls are decoded (other
-users of the client get botocore's answers), and a turn costs four requests."""
+users of the client get botocore's answers), and a turn costs three requests."""
 
 from __future__ import annotations
 
@@ -102,9 +102,9 @@ def test_an_unreadable_answer_is_a_store_failure(dynamo: DynamoDBDriver,
         dynamodb_client.meta.events.unregister("before-parse.dynamodb.GetItem", garble)
 
 
-def test_a_turn_makes_four_requests(dynamo: DynamoDBDriver, dynamodb_client: Any) -> None:
-    """get (session), query (window), transaction (commit), increment (usage): one request
-    each, whatever the session's length."""
+def test_a_turn_makes_three_requests(dynamo: DynamoDBDriver, dynamodb_client: Any) -> None:
+    """query (the session with its window), transaction (commit), increment (usage): one
+    request each, whatever the session's length."""
     sent: Counter[str] = Counter()
 
     def count(model: Any, **_: Any) -> None:
@@ -122,4 +122,4 @@ def test_a_turn_makes_four_requests(dynamo: DynamoDBDriver, dynamodb_client: Any
         executor.chat(store, ChatMessage(session_id=session_id, message="and now?"))
     finally:
         dynamodb_client.meta.events.unregister("before-call.dynamodb", count)
-    assert sent == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1}
+    assert sent == {"Query": 1, "TransactWriteItems": 1, "UpdateItem": 1}

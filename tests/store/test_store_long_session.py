@@ -13,6 +13,7 @@ from openbrain.store import keys
 from openbrain.store.codec import encode
 from openbrain.store.counting import CountingDriver
 from openbrain.store.driver import Item
+from openbrain.store.sessions import TURN_READ_ITEMS, turn_read_limit
 from openbrain.store.tenant_store import TenantStore
 from tests.store.conftest import DRIVERS, open_driver
 from tests.store.store_builders import message, new_session, next_turn
@@ -71,6 +72,23 @@ def test_window_cost_does_not_grow_with_session_length(sessions: Sessions) -> No
     long_cost = _window_cost(sessions.driver, sessions.long)
     assert short_cost == long_cost
     assert short_cost == ({"query": 1, "get": 1}, WINDOW + 1)
+
+
+def test_turn_read_cost_does_not_grow_with_session_length(sessions: Sessions) -> None:
+    """A turn's read of the 10,000-message session (one message per item, as earlier versions
+    stored them) is one query of a bounded number of items: the default at first, then the
+    items the last window took, one to spare."""
+    store = TenantStore(sessions.driver, "acme")
+    costs = []
+    for _ in range(2):
+        sessions.driver.reset()
+        read = store.sessions.for_turn(sessions.long.session_id)
+        last = read.session.message_count
+        window = store.sessions.window_of(read, WINDOW)
+        assert [m.seq for m in window] == list(range(last - WINDOW, last))
+        costs.append((dict(sessions.driver.calls), sessions.driver.items_read))
+    assert costs == [({"query_range": 1}, turn_read_limit(TURN_READ_ITEMS)),
+                     ({"query_range": 1}, 1 + 1 + WINDOW)]
 
 
 def test_long_session_takes_a_turn(sessions: Sessions) -> None:

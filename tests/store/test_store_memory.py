@@ -94,7 +94,8 @@ def test_a_long_conversation_recalls_its_first_fact(driver: CountingDriver,
         converse(executor, store, [f"Tell me about plan {i}"], session_id)
         calls.append(dict(driver.calls))
         compactor.run()
-    assert calls[10] == calls[39] == {"get": 2, "query": 1, "transact": 1, "increment": 1}
+    # session, summary and window in one query
+    assert calls[10] == calls[39] == {"query_range": 1, "transact": 1, "increment": 1}
     asked = converse(executor, store, ["What is my name?"], session_id)[0]
     assert asked.message == "Your name is Robert Paulson."
     summary = store.memory.latest(session_id)

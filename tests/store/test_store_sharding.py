@@ -89,9 +89,12 @@ def test_the_listing_merges_its_shards_newest_first_exactly_once(
     assert store.sessions.list(limit=50)[0][0].message_count == 2  # the current record
 
 
-def test_a_session_stored_before_sharding_stays_listed_once(driver: CountingDriver) -> None:
+@pytest.mark.parametrize("read", ["require", "for_turn"])
+def test_a_session_stored_before_sharding_stays_listed_once(driver: CountingDriver,
+                                                            read: str) -> None:
     """An earlier version listed a session by index keys on the session item itself; its next
-    turn rewrites that item without them, and the session stays listed, once."""
+    turn rewrites that item without them, and the session stays listed, once (whether the
+    session was read alone or with its window, as a turn reads it)."""
     store = TenantStore(driver, "acme")
     newer = _started(store, 5)
     old = msgspec.structs.replace(new_session(), version=1, message_count=2)
@@ -104,7 +107,8 @@ def test_a_session_stored_before_sharding_stays_listed_once(driver: CountingDriv
                 store.sessions.list(limit=1, cursor=store.sessions.list(limit=1)[1])[0]]
 
     assert listed() == [newer.session_id, old.session_id]
-    session = store.sessions.require(old.session_id)  # the turn reads it first
+    session = (store.sessions.require(old.session_id) if read == "require"  # the turn's read
+               else store.sessions.for_turn(old.session_id).session)
     assert listed() == [newer.session_id, old.session_id]
     store.sessions.commit_turn(next_turn(session))
     assert listed() == [newer.session_id, old.session_id]

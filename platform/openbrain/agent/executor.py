@@ -1,9 +1,9 @@
 """The turn executor: the ChatMessage protocol over sessions, the tool loop and one commit.
 
-A turn reads the session (one get), the last ``memoryWindow`` messages (one query), when
-the session holds one, its lead (one get), and under the ``summary`` memory policy, once
-messages lie outside the window, the summary in force (one get): its cost does not grow with
-the session's length. It writes messages, session, lead, outbox events and tool actions in
+A turn reads the session with its summary and its newest messages (one query; a second
+only when the last ``memoryWindow`` messages lie in more items than the first one read) and,
+when the session holds one, its lead (one get): its cost does not grow with the session's
+length. It writes messages, session, lead, outbox events and tool actions in
 one transaction, then hands the events to the publisher, records token usage and queues the
 session's compaction when one is due. An LLM failure writes nothing.
 """
@@ -45,7 +45,7 @@ from openbrain.domain.session import HELD, PREVIEW_CHARS, ChatSession, MemorySum
 from openbrain.events.publisher import EventPublisher, hand_on
 from openbrain.settings import Settings
 from openbrain.store.driver import MAX_TRANSACT_ITEMS
-from openbrain.store.sessions import TurnCommit
+from openbrain.store.sessions import SessionRead, TurnCommit
 from openbrain.store.tenant_store import TenantStore
 
 __all__ = ("TurnExecutor",)
@@ -128,7 +128,7 @@ class TurnExecutor:
         origin: str | None = None,
         visitor_hash: str | None = None,
         on_token: TokenSink | None = None,
-        session: ChatSession | None = None,
+        session: SessionRead | None = None,
         budget: TurnBudget | None = None,
         idempotency_key: str | None = None,
         humans_available: bool = True,
@@ -141,8 +141,9 @@ class TurnExecutor:
         answer this process kept for it). ``origin`` and ``visitor_hash``: the widget page and
         visitor a new session belongs to.
 
-        ``session``: the session ``request.session_id`` names, when the caller has just read
-        it (the API's checks do); the turn then skips its own read. The version check at
+        ``session``: the session ``request.session_id`` names with its newest messages
+        (``for_turn``), when the caller has just read it (the API's checks do); the turn then
+        skips its own read. The version check at
         commit still catches a turn that committed in between (409). ``budget``: the
         tenant's token budget; a turn that calls the model reserves its worst case first.
         ``humans_available``: whether a hand-off can reach a person now (the tenant's plan);
@@ -206,7 +207,7 @@ class TurnExecutor:
 
     def _resume(
         self, store: TenantStore, request: ChatMessage, now: datetime,
-        session: ChatSession | None,
+        read: SessionRead | None,
     ) -> _Turn:
         assert request.session_id is not None
         if request.message is None:
@@ -217,9 +218,10 @@ class TurnExecutor:
             raise InvalidError(
                 "agentConfigOverrides apply when a session starts; send reset: true with them"
             )
-        if session is None:
-            session = store.sessions.require(request.session_id)
-        elif (session.client_id, session.session_id) != (store.client_id, request.session_id):
+        if read is None:
+            read = store.sessions.for_turn(request.session_id)
+        session = read.session
+        if (session.client_id, session.session_id) != (store.client_id, request.session_id):
             raise ValueError("the session given does not match the request's tenant and session")
         if session.expires_at is not None and session.expires_at <= now:
             raise NotFoundError(
@@ -230,11 +232,9 @@ class TurnExecutor:
                 f"session {session.session_id!r} runs profile {session.profile_name!r}; "
                 "send reset: true to start a session with another profile"
             )
-        summary = (store.memory.latest(session.session_id)
-                   if reads_summary(session.config, session.message_count) else None)
-        history = store.sessions.window(
-            session.session_id, history_size(session.config, session.message_count, summary),
-            count=session.message_count)
+        summary = read.summary if reads_summary(session.config, session.message_count) else None
+        history = store.sessions.window_of(
+            read, history_size(session.config, session.message_count, summary))
         lead = store.leads.get(session.lead_id) if session.lead_id else None
         return _Turn(session=session, history=history, lead=lead, summary=summary)
 

@@ -32,7 +32,7 @@ from openbrain.domain.errors import ForbiddenError, NotFoundError
 from openbrain.domain.hours import humans_available
 from openbrain.domain.session import ChatSession
 from openbrain.domain.tenant import Plan
-from openbrain.store import TenantStore
+from openbrain.store import SessionRead, TenantStore
 
 log = structlog.get_logger("openbrain.api.chat")
 TokenSink = Callable[[str], None]
@@ -56,7 +56,12 @@ def widget_owns(session: ChatSession, *, origin: str, profile: str, visitor: str
 def visible_session(store: TenantStore, principal: Principal, session_id: str) -> ChatSession:
     """The session if this caller may use it; a widget may only reach sessions its own
     visitor started (and the one its token is bound to). Others look absent (404)."""
-    session = store.sessions.require(session_id)
+    return check_visible(principal, store.sessions.require(session_id))
+
+
+def check_visible(principal: Principal, session: ChatSession) -> ChatSession:
+    """``session`` if this caller may use it (see :func:`visible_session`), else 404."""
+    session_id = session.session_id
     grant = principal.grant
     if grant is not None and (
         not widget_owns(session, origin=grant.origin, profile=grant.profile,
@@ -87,12 +92,12 @@ def restrict_widget(principal: Principal, request: ChatMessage) -> ChatMessage:
 
 
 class Prepared(msgspec.Struct, frozen=True):
-    """A checked turn: the request, the session it continues as read by the checks (the
-    executor takes it as is instead of reading it a second time), and the tenant's plan (its
-    token budget)."""
+    """A checked turn: the request, the session it continues as read by the checks with its
+    newest messages (the executor takes it as is instead of reading it a second time), and
+    the tenant's plan (its token budget)."""
 
     request: ChatMessage
-    session: ChatSession | None = None
+    session: SessionRead | None = None
     plan: Plan | None = None
 
 
@@ -103,7 +108,8 @@ def prepare(services: Services, store: TenantStore, principal: Principal,
     request = restrict_widget(principal, request)
     session = None
     if request.session_id is not None and not request.reset:
-        session = visible_session(store, principal, request.session_id)
+        session = store.sessions.for_turn(request.session_id)
+        check_visible(principal, session.session)
     tenant = services.tenants.get(store.client_id)
     plan = tenant.plan if tenant is not None else None
     if plan is not None:

@@ -19,7 +19,7 @@ from openbrain.store.driver import (
     VersionIs,
 )
 from openbrain.store.factory import open_driver
-from openbrain.store.sessions import TurnCommit
+from openbrain.store.sessions import SessionRead, TurnCommit
 from openbrain.store.tenant_store import TenantStore
 from openbrain.store.tenants import TenantRepository
 
@@ -34,6 +34,7 @@ __all__ = (
     "MustNotExist",
     "Page",
     "Put",
+    "SessionRead",
     "TableDriver",
     "TenantRepository",
     "TenantStore",

@@ -12,9 +12,9 @@ from openbrain.store.driver import Condition, Item, Page, TableDriver, WriteOp
 class CountingDriver(TableDriver):
     """Delegates every call to ``inner`` and counts it.
 
-    ``calls`` counts calls per method; ``items_read`` the items returned by ``get``,
-    ``query`` and ``query_index``; ``items_written`` the ops of puts, deletes and
-    transactions. Costs in DynamoDB follow these counts, not the table's size.
+    ``calls`` counts calls per method; ``items_read`` the items returned by ``get`` and the
+    queries; ``items_written`` the ops of puts, deletes and transactions. Costs in DynamoDB
+    follow these counts, not the table's size.
     """
 
     def __init__(self, inner: TableDriver) -> None:
@@ -84,6 +84,12 @@ class CountingDriver(TableDriver):
         )
         self._count("query_index", read=len(page.items))
         return page
+
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        items = self.inner.query_range(pk, low, high, newest_first=newest_first, limit=limit)
+        self._count("query_range", read=len(items))
+        return items
 
     def transact(self, ops: Sequence[WriteOp]) -> None:
         self._count("transact", written=len(ops))

@@ -126,6 +126,12 @@ def check_cursor(cursor: str, *, partition: str, prefix: str, index: bool) -> _C
     return key
 
 
+def check_range(low: str, high: str) -> None:
+    """A range's bounds are sort keys in order (both drivers refuse the same)."""
+    if not low or low > high:
+        raise InvalidError("a key range needs a non-empty low bound at most its high bound")
+
+
 def check_limit(limit: int) -> int:
     if not 1 <= limit <= MAX_QUERY_LIMIT:
         raise InvalidError(f"limit must be between 1 and {MAX_QUERY_LIMIT}")
@@ -174,6 +180,15 @@ class TableDriver(ABC):
         cursor: str | None = None,
     ) -> Page:
         """Items whose ``gsi1pk`` is given and ``gsi1sk`` starts with ``prefix``, in order."""
+
+    @abstractmethod
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        """Up to ``limit`` items of partition ``pk`` with ``low <= sk <= high``, in ``sk``
+        order (strongly consistent); fewer only when the range holds no more. Unlike
+        :meth:`query` it reads nothing past the ``limit``-th item (no look-ahead for a
+        cursor): a caller that bounds its read by what it needs pays for no more.
+        """
 
     @abstractmethod
     def transact(self, ops: Sequence[WriteOp]) -> None:

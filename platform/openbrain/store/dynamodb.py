@@ -51,6 +51,7 @@ from openbrain.store.driver import (
     check_item,
     check_key,
     check_limit,
+    check_range,
     check_transaction,
     encode_cursor,
 )
@@ -252,6 +253,30 @@ class DynamoDBDriver(TableDriver):
                 "gsi1sk": {"S": after.gsi1sk or ""},
             }
         return self._page(params, limit, index=True)
+
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        check_limit(limit)
+        check_range(low, high)
+        params: Attrs = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "ScanIndexForward": not newest_first,
+            "KeyConditionExpression": _RANGE_CONDITION,
+            "ExpressionAttributeNames": _RANGE_NAMES,
+            "ExpressionAttributeValues": {":h": {"S": pk}, ":low": {"S": low},
+                                          ":high": {"S": high}},
+            "Limit": limit,
+        }
+        found: list[wire.Attrs] = []
+        while True:  # DynamoDB's 1 MB pages may end before the limit
+            answer = self._call(self._client.query, wire.QueryAnswer, **params)
+            found.extend(answer.Items)
+            last = answer.LastEvaluatedKey
+            if len(found) >= limit or not last:
+                return [wire.to_item(a) for a in found[:limit]]
+            params["ExclusiveStartKey"] = wire.key_attrs(last)
+            params["Limit"] = limit - len(found)
 
     def _page(self, params: Attrs, limit: int, *, index: bool) -> Page:
         """Read ``limit + 1`` items (following DynamoDB's own 1 MB pages if needed): the
@@ -497,6 +522,10 @@ def _code(exc: ClientError) -> str:
 
 def _key(pk: str, sk: str) -> Attrs:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+_RANGE_CONDITION = "#h = :h AND #r BETWEEN :low AND :high"
+_RANGE_NAMES = {"#h": "pk", "#r": "sk"}
 
 
 def _key_condition(hash_name: str, hash_value: str, range_name: str, prefix: str) -> Attrs:

@@ -23,6 +23,10 @@ MEMORY_SK = "MEMORY"
 """A session's latest summary of its older messages (``summary`` memory policy)."""
 ACTION_PREFIX = "A#"
 SEQ_WIDTH = 10
+# A session's partition sorts as A#…, INBOX, LISTED, M#…, MEMORY, SESSION: a turn reads the
+# session, its summary and its newest messages in one query, newest first, from SESSION down
+# to M#. No other key of the partition may sort between MESSAGE_PREFIX and SESSION_SK
+# (tests/store/test_turn_read.py).
 
 
 def tenant_pk(client_id: str) -> str:

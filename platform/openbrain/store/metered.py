@@ -103,6 +103,14 @@ class MeteredDriver(TableDriver):
                                  keys=(("index", gsi1pk, units, 0.0),)))
         return page
 
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        items = self.inner.query_range(pk, low, high, newest_first=newest_first, limit=limit)
+        units = read_units(sum(item_size(i) for i in items))
+        self.meter.charge(Charge(operation="Query", read=units,
+                                 keys=(("table", pk, units, 0.0),)))
+        return items
+
     def transact(self, ops: Sequence[WriteOp]) -> None:
         self.inner.transact(ops)
         if not ops:

@@ -13,11 +13,12 @@ import msgspec
 from openbrain.domain.errors import ConflictError, InvalidError, NotFoundError
 from openbrain.domain.event import Event, ToolAction
 from openbrain.domain.lead import Lead
-from openbrain.domain.session import ChatSession, ListedSession, Message
+from openbrain.domain.session import ChatSession, ListedSession, MemorySummary, Message
 from openbrain.store import keys
 from openbrain.store.codec import decode, encode
 from openbrain.store.driver import (
     MAX_DATA_BYTES,
+    MAX_QUERY_LIMIT,
     MAX_TRANSACT_ITEMS,
     ConditionFailedError,
     Delete,
@@ -43,6 +44,29 @@ _LISTED_LOCK = threading.Lock()
 _MAX_LISTED = 100_000
 _LIST_ENCODER = msgspec.json.Encoder()
 _CHUNK_BYTES = MAX_DATA_BYTES // 2  # a turn's messages per item, well under an item's cap
+TURN_READ_ITEMS = 10
+"""The message items a turn's read of a session expects to need, before it has read the
+session that says how many, when this process has not seen the session yet: the default
+``memoryWindow`` (20) at a turn's two messages (a user message and its answer) per item."""
+# Per session, the message items its last turn in this process needed (a hint, never a
+# fact: a wrong one costs items read or a second query, not a wrong window).
+_NEEDED: dict[str, int] = {}
+_NEEDED_LOCK = threading.Lock()
+_MAX_NEEDED = 10_000
+
+
+def _remember_needed(pk: str, items: int) -> None:
+    with _NEEDED_LOCK:
+        if len(_NEEDED) >= _MAX_NEEDED and pk not in _NEEDED:
+            _NEEDED.clear()
+        _NEEDED[pk] = items
+
+
+def turn_read_limit(items: int) -> int:
+    """The items a turn's read asks for to find ``items`` message items: ``SESSION``,
+    ``MEMORY`` (where the session has none, one message item more: the window may start
+    inside one more item than last time) and the message items."""
+    return min(MAX_QUERY_LIMIT, 2 + items)
 
 
 def _chunks(messages: Sequence[Message]) -> list[list[Message]]:
@@ -69,6 +93,11 @@ def _decode_messages(data: bytes) -> list[Message]:
     if data[:1] == b"[":
         return decode(data, list[Message])
     return [decode(data, Message)]
+
+
+def _item_end(sk: str) -> int:
+    """The ``seq`` of the last message of the item keyed ``sk`` (``M#{seq}``)."""
+    return int(sk.removeprefix(keys.MESSAGE_PREFIX))
 
 
 def _cursor_seq(sk: str) -> int:
@@ -116,15 +145,95 @@ class TurnCommit(msgspec.Struct, frozen=True, kw_only=True):
     control_changed: bool = False  # the session's control state changed: list or unlist it
 
 
+class SessionRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A session as its turn reads it, in one query (:meth:`SessionRepository.for_turn`)."""
+
+    session: ChatSession
+    summary: MemorySummary | None = None
+    """The session's ``MEMORY`` item when it holds one (the memory policy decides whether
+    the turn uses it)."""
+    recent: list[Message] = msgspec.field(default_factory=list)
+    """Its newest messages, oldest first: every one from ``reaches`` to the session's last."""
+    reaches: int = 0
+    """The ``seq`` from which ``recent`` holds every message (0: all the session has)."""
+    ends: list[int] = msgspec.field(default_factory=list)
+    """The last ``seq`` of each message item read (its key), oldest first: how many items
+    the window took tells the session's next read how many to ask for."""
+
+
 class SessionRepository(ScopedRepository):
     def get(self, session_id: str) -> ChatSession | None:
         item = self._driver.get(keys.session_pk(self._client_id, session_id), keys.SESSION_SK)
-        if item is None:
-            return None
+        return self._session(item) if item is not None else None
+
+    def _session(self, item: Item) -> ChatSession:
         session = decode(item.data, ChatSession)
         if item.gsi1pk == keys.sessions_index(self._client_id):
             self._list_stored_before_sharding(session)
         return session
+
+    def for_turn(self, session_id: str) -> SessionRead:
+        """The session, its summary and its newest messages in one strongly consistent
+        query, newest first from ``SESSION`` down: ``SESSION``, ``MEMORY``, then message
+        items: :func:`turn_read_limit` of as many message items as the session's last turn
+        in this process needed (:data:`TURN_READ_ITEMS` for one it has not seen).
+        :meth:`window_of` completes a window that needs more.
+
+        Messages a turn committed after the session was read (a query is no snapshot on
+        DynamoDB) are left out: the turn's commit, conditioned on the session's version,
+        fails anyway.
+
+        Raises:
+            NotFoundError: no such session.
+        """
+        pk = keys.session_pk(self._client_id, session_id)
+        with _NEEDED_LOCK:
+            needed = _NEEDED.get(pk, TURN_READ_ITEMS)
+        limit = turn_read_limit(needed)
+        items = self._driver.query_range(pk, keys.MESSAGE_PREFIX, keys.SESSION_SK,
+                                         newest_first=True, limit=limit)
+        if not items or items[0].sk != keys.SESSION_SK:
+            raise NotFoundError(f"session {session_id!r} does not exist")
+        session = self._session(items[0])
+        count = session.message_count
+        summary = None
+        recent: list[Message] = []
+        ends: list[int] = []
+        for item in reversed(items[1:]):
+            if item.sk == keys.MEMORY_SK:
+                summary = decode(item.data, MemorySummary)
+                continue
+            end = _item_end(item.sk)
+            if end < count:  # a turn's messages are one item: all new or none
+                ends.append(end)
+                recent.extend(_decode_messages(item.data))
+        recent.sort(key=lambda m: m.seq)
+        # Fewer items than asked for: the query reached the partition's first message.
+        reaches = 0 if len(items) < limit else recent[0].seq if recent else count
+        return SessionRead(session=session, summary=summary, recent=recent, reaches=reaches,
+                           ends=ends)
+
+    def window_of(self, read: SessionRead, size: int) -> list[Message]:
+        """The last ``size`` messages of the session ``read`` holds, oldest first: those it
+        read, and those before them in one more query when it read too few (bounded by the
+        messages missing, as :meth:`window` is by the count)."""
+        pk = keys.session_pk(self._client_id, read.session.session_id)
+        first = max(0, read.session.message_count - size)
+        held = sum(1 for end in read.ends if end >= first)  # items read that hold the window
+        if read.reaches <= first:
+            # A window not full yet (it starts at the first message) takes in the next
+            # turn's item as well.
+            _remember_needed(pk, held + 1 if first == 0 else held)
+            return [m for m in read.recent if m.seq >= first]
+        # An item holds a turn's messages under the seq of its last one: the items from the
+        # key of ``first`` up to the one before ``reaches`` hold exactly the missing ones.
+        items = self._driver.query_range(pk, keys.message_sk(first),
+                                         keys.message_sk(read.reaches - 1),
+                                         limit=min(read.reaches - first, MAX_QUERY_LIMIT))
+        _remember_needed(pk, held + len(items))
+        older = sorted((m for item in items for m in _decode_messages(item.data)
+                        if m.seq >= first), key=lambda m: m.seq)
+        return [*older, *read.recent]
 
     def _listing(self, session_id: str, created_at: datetime) -> Item:
         """The session's entry in the listing (no TTL: a listing drops entries whose
@@ -215,6 +324,8 @@ class SessionRepository(ScopedRepository):
             raise ConflictError(
                 f"session {session.session_id!r} was changed by another turn; retry"
             ) from exc
+        if session.version == 1:  # its next turn's read: the window it started with
+            _remember_needed(pk, (session.config.memory_window + 1) // 2)
 
     def window(self, session_id: str, size: int, *, count: int | None = None) -> list[Message]:
         """The last ``size`` messages, oldest first: one query, whatever the session's length.

@@ -30,6 +30,7 @@ from openbrain.store.driver import (
     check_cursor,
     check_key,
     check_limit,
+    check_range,
     check_transaction,
     encode_cursor,
 )
@@ -43,6 +44,8 @@ _SCHEMA = (
         WHERE gsi1pk IS NOT NULL""",
 )
 _COLUMNS = "pk, sk, data, version, gsi1pk, gsi1sk, expires_at, counters"
+_RANGE = f"SELECT {_COLUMNS} FROM items WHERE pk = ? AND sk BETWEEN ? AND ? ORDER BY sk"  # noqa: S608 - constants only
+_RANGE_ASC, _RANGE_DESC = f"{_RANGE} ASC LIMIT ?", f"{_RANGE} DESC LIMIT ?"
 _TOP = "\U0010ffff"  # sorts after every character: the exclusive upper bound of a prefix
 _counters_decoder = msgspec.json.Decoder(dict[str, int])
 
@@ -180,6 +183,15 @@ class SQLiteDriver(TableDriver):
             f"ORDER BY gsi1sk {order}, pk {order}, sk {order} LIMIT ?"
         )
         return self._page(sql, [*args, limit + 1], limit, index=True)
+
+    def query_range(self, pk: str, low: str, high: str, *, newest_first: bool = False,
+                    limit: int = 100) -> list[Item]:
+        check_limit(limit)
+        check_range(low, high)
+        sql = _RANGE_DESC if newest_first else _RANGE_ASC
+        with self._lock:
+            rows = self._conn.execute(sql, (pk, low, high, limit)).fetchall()
+        return [_row_to_item(r) for r in rows]
 
     def _page(self, sql: str, args: list[Any], limit: int, *, index: bool) -> Page:
         with self._lock:
