@@ -4,6 +4,7 @@ over the drivers' ``query_range``), bounded by the items it needs, on both drive
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -15,9 +16,9 @@ from openbrain.store import keys
 from openbrain.store.codec import encode
 from openbrain.store.counting import CountingDriver
 from openbrain.store.driver import Item, TableDriver
-from openbrain.store.dynamodb import DynamoDBDriver
 from openbrain.store.sessions import TURN_READ_ITEMS, turn_read_limit
 from openbrain.store.tenant_store import TenantStore
+from tests.store.conftest import open_driver
 from tests.store.store_builders import config, memory_summary, message, new_session, next_turn
 
 TURNS = (2, 3, 1, 4, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2)  # messages per turn
@@ -171,12 +172,17 @@ def test_a_new_session_s_read_has_no_messages(driver: CountingDriver) -> None:
     assert store.sessions.window_of(read, 20) == []
 
 
+@pytest.fixture(name="dynamo")
+def fx_dynamo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TableDriver]:
+    """A DynamoDB driver alone: the parameters it sends are DynamoDB's."""
+    with open_driver("dynamodb", tmp_path, request) as driver:
+        yield driver
+
+
 @pytest.fixture(name="sent")
-def fx_sent(raw_driver: TableDriver,
+def fx_sent(dynamo: TableDriver,
             request: pytest.FixtureRequest) -> Iterator[list[dict[str, Any]]]:
-    """The parameters of every DynamoDB query (the SQLite driver sends none)."""
-    if not isinstance(raw_driver, DynamoDBDriver):
-        pytest.skip("DynamoDB's requests")
+    """The parameters of every DynamoDB query."""
     sent: list[dict[str, Any]] = []
 
     def record(params: dict[str, Any], **_: Any) -> None:
@@ -188,9 +194,9 @@ def fx_sent(raw_driver: TableDriver,
     events.unregister("provide-client-params.dynamodb.Query", record)
 
 
-def test_the_turn_read_is_one_strongly_consistent_query(raw_driver: TableDriver,
+def test_the_turn_read_is_one_strongly_consistent_query(dynamo: TableDriver,
                                                         sent: list[dict[str, Any]]) -> None:
-    store = TenantStore(raw_driver, "acme")
+    store = TenantStore(dynamo, "acme")
     commit = next_turn(new_session(), 2)
     store.sessions.commit_turn(commit)
     store.sessions.for_turn(commit.session.session_id)
