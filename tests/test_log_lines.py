@@ -7,6 +7,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -110,3 +111,53 @@ def test_a_logger_level_set_in_the_stdlib_applies_to_structlog_events() -> None:
     finally:
         logging.getLogger("openbrain.noisy").setLevel(logging.NOTSET)
     assert [line["event"] for line in lines(out.getvalue())] == ["kept"]
+
+
+def _reference_line(name: str, method: str, **fields: Any) -> dict[str, Any]:
+    """The event as structlog's own processors (level, logger name, ISO UTC time) make it."""
+    logger = logging.getLogger(name)
+    event: Any = dict(fields)
+    for step in (structlog.stdlib.add_log_level, structlog.stdlib.add_logger_name,
+                 structlog.processors.TimeStamper(fmt="iso", utc=True)):
+        event = step(logger, method, event)
+    return dict(event)
+
+
+@pytest.mark.parametrize("method", ["info", "warning", "warn", "error", "exception", "critical"])
+def test_level_logger_and_time_are_structlogs_own_in_the_same_order(method: str) -> None:
+    out = io.StringIO()
+    configure_logging("INFO", json=True, stream=out)
+    getattr(structlog.get_logger("openbrain.test"), method)("turn.committed", tokens=3)
+    [line] = lines(out.getvalue())
+    expected = _reference_line("openbrain.test", method, tokens=3, event="turn.committed")
+    assert list(line) == list(expected)  # key order: the bytes readers and tests match on
+    assert {k: v for k, v in line.items() if k != "timestamp"} == {
+        k: v for k, v in expected.items() if k != "timestamp"}
+    written, reference = (datetime.fromisoformat(stamp.removesuffix("Z") + "+00:00")
+                          for stamp in (line["timestamp"], expected["timestamp"]))
+    assert line["timestamp"].endswith("Z")
+    assert abs((reference - written).total_seconds()) < 5
+
+
+def test_a_new_configuration_reaches_loggers_made_before_it() -> None:
+    """Each configuration keeps one writer per logger name; a logger obtained earlier writes
+    where the latest configuration says, at its level."""
+    log = structlog.get_logger("openbrain.test")
+    first, second = io.StringIO(), io.StringIO()
+    configure_logging("INFO", json=True, stream=first)
+    log.info("one")
+    log.info("two")
+    configure_logging("WARNING", json=True, stream=second)
+    log.info("dropped")
+    log.warning("three")
+    assert [line["event"] for line in lines(first.getvalue())] == ["one", "two"]
+    assert [line["event"] for line in lines(second.getvalue())] == ["three"]
+
+
+def test_one_writer_per_logger_name_and_configuration() -> None:
+    configure_logging("INFO", json=True, stream=io.StringIO())
+    factory = structlog.get_config()["logger_factory"]
+    assert factory("openbrain.a") is factory("openbrain.a")
+    assert factory("openbrain.a") is not factory("openbrain.b")
+    configure_logging("INFO", json=True, stream=io.StringIO())
+    assert structlog.get_config()["logger_factory"]("openbrain.a") is not factory("openbrain.a")

@@ -15,6 +15,7 @@ through a handler with the same processors and the same encoder, to the same str
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -108,6 +109,22 @@ def _render_text(_logger: Any, _method: str, event: MutableMapping[str, Any]) ->
     return _ENCODER.encode(event)  # the handler adds the newline
 
 
+_LEVELS = {"warn": "warning", "exception": "error"}  # structlog's ``map_method_name``
+_UTC = datetime.UTC
+
+
+def _add_meta(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """``add_log_level``, ``add_logger_name`` and ``TimeStamper(fmt="iso", utc=True)`` in one
+    step, same keys in the same order, for structlog's own events (whose logger is a
+    :class:`LineWriter`); records from the standard ``logging`` module keep those three."""
+    event["level"] = _LEVELS.get(method, method)
+    event["logger"] = logger.name
+    event["timestamp"] = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
+    return event
+
+
 class LineWriter:
     """structlog's logger for JSON output: writes the line its processors rendered, under the
     handler's lock (so lines from stdlib records never interleave with it), to the handler's
@@ -166,9 +183,20 @@ def configure_logging(
         colors=False, exception_formatter=structlog.dev.plain_traceback)
     handler = logging.StreamHandler(stream or sys.stderr)
     if json:
+        # One writer per logger name and configuration: structlog asks the factory on every
+        # call (loggers are not cached, so a later configuration takes effect everywhere).
+        writers: dict[str, LineWriter] = {}
+
+        def writer(name: str = "") -> LineWriter:
+            found = writers.get(name)
+            if found is None:
+                found = writers[name] = LineWriter(name, handler)
+            return found
+
         structlog.configure(
-            processors=[structlog.stdlib.filter_by_level, *shared, _render_bytes],
-            logger_factory=lambda name="": LineWriter(name, handler),
+            processors=[structlog.stdlib.filter_by_level, structlog.contextvars.merge_contextvars,
+                        _add_meta, structlog.processors.format_exc_info, redact, _render_bytes],
+            logger_factory=writer,
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=False,
         )

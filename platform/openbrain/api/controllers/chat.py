@@ -7,13 +7,13 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, post
+from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie
 from litestar.params import HeaderParameter, JSONBody
 
 from openbrain.api import chat_service
 from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
-from openbrain.api.guards import requires_scope
+from openbrain.api.guards import guarded_post, requires_scope
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.ids import IDENTIFIER
 from openbrain.store import TenantStore
@@ -85,8 +85,8 @@ class ChatController(Controller):
     path = "/v1/chat"
     tags = ["chat"]
 
-    @post(operation_id="chat", guards=[requires_scope("chat", widget=True)], status_code=200,
-          sync_to_thread=True)
+    @guarded_post(operation_id="chat", guards=[requires_scope("chat", widget=True)],
+                  status_code=200, sync_to_thread=True)
     def chat(
         self,
         request: Request[Any, Any, Any],
