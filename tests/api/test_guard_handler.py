@@ -13,7 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
-from openbrain.api.guards import guarded_post
+from openbrain.api.guards import GuardedHandler, guarded_post
 from tests.api.conftest import World
 
 
@@ -30,7 +30,7 @@ def test_guards_get_the_handler_itself_in_order_and_still_refuse() -> None:
         if connection.headers.get("x-refuse"):
             raise PermissionDeniedException("refused")
 
-    @guarded_post("/echo", guards=[first, second], sync_to_thread=False, status_code=200)
+    @guarded_post(path="/echo", guards=[first, second], sync_to_thread=False, status_code=200)
     def echo() -> dict[str, str]:
         return {"ok": "yes"}
 
@@ -48,4 +48,4 @@ def test_guards_get_the_handler_itself_in_order_and_still_refuse() -> None:
 def test_the_chat_route_is_guarded_without_a_copy(world: World) -> None:
     [handler] = [route.route_handler_map["POST"][0] for route in world.app.routes
                  if isinstance(route, HTTPRoute) and route.path == "/v1/chat"]
-    assert isinstance(handler, guarded_post)
+    assert isinstance(handler, GuardedHandler)
