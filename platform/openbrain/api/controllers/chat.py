@@ -12,8 +12,9 @@ from litestar.datastructures import Cookie
 from litestar.params import HeaderParameter, JSONBody
 
 from openbrain.api import chat_service
-from openbrain.api.deps import PrincipalDep, ServicesDep, StoreDep
-from openbrain.api.guards import guarded_post, requires_scope
+from openbrain.api.deps import ServicesDep, check_body_and_tenant, request_store
+from openbrain.api.guards import guarded_post, principal_of, requires_scope
+from openbrain.api.services import services_of
 from openbrain.domain.chat import ChatMessage, ChatReply
 from openbrain.domain.ids import IDENTIFIER
 from openbrain.store import TenantStore
@@ -85,19 +86,20 @@ class ChatController(Controller):
     path = "/v1/chat"
     tags = ["chat"]
 
+    # The services, principal and store come from the request, not as dependencies: Litestar
+    # resolves each through a signature model of its own (tests/api/test_chat_route.py).
     @guarded_post(operation_id="chat", guards=[requires_scope("chat", widget=True)],
-                  status_code=200, sync_to_thread=True)
+                  status_code=200, sync_to_thread=True, before_request=check_body_and_tenant)
     def chat(
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[ChatMessage],
-        services: ServicesDep,
-        store: StoreDep,
-        principal: PrincipalDep,
         x_session_id: Annotated[str | None, HeaderParameter(name="X-Session-Id", required=False,
                                                       pattern=IDENTIFIER.anchored)] = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[ChatReply]:
+        services, principal = services_of(request.app.state), principal_of(request)
+        store = request_store(request)
         if data.session_id is None and not data.reset:
             session_id = x_session_id
             if session_id is None and principal.grant is None:
