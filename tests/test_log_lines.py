@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from openbrain import logs
 from openbrain.logs import REDACTED, configure_logging
 
 
@@ -161,3 +164,28 @@ def test_one_writer_per_logger_name_and_configuration() -> None:
     assert factory("openbrain.a") is not factory("openbrain.b")
     configure_logging("INFO", json=True, stream=io.StringIO())
     assert structlog.get_config()["logger_factory"]("openbrain.a") is not factory("openbrain.a")
+
+
+SECRET_SAMPLES = [
+    "ob_sk_acme_k1_s3cr3t", "key ob_pk_acme_k2_x", "obc_0123abc", "whsec_a+b/c=", "eyJa.b.c",
+    "eyJhbGciOi.eyJzdWIi.sig", "jane@example.com", "x jane.doe+1@mail.example.org y",
+    "Bearer abc", "BEARER\tabc", "bEaReR  x", "01M8YYNGADQKWAYC0WRAMNMPD2", "/v1/chat",
+    "ob_", "obc", "whsec", "eyJ", "@", "bearer", "a@b", "a@b.c", "OB_SK_UPPER", "EYJa.b.c",
+    "\u017f@example.com", "Kelvin \u212a@x.io", "\u0130stanbul@x.io", "",
+]
+
+
+@pytest.mark.parametrize("text", SECRET_SAMPLES)
+def test_text_is_scrubbed_as_the_secret_shapes_alone_scrub_it(text: str) -> None:
+    assert logs.scrub(text) == logs._SECRET_SHAPES.sub(REDACTED, text)
+
+
+_MARK_LETTERS = list("obcskpwhe_yJjBEARERr@.-+/=xa0 \t\u017f\u212a\u0130")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_MARK_LETTERS) | st.characters(), max_size=40))
+def test_any_text_is_scrubbed_as_the_secret_shapes_alone_scrub_it(text: str) -> None:
+    """Strings without a mark skip the pattern (ids cost it the most): never one that holds
+    a secret's shape."""
+    assert logs.scrub(text) == logs._SECRET_SHAPES.sub(REDACTED, text)
