@@ -1,11 +1,17 @@
 """``POST /v1/chat`` reads its services, principal and tenant store from the request instead
 of through three dependencies (each resolved by Litestar through a signature model of its
-own): the same refusals in the same order, the same answers."""
+own): the same refusals in the same order, the same answers; and tells HTTPS from the scope
+as Litestar's URL does, without building it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from litestar.datastructures import URL
 from litestar.routes import HTTPRoute
 
+from openbrain.api.controllers.chat import over_https
 from tests.api.conftest import World
 
 
@@ -43,3 +49,16 @@ def test_a_turn_answers_as_before(world: World) -> None:
                               json={"message": "and again"})
     assert again.status_code == 200, again.text
     assert again.json()["sessionId"] == session
+
+
+@pytest.mark.parametrize("scheme", ["http", "https", None])
+@pytest.mark.parametrize("server", [("127.0.0.1", 8000), ("shop.example", 443), None])
+@pytest.mark.parametrize("host", [b"shop.example", None])
+def test_https_is_read_as_litestars_url_reads_it(scheme: str | None,
+                                                 server: tuple[str, int] | None,
+                                                 host: bytes | None) -> None:
+    scope: Any = {"type": "http", "path": "/v1/chat", "root_path": "", "query_string": b"",
+                  "headers": [(b"host", host)] if host else [], "server": server}
+    if scheme is not None:
+        scope["scheme"] = scheme
+    assert over_https(scope) == (URL.from_scope(scope).scheme == "https")

@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie
 from litestar.params import HeaderParameter, JSONBody
+from litestar.types import Scope
 
 from openbrain.api import chat_service
 from openbrain.api.deps import ServicesDep, check_body_and_tenant, request_store
@@ -112,4 +113,10 @@ class ChatController(Controller):
         # The scheme as the ASGI server decided it: behind the Lambda Web Adapter, uvicorn
         # takes X-Forwarded-Proto from its trusted hop (127.0.0.1) only.
         return session_response(reply, services, cookie=principal.grant is None,
-                                secure=request.url.scheme == "https")
+                                secure=over_https(request.scope))
+
+
+def over_https(scope: Scope) -> bool:
+    """``request.url.scheme == "https"`` without building the URL (about 5 µs a request):
+    Litestar's URL keeps the scope's scheme when the scope names its server, else none."""
+    return scope.get("scheme", "http") == "https" and bool(scope.get("server"))
