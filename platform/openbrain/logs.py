@@ -86,13 +86,16 @@ def redact(
 ) -> MutableMapping[str, Any]:
     """structlog processor: scrub every field (the event name included) but the level, logger
     name and timestamp this pipeline wrote itself."""
-    for name in list(event):
-        if name in _OWN_FIELDS and type(event[name]) is str:
+    for name, value in list(event.items()):
+        kind = type(value)
+        if kind is str and name in _OWN_FIELDS:
             continue
         if name.lower() in _SENSITIVE_NAMES:
             event[name] = REDACTED
-        else:
-            event[name] = scrub(event[name])
+        elif kind is str:  # most fields: straight to the text check
+            event[name] = _scrub_text(value)
+        elif kind is not int and kind is not float and value is not None:
+            event[name] = scrub(value)
     return event
 
 
