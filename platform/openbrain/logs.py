@@ -15,6 +15,7 @@ through a handler with the same processors and the same encoder, to the same str
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -50,9 +51,20 @@ _OWN_FIELDS = frozenset({"level", "logger", "timestamp"})
 _WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
 
 
+def _scrub_text(text: str) -> str:
+    # Every match of ``_SECRET_SHAPES`` contains one of these marks (in lower case). Most
+    # logged strings (ids, names, paths) hold none, and looking for them is linear, where the
+    # e-mail branch retries its local part from every position of a long id.
+    folded = text.lower()
+    if ("@" in folded or "ob_" in folded or "obc_" in folded or "whsec_" in folded
+            or "eyj" in folded or "bearer" in folded):
+        return _SECRET_SHAPES.sub(REDACTED, text)
+    return text
+
+
 def scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
-        return _SECRET_SHAPES.sub(REDACTED, value)
+        return _scrub_text(value)
     if depth > 5:
         return REDACTED
     if value is None or isinstance(value, int | float):
@@ -66,7 +78,7 @@ def scrub(value: Any, depth: int = 0) -> Any:
         return [scrub(v, depth + 1) for v in value]
     # Anything else is written as its repr (as json.dumps' fallback did), scrubbed like any
     # text: the encoder never sees an object whose fields it would write unredacted.
-    return _SECRET_SHAPES.sub(REDACTED, repr(value))
+    return _scrub_text(repr(value))
 
 
 def redact(
@@ -74,13 +86,16 @@ def redact(
 ) -> MutableMapping[str, Any]:
     """structlog processor: scrub every field (the event name included) but the level, logger
     name and timestamp this pipeline wrote itself."""
-    for name in list(event):
-        if name in _OWN_FIELDS and type(event[name]) is str:
+    for name, value in list(event.items()):
+        kind = type(value)
+        if kind is str and name in _OWN_FIELDS:
             continue
         if name.lower() in _SENSITIVE_NAMES:
             event[name] = REDACTED
-        else:
-            event[name] = scrub(event[name])
+        elif kind is str:  # most fields: straight to the text check
+            event[name] = _scrub_text(value)
+        elif kind is not int and kind is not float and value is not None:
+            event[name] = scrub(value)
     return event
 
 
@@ -106,6 +121,22 @@ def _render_bytes(_logger: Any, _method: str, event: MutableMapping[str, Any]) -
 
 def _render_text(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> str:
     return _ENCODER.encode(event)  # the handler adds the newline
+
+
+_LEVELS = {"warn": "warning", "exception": "error"}  # structlog's ``map_method_name``
+_UTC = datetime.UTC
+
+
+def _add_meta(
+    logger: Any, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """``add_log_level``, ``add_logger_name`` and ``TimeStamper(fmt="iso", utc=True)`` in one
+    step, same keys in the same order, for structlog's own events (whose logger is a
+    :class:`LineWriter`); records from the standard ``logging`` module keep those three."""
+    event["level"] = _LEVELS.get(method, method)
+    event["logger"] = logger.name
+    event["timestamp"] = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
+    return event
 
 
 class LineWriter:
@@ -166,9 +197,20 @@ def configure_logging(
         colors=False, exception_formatter=structlog.dev.plain_traceback)
     handler = logging.StreamHandler(stream or sys.stderr)
     if json:
+        # One writer per logger name and configuration: structlog asks the factory on every
+        # call (loggers are not cached, so a later configuration takes effect everywhere).
+        writers: dict[str, LineWriter] = {}
+
+        def writer(name: str = "") -> LineWriter:
+            found = writers.get(name)
+            if found is None:
+                found = writers[name] = LineWriter(name, handler)
+            return found
+
         structlog.configure(
-            processors=[structlog.stdlib.filter_by_level, *shared, _render_bytes],
-            logger_factory=lambda name="": LineWriter(name, handler),
+            processors=[structlog.stdlib.filter_by_level, structlog.contextvars.merge_contextvars,
+                        _add_meta, structlog.processors.format_exc_info, redact, _render_bytes],
+            logger_factory=writer,
             wrapper_class=structlog.stdlib.BoundLogger,
             cache_logger_on_first_use=False,
         )

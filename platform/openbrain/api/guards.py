@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.connection import ASGIConnection
+from litestar.enums import HttpMethod
 from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
@@ -110,6 +111,22 @@ def requires_scope(*scopes: Scope, widget: bool = False, publishable: bool = Fal
     guard.__qualname__ = f"requires_scope({', '.join(scopes)})"
     marked: Guard = _mark(guard, "scoped")
     return marked
+
+
+class GuardedHandler(HTTPRouteHandler):
+    """An HTTP route handler whose guards receive the handler itself. Litestar hands each
+    guard ``copy(handler)`` on every request (about 12 µs: the handler has some 60
+    attributes), so that a guard cannot change the route; ours read nothing from it.
+    For the turn routes, where those microseconds are a share of the request."""
+
+    async def authorize_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        for guard in self.resolve_guards():  # each made async by ``resolve_guards``
+            await guard(connection, self)  # type: ignore[misc]
+
+
+def guarded_post(**kwargs: Any) -> GuardedHandler:
+    """``@post(...)`` for a :class:`GuardedHandler`."""
+    return GuardedHandler(http_method=HttpMethod.POST, **kwargs)
 
 
 def check_visitor(grant: WidgetGrant, secret: str | None) -> None:

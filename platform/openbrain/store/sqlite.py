@@ -206,25 +206,16 @@ class SQLiteDriver(TableDriver):
             return
         with self._transaction() as conn:
             for op in ops:
+                if isinstance(op, Put) and isinstance(op.condition, MustNotExist | VersionIs):
+                    _put_if(conn, op.item, op.condition)
+                    continue
                 key = (op.item.pk, op.item.sk) if isinstance(op, Put) else (op.pk, op.sk)
                 if op.condition is not None:
                     _check(conn, key, op.condition)
                 if isinstance(op, Put):
-                    item = op.item
                     conn.execute(
                         f"INSERT OR REPLACE INTO items ({_COLUMNS}) "  # noqa: S608
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            item.pk,
-                            item.sk,
-                            item.data,
-                            item.version,
-                            item.gsi1pk,
-                            item.gsi1sk,
-                            item.expires_at,
-                            msgspec.json.encode(item.counters).decode() if item.counters else None,
-                        ),
-                    )
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(op.item))
                 elif isinstance(op, Delete):
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", key)
                 else:
@@ -288,6 +279,35 @@ class SQLiteDriver(TableDriver):
                     (encoded, expires_at, pk, sk),
                 )
         return totals[name]
+
+
+def _row(item: Item) -> tuple[Any, ...]:
+    counters = msgspec.json.encode(item.counters).decode() if item.counters else None
+    return (item.pk, item.sk, item.data, item.version, item.gsi1pk, item.gsi1sk,
+            item.expires_at, counters)
+
+
+def _put_if(conn: sqlite3.Connection, item: Item, condition: MustNotExist | VersionIs) -> None:
+    """A put whose condition is its own statement's (one statement, not a read then a write;
+    a turn's two puts are both conditional): a plain insert fails on the key of a row that
+    exists, an update of the whole row finds none at another version. The row written is the
+    one ``INSERT OR REPLACE`` writes (tests/store/test_sqlite_conditional_puts.py)."""
+    if isinstance(condition, MustNotExist):
+        try:
+            conn.execute(f"INSERT INTO items ({_COLUMNS}) "  # noqa: S608
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _row(item))
+        except sqlite3.IntegrityError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+                raise
+            raise ConditionFailedError("the record changed since it was read; retry") from None
+        return
+    pk, sk, data, version, gsi1pk, gsi1sk, expires_at, counters = _row(item)
+    updated = conn.execute(
+        "UPDATE items SET data = ?, version = ?, gsi1pk = ?, gsi1sk = ?, expires_at = ?, "
+        "counters = ? WHERE pk = ? AND sk = ? AND version = ?",
+        (data, version, gsi1pk, gsi1sk, expires_at, counters, pk, sk, condition.version))
+    if updated.rowcount != 1:
+        raise ConditionFailedError("the record changed since it was read; retry")
 
 
 def _check(conn: sqlite3.Connection, key: tuple[str, str], condition: Condition) -> None:
