@@ -5,12 +5,9 @@ budget (``openbrain.api.limits``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from openbrain.domain.agent_config import AgentSettingsBase
-
-if TYPE_CHECKING:  # the API imports ``Settle`` at start-up; LangChain only comes with a turn
-    from langchain_core.messages import BaseMessage
 
 Settle = Callable[[int], None]
 """Called once with the tokens the turn really used (0 when it failed before using any)."""
@@ -26,10 +23,8 @@ class TurnBudget(Protocol):
         ...
 
 
-def worst_case(config: AgentSettingsBase, prompt: list[BaseMessage]) -> int:
+def worst_case(config: AgentSettingsBase, prompt_tokens: int) -> int:
     """The turn's estimated worst case: each of ``maxIterations`` model calls reads the prompt
-    and writes up to ``maxTokens`` (tool results that outgrow the prompt are not foreseen;
-    the real count settles them)."""
-    from openbrain.agent.tokens import messages_tokens  # with LangChain, as the turn's caller
-
-    return config.max_iterations * (messages_tokens(prompt) + config.max_tokens)
+    (``prompt_tokens``, ``tokens.messages_tokens`` of it) and writes up to ``maxTokens``
+    (tool results that outgrow the prompt are not foreseen; the real count settles them)."""
+    return config.max_iterations * (prompt_tokens + config.max_tokens)

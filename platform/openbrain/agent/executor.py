@@ -27,6 +27,7 @@ from openbrain.agent.loop import Limits, LoopResult, Said, ToolLoop
 from openbrain.agent.memory.window import history_size, reads_summary, system_text
 from openbrain.agent.messages import prompt
 from openbrain.agent.models import ModelFactory
+from openbrain.agent.tokens import counted
 from openbrain.agent.tools import Tool, ToolContext, ToolRegistry, default_registry
 from openbrain.agent.upstream import Model
 from openbrain.domain.agent_config import DEFAULT_PROFILE, apply_overrides
@@ -312,8 +313,9 @@ class TurnExecutor:
         )
         model = self._bind(choice.model, tools)
         loop = ToolLoop(model, tools, limits, ctx)
-        result = _within_budget(token_budget, worst_case(config, messages),
-                                lambda: loop.run(messages, on_token))
+        with counted(messages) as prompt_tokens:  # once, for the budget and the model
+            result = _within_budget(token_budget, worst_case(config, prompt_tokens),
+                                    lambda: loop.run(messages, on_token))
 
         new_messages = [
             *turn.opening,
