@@ -266,34 +266,30 @@ class DynamoDBDriver(TableDriver):
             "ExpressionAttributeNames": _RANGE_NAMES,
             "ExpressionAttributeValues": {":h": {"S": pk}, ":low": {"S": low},
                                           ":high": {"S": high}},
-            "Limit": limit,
         }
-        found: list[wire.Attrs] = []
-        while True:  # DynamoDB's 1 MB pages may end before the limit
-            answer = self._call(self._client.query, wire.QueryAnswer, **params)
-            found.extend(answer.Items)
-            last = answer.LastEvaluatedKey
-            if len(found) >= limit or not last:
-                return [wire.to_item(a) for a in found[:limit]]
-            params["ExclusiveStartKey"] = wire.key_attrs(last)
-            params["Limit"] = limit - len(found)
+        return [wire.to_item(a) for a in self._read(params, limit)]
 
     def _page(self, params: Attrs, limit: int, *, index: bool) -> Page:
-        """Read ``limit + 1`` items (following DynamoDB's own 1 MB pages if needed): the
-        extra one tells whether a next page exists, so the last page has no cursor."""
+        """Read ``limit + 1`` items: the extra one tells whether a next page exists, so the
+        last page has no cursor."""
+        found = self._read(params, limit + 1)
+        items = [wire.to_item(a) for a in found[:limit]]
+        more = len(found) > limit
+        return Page(items, encode_cursor(items[-1], index=index) if more else None)
+
+    def _read(self, params: Attrs, want: int) -> list[wire.Attrs]:
+        """Up to ``want`` items of the query ``params``, following DynamoDB's own 1 MB pages,
+        which may end before the limit."""
         found: list[wire.Attrs] = []
-        params["Limit"] = limit + 1
+        params["Limit"] = want
         while True:
             answer = self._call(self._client.query, wire.QueryAnswer, **params)
             found.extend(answer.Items)
             last = answer.LastEvaluatedKey
-            if len(found) > limit or not last:
-                break
+            if len(found) >= want or not last:
+                return found[:want]
             params["ExclusiveStartKey"] = wire.key_attrs(last)
-            params["Limit"] = limit + 1 - len(found)
-        items = [wire.to_item(a) for a in found[:limit]]
-        more = len(found) > limit
-        return Page(items, encode_cursor(items[-1], index=index) if more else None)
+            params["Limit"] = want - len(found)
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -92,8 +92,7 @@ class Endpoint:
         http = client()
         if not _direct or _pool is None:
             return post(self.url, body, self._headers, timeout)
-        # httpx.Timeout(timeout).as_dict(), as the client passes it to the transport
-        limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        limits = _timeouts(timeout)
         cookies = http.cookies
         if cookies:  # the jar's cookies for this URL, as ``build_request`` adds them
             raw = self._request(body, limits, cookies).headers.raw
@@ -147,9 +146,7 @@ class Endpoint:
             with stream(self.url, body, self._headers, timeout) as response:
                 yield response
             return
-        limits = {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
-        request = httpx.Request("POST", self._parsed, headers=self._merged, content=body,
-                                cookies=http.cookies or None, extensions={"timeout": limits})
+        request = self._request(body, _timeouts(timeout), http.cookies)
         try:
             response = _pool.handle_request(request)
         except httpx.RequestError as exc:
@@ -165,6 +162,11 @@ class Endpoint:
             yield response
         finally:
             response.close()
+
+
+def _timeouts(timeout: float) -> dict[str, float]:
+    """``httpx.Timeout(timeout).as_dict()``, as the client passes it to the transport."""
+    return {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
 
 
 def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
