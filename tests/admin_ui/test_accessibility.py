@@ -260,7 +260,12 @@ def test_change_a_leads_status(browser: Any, tuner: Tuner, seeded: Seeded) -> No
     page.keyboard.press("Enter")
     listbox = page.get_by_role("listbox")
     expect(listbox).to_be_visible()
+    # Keys typed before the open list holds the focus (it focuses the current value) would
+    # go elsewhere, and Enter picks whatever option typeahead has highlighted by then.
+    expect(page.get_by_role("option", name="new")).to_have_attribute("data-highlighted", "")
     page.keyboard.type("qual")
+    expect(page.get_by_role("option", name="qualified")).to_have_attribute(
+        "data-highlighted", "")
     page.keyboard.press("Enter")
     expect(listbox).to_have_count(0)
     expect(page.locator("#lead-status")).to_have_text("qualified")
