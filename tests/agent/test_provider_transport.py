@@ -158,16 +158,14 @@ def test_the_direct_path_skips_the_clients_layers(server: RawServer,
     assert endpoint.post(BODY, 5.0) == b"{}"
 
 
-def test_with_a_proxy_configured_it_goes_through_the_client(
-    server: RawServer, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The client routes through the environment's proxies; the direct path would not."""
-    # A client made in this environment; the process's own comes back afterwards.
+@pytest.fixture(name="proxied")
+def fx_proxied(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Proxies in the environment of a client made for the test (the process's own comes
+    back afterwards): the URL of each request the client itself sends."""
     monkeypatch.setattr(transport, "_client", None)
     monkeypatch.setattr(transport, "_pool", None)
     monkeypatch.setattr(transport, "_direct", transport._direct)
     monkeypatch.setattr(transport, "getproxies", lambda: {"https": "http://proxy.invalid:1"})
-    endpoint = Endpoint(server.url, HEADERS)
     sent: list[str] = []
     send = httpx.Client.send
 
@@ -176,12 +174,19 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
         return send(self, request, **kwargs)
 
     monkeypatch.setattr(httpx.Client, "send", recording)
-
     try:
-        assert endpoint.post(BODY, 5.0) == b"{}"
-        assert sent == [server.url]
+        yield sent
     finally:
         transport.client().close()
+
+
+def test_with_a_proxy_configured_it_goes_through_the_client(
+    server: RawServer, proxied: list[str],
+) -> None:
+    """The client routes through the environment's proxies; the direct path would not."""
+    endpoint = Endpoint(server.url, HEADERS)
+    assert endpoint.post(BODY, 5.0) == b"{}"
+    assert proxied == [server.url]
 
 
 def _in_flight(server: RawServer, endpoint: Endpoint, count: int) -> None:

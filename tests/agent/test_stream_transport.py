@@ -22,6 +22,7 @@ from tests.agent.test_provider_transport import (
     HEADERS,
     RawServer,
     _reply,
+    fx_proxied,  # noqa: F401 (the fixture)
     server,  # noqa: F401 (the fixture)
 )
 from tests.agent.test_stream_direct import KeepAlive, _serving
@@ -129,28 +130,12 @@ def test_the_direct_path_skips_the_clients_layers(server: RawServer,  # noqa: F8
 
 
 def test_with_a_proxy_configured_it_goes_through_the_client(
-    server: RawServer, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    server: RawServer, proxied: list[str],  # noqa: F811
 ) -> None:
-    monkeypatch.setattr(transport, "_client", None)
-    monkeypatch.setattr(transport, "_pool", None)
-    monkeypatch.setattr(transport, "_direct", transport._direct)
-    monkeypatch.setattr(transport, "getproxies", lambda: {"https": "http://proxy.invalid:1"})
     endpoint = Endpoint(server.url, HEADERS)
     server.replies.append(_sse())
-    sent: list[str] = []
-    send = httpx.Client.send
-
-    def recording(self: httpx.Client, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        sent.append(str(request.url))
-        return send(self, request, **kwargs)
-
-    monkeypatch.setattr(httpx.Client, "send", recording)
-
-    try:
-        assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
-        assert sent == [server.url]
-    finally:
-        transport.client().close()
+    assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+    assert proxied == [server.url]
 
 
 def test_a_stream_left_early_closes_its_connection_and_the_next_call_is_whole() -> None:

@@ -89,6 +89,16 @@ class World:
     def store(self, client_id: str) -> TenantStore:
         return TenantStore(self.services.driver, client_id)
 
+    def stream_turn(self) -> Any:
+        """A streamed turn on alpha's seeded session, as its admin; the response, checked 200."""
+        session = self.alpha.ids["session"]
+        r = self.client.post(f"/v1/sessions/{session}/messages",
+                             headers={"Authorization": f"Bearer {self.alpha.admin_key}",
+                                      "Accept": "text/event-stream"},
+                             json={"message": "What are your opening hours?"})
+        assert r.status_code == 200, r.text
+        return r
+
     def key(self, client_id: str, *, kind: str = "secret", scopes: Any = ALL_TENANT_SCOPES,
             origins: tuple[str, ...] = (), profiles: tuple[str, ...] = ()) -> str:
         """A new key minted straight into the store (as ``POST /v1/keys`` would)."""

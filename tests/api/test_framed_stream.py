@@ -132,12 +132,7 @@ def test_a_streamed_turn_sets_up_no_task_group(
         return anyio.create_task_group()
 
     monkeypatch.setattr(streaming, "create_task_group", counting)
-    session = world.alpha.ids["session"]
-    r = world.client.post(f"/v1/sessions/{session}/messages",
-                          headers={"Authorization": f"Bearer {world.alpha.admin_key}",
-                                   "Accept": "text/event-stream"},
-                          json={"message": "What are your opening hours?"})
-    assert r.status_code == 200, r.text
+    r = world.stream_turn()
     assert r.text.count("event: token\r\n") > 5
     assert "event: done\r\n" in r.text
     assert groups == []

@@ -105,12 +105,7 @@ def test_the_checks_and_the_turn_run_in_the_requests_context(
 
     monkeypatch.setattr(chat_service, "prepare", recording("prepare", prepare))
     monkeypatch.setattr(chat_service, "run_turn", recording("run_turn", run_turn))
-    session = world.alpha.ids["session"]
-    r = world.client.post(f"/v1/sessions/{session}/messages",
-                          headers={"Authorization": f"Bearer {world.alpha.admin_key}",
-                                   "Accept": "text/event-stream"},
-                          json={"message": "What are your opening hours?"})
-    assert r.status_code == 200, r.text
+    r = world.stream_turn()
     assert "event: done\r\n" in r.text
     for name in ("prepare", "run_turn"):
         assert seen[name]["client_id"] == "alpha", name
@@ -130,12 +125,7 @@ def test_the_done_event_ends_the_body(world: World, monkeypatch: pytest.MonkeyPa
         await send_body(self, record, receive)
 
     monkeypatch.setattr(framed_stream._ListeningResponse, "send_body", recording)
-    session = world.alpha.ids["session"]
-    r = world.client.post(f"/v1/sessions/{session}/messages",
-                          headers={"Authorization": f"Bearer {world.alpha.admin_key}",
-                                   "Accept": "text/event-stream"},
-                          json={"message": "What are your opening hours?"})
-    assert r.status_code == 200, r.text
+    r = world.stream_turn()
     *chunks, last = sent
     assert all(m["more_body"] for m in chunks)
     assert last["more_body"] is False

@@ -146,3 +146,13 @@ def memory_summary(client_id: str, session_id: str, through_seq: int, *, version
                    text: str = "summary") -> MemorySummary:
     return MemorySummary(client_id=client_id, session_id=session_id, through_seq=through_seq,
                          text=text, model="offline", version=version, created_at=T0)
+
+
+def item_ends(turns: tuple[int, ...]) -> list[int]:
+    """The key (last ``seq``) of each message item of a session built from three single
+    messages, then ``turns`` (messages per turn, each turn one item)."""
+    ends, total = [0, 1, 2], 3
+    for texts in turns:
+        total += texts
+        ends.append(total - 1)
+    return ends

@@ -12,7 +12,7 @@ from openbrain.store.codec import encode
 from openbrain.store.counting import CountingDriver
 from openbrain.store.driver import Item, encode_cursor
 from openbrain.store.tenant_store import TenantStore
-from tests.store.store_builders import message, new_session, next_turn
+from tests.store.store_builders import item_ends, message, new_session, next_turn
 
 TURNS = (2, 3, 1, 4, 2, 1)  # messages per turn
 
@@ -73,18 +73,9 @@ def test_the_window_reads_only_the_items_holding_it(
     driver.reset()
     window = store.sessions.window(session.session_id, size, count=session.message_count)
     assert [m.seq for m in window] == expected
-    holding = {k for k, n in enumerate(_last_seqs()) if n >= expected[0]}
+    holding = {k for k, n in enumerate(item_ends(TURNS)) if n >= expected[0]}
     assert driver.calls == {"query": 1}
     assert driver.items_read == len(holding)
-
-
-def _last_seqs() -> list[int]:
-    """The key (last ``seq``) of each message item of the fixture's session."""
-    ends, total = [0, 1, 2], 3
-    for texts in TURNS:
-        total += texts
-        ends.append(total - 1)
-    return ends
 
 
 def test_a_forged_transcript_cursor_is_invalid(driver: CountingDriver,

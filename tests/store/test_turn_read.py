@@ -19,7 +19,14 @@ from openbrain.store.driver import Item, TableDriver
 from openbrain.store.sessions import TURN_READ_ITEMS, turn_read_limit
 from openbrain.store.tenant_store import TenantStore
 from tests.store.conftest import open_driver
-from tests.store.store_builders import config, memory_summary, message, new_session, next_turn
+from tests.store.store_builders import (
+    config,
+    item_ends,
+    memory_summary,
+    message,
+    new_session,
+    next_turn,
+)
 
 TURNS = (2, 3, 1, 4, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2)  # messages per turn
 
@@ -96,7 +103,7 @@ def test_the_window_equals_the_one_read_alone(driver: CountingDriver, session: C
     window = store.sessions.window_of(read, size)
     assert [m.seq for m in window] == [m.seq for m in expected]
     assert window == expected
-    holding = sum(1 for end in _last_seqs() if end >= expected[0].seq)
+    holding = sum(1 for end in item_ends(TURNS) if end >= expected[0].seq)
     queries = driver.calls["query_range"]
     assert queries == (1 if holding <= turn_read_limit(TURN_READ_ITEMS) - 1 else 2)
     assert driver.items_read <= 1 + max(holding, turn_read_limit(TURN_READ_ITEMS) - 1)
@@ -115,15 +122,6 @@ def test_the_next_read_asks_for_what_the_last_turn_needed(driver: CountingDriver
     assert len(window) == 30
     assert driver.calls == {"query_range": 1}
     assert driver.items_read == turn_read_limit(16) == 1 + 1 + 16
-
-
-def _last_seqs() -> list[int]:
-    """The key (last ``seq``) of each message item of the fixture's session."""
-    ends, total = [0, 1, 2], 3
-    for texts in TURNS:
-        total += texts
-        ends.append(total - 1)
-    return ends
 
 
 def test_the_summary_comes_with_the_session(driver: CountingDriver,
