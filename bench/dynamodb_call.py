@@ -352,6 +352,78 @@ def run_configs(url: str, rounds: int, turns: int, floor: bool) -> None:
             for k in KINDS))
 
 
+def run_api(url: str, turns: int) -> None:
+    """Turns through the API in process (Litestar's TestClient) on DynamoDB, the checkout's
+    demo tenant and its plan (300 requests a minute per key, 600 per tenant, 2M tokens a
+    day): every request counted by operation and by what sent it."""
+    from litestar.testing import TestClient
+
+    from openbrain.api.app import create_app
+    from openbrain.api.services import services_of
+    from openbrain.auth.api_keys import mint_key
+    from openbrain.domain.api_key import ALL_TENANT_SCOPES, ApiKey
+    from openbrain.domain.base import utcnow
+    from openbrain.logs import LogSetup
+    from openbrain.runtime import EMBEDDED, Runtime
+
+    sent: Counter[str] = Counter()
+    counting = [False]
+
+    def record(params: dict[str, Any], event_name: str, **_: Any) -> None:
+        if counting[0]:
+            sent[f"{event_name.rsplit('.', 1)[1]}: {_origin(params)}"] += 1
+
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("provide-client-params.dynamodb", record)
+    settings = Settings(store=f"dynamodb://bench-{uuid.uuid4().hex[:8]}",
+                        dynamodb_endpoint=url, aws_region="us-east-1",
+                        openai_api_key=None, openai_base_url=None)
+    app = create_app(Runtime(settings, profile=EMBEDDED, logs=LogSetup(level="WARNING")))
+    with TestClient(app) as http:
+        store = TenantStore(services_of(app.state).driver, "demo")
+        store.configs.save("default", AgentSettings(model="offline", tools=TOOLS,
+                                                    memory_window=20))
+        key_id, token, digest = mint_key("demo", "secret")
+        store.api_keys.create(ApiKey(client_id="demo", key_id=key_id, kind="secret",
+                                     scopes=list(ALL_TENANT_SCOPES), secret_hash=digest,
+                                     created_at=utcnow()))
+        http.headers["Authorization"] = f"Bearer {token}"
+        session = http.post("/v1/chat", json={"message": "hello"}).json()["sessionId"]
+        counting[0] = True
+        for n in range(turns):
+            reply = http.post(f"/v1/sessions/{session}/messages", json={"message": f"hi {n}"})
+            assert reply.status_code == 200, reply.text
+    print(f"{turns} HTTP turns on the demo plan, requests per turn by what sent them:")
+    for name, count in sorted(sent.items()):
+        print(f"  {name:<48}{count / turns:>7.3f}")
+
+
+def _origin(params: dict[str, Any]) -> str:
+    pk = str(params.get("Key", {}).get("pk", {}).get("S", ""))
+    sk = str(params.get("Key", {}).get("sk", {}).get("S", ""))
+    if "#COUNTERS#" in pk:
+        bucket = pk.split("#COUNTERS#", 1)[1]
+        return {"t": "tenant rate limit", "tokens": "token budget"}.get(
+            bucket, "key rate limit" if bucket.startswith("k:") else bucket)
+    if "#USAGE" in pk:
+        return "usage counter"
+    if sk.startswith("KEY#"):
+        return "API key"
+    if sk.startswith("TENANT"):
+        return "tenant"
+    if "TransactItems" in params:
+        return "the turn's commit"
+    values = params.get("ExpressionAttributeValues", {})
+    if values.get(":low") == {"S": keys.MESSAGE_PREFIX} and values.get(":high") == {
+            "S": keys.SESSION_SK}:
+        return "the turn's read"
+    partition = str(values.get(":h", {}).get("S", pk))
+    if "#PENDING#" in partition:
+        return "outbox sweep (a timer's, not the turn's)"
+    return f"other ({partition.split('#', 2)[-1][:30]})"
+
+
 def run_profile(url: str, turns: int) -> None:
     world = World(make_driver(url, client_config(), f"bench-{uuid.uuid4().hex[:8]}"))
     profiler = cProfile.Profile(time.thread_time)
@@ -392,12 +464,16 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true",
                         help="with --configs: every call answered in process")
     parser.add_argument("--profile", action="store_true", help="cProfile by library")
+    parser.add_argument("--api", action="store_true",
+                        help="requests of HTTP turns (demo plan) by what sent them")
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with moto_process() as url:
-        if args.profile:
+        if args.api:
+            run_api(url, args.rounds * args.turns)
+        elif args.profile:
             run_profile(url, args.rounds * args.turns)
         elif args.configs:
             run_configs(url, args.rounds, args.turns, floor=args.floor)
