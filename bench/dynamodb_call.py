@@ -26,11 +26,14 @@ handlers of botocore's own events (registered first or last around botocore's ha
 Modes, in rounds that alternate in one process (paired): ``moto`` (botocore sends);
 ``floor``: a ``before-send`` handler (botocore's public hook) answers every call with the
 answer moto gave the same kind of call, byte for byte: what botocore and the driver cost per
-call with zero network; ``http.client``: the same handler sends botocore's signed request over
-one kept-alive ``http.client`` connection (a figure for the judgement only: the driver never
-does this). A SQLite world's turn runs beside each DynamoDB turn: the whole executor turn on
-each, and the CPU of SQLite's store calls (what a DynamoDB turn replaces). Then per turn:
-requests of each kind times their cost.
+call with zero network; ``floor+wait``: the same answer after sleeping 1.5 ms (about moto's
+answer time): what blocking alone adds (the thread's caches go cold while it waits, as
+they do waiting for any network); ``http.client``: the same handler sends botocore's signed
+request over one kept-alive ``http.client`` connection (a figure for the judgement only: the
+driver never does this). A SQLite world's turn runs beside each DynamoDB turn: the whole
+executor turn on each, and the CPU of SQLite's store calls (what a DynamoDB turn replaces).
+Then per turn: requests of each kind times their cost. ``--api``: the requests of HTTP turns
+(Litestar's TestClient, the checkout's demo plan) by what sent them.
 
 ``--configs`` compares ``client_config()`` with variants of botocore's ``Config`` (checksum
 settings, retry mode, endpoint mode, compression, host prefix), a turn of each in turn
@@ -38,7 +41,7 @@ settings, retry mode, endpoint mode, compression, host prefix), a turn of each i
 library. Prints figures; asserts nothing.
 
 Run: ``.venv/bin/python bench/dynamodb_call.py [--rounds 12] [--turns 40]
-[--modes moto,floor,http.client] [--configs [--floor]] [--profile]``
+[--modes moto,floor,floor+wait,http.client] [--configs [--floor]] [--api] [--profile]``
 """
 
 from __future__ import annotations
@@ -104,15 +107,17 @@ class _Raw:
         yield self._body
 
 
-MODES = ("moto", "floor", "http.client")
+MODES = ("moto", "floor", "floor+wait", "http.client")
+WAIT_SECONDS = 0.0015  # about what moto kept alive takes to answer on this VM
 
 
 class Probe:
     """Reads this thread's CPU clock at botocore's events of one client. ``mode``: ``moto``
     (botocore sends), ``floor`` (``before-send`` answers with the last real answer of the
-    call's kind) or ``http.client`` (``before-send`` sends botocore's signed request over
-    one kept-alive ``http.client`` connection: a figure for the judgement only, the driver
-    never does this)."""
+    call's kind), ``floor+wait`` (the same after sleeping as long as moto takes to answer:
+    what blocking alone costs), or ``http.client`` (``before-send`` sends botocore's signed
+    request over one kept-alive ``http.client`` connection: a figure for the judgement
+    only, the driver never does this)."""
 
     def __init__(self, client: Any, url: str) -> None:
         self.mode = "moto"
@@ -135,7 +140,9 @@ class Probe:
                 self.sent[self._kind] += 1
             if len(self._stamps) == at + 1:  # a call in progress, this stamp in order
                 self._stamps.append(time.thread_time_ns())
-            if at == 5 and self.mode == "floor":
+            if at == 5 and self.mode.startswith("floor"):
+                if self.mode == "floor+wait":
+                    time.sleep(WAIT_SECONDS)
                 status, headers, body = self.answers[self._kind]
                 return AWSResponse(kwargs["request"].url, status, headers, _Raw(body))
             if at == 5 and self.mode == "http.client":
@@ -152,7 +159,7 @@ class Probe:
         return AWSResponse(request.url, reply.status, dict(reply.getheaders()), _Raw(body))
 
     def _keep_answer(self, response_dict: dict[str, Any], **_: Any) -> None:
-        if self.mode != "floor" and response_dict["status_code"] < 300:
+        if not self.mode.startswith("floor") and response_dict["status_code"] < 300:
             self.answers[self._kind] = (response_dict["status_code"],
                                         dict(response_dict["headers"]), response_dict["body"])
 
