@@ -36,7 +36,8 @@ Then per turn: requests of each kind times their cost. ``--api``: the requests o
 (Litestar's TestClient, the checkout's demo plan) by what sent them.
 
 ``--configs`` compares ``client_config()`` with variants of botocore's ``Config`` (checksum
-settings, retry mode, endpoint mode, compression, host prefix), a turn of each in turn
+settings, retry mode, endpoint mode, compression, host prefix, and botocore's defaults for
+validation and retries, which the driver turns off), a turn of each in turn
 (``--floor``: all answered in process). ``--profile`` prints cProfile's self time grouped by
 library. Prints figures; asserts nothing.
 
@@ -328,6 +329,10 @@ CONFIGS: dict[str, Callable[[], Config]] = {
     "request compression off": lambda: client_config().merge(Config(
         disable_request_compression=True)),
     "no host prefix": lambda: client_config().merge(Config(inject_host_prefix=False)),
+    "parameter_validation on (default)": lambda: client_config().merge(Config(
+        parameter_validation=True)),
+    "retries standard, 3 attempts (default)": lambda: client_config().merge(Config(
+        retries={"mode": "standard", "total_max_attempts": 3})),
 }
 
 
