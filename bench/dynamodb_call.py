@@ -67,6 +67,7 @@ from urllib.parse import urlsplit
 import boto3
 import structlog
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.config import Config
 
 from moto_keepalive import moto_process
@@ -145,7 +146,8 @@ class Probe:
                 if self.mode == "floor+wait":
                     time.sleep(WAIT_SECONDS)
                 status, headers, body = self.answers[self._kind]
-                return AWSResponse(kwargs["request"].url, status, headers, _Raw(body))
+                return AWSResponse(kwargs["request"].url, status,
+                                   HTTPHeaders.from_dict(headers), _Raw(body))
             if at == 5 and self.mode == "http.client":
                 return self._send(kwargs["request"])
             return None
@@ -157,7 +159,8 @@ class Probe:
                              headers=dict(request.headers.items()))
         reply = self._direct.getresponse()
         body = reply.read()
-        return AWSResponse(request.url, reply.status, dict(reply.getheaders()), _Raw(body))
+        return AWSResponse(request.url, reply.status, HTTPHeaders.from_pairs(reply.getheaders()),
+                           _Raw(body))
 
     def _keep_answer(self, response_dict: dict[str, Any], **_: Any) -> None:
         if not self.mode.startswith("floor") and response_dict["status_code"] < 300:
@@ -282,6 +285,7 @@ def run_split(url: str, rounds: int, turns: int, modes: tuple[str, ...]) -> None
     dynamo = World(make_driver(url, client_config(), f"bench-{uuid.uuid4().hex[:8]}"))
     with tempfile.TemporaryDirectory() as tmp:
         timed = TimedSQLite.from_path(Path(tmp) / "bench.db")
+        assert isinstance(timed, TimedSQLite)
         sqlite = World(timed)
         probe = dynamo.probe
         probe.spent.clear()
