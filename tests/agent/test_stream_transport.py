@@ -1,19 +1,23 @@
-"""``transport.Endpoint.stream``: the streamed request ``httpx.Client.stream`` sends, straight
-to the client's connection pool; the same bytes, cookies kept as the client keeps them, the
-same failures (a status outside 2xx, a timeout in the middle of the stream, a refused
-connection), and through the client itself when the environment configures proxies."""
+"""``transport.Endpoint.stream``: the streamed request ``httpx.Client.stream`` sends, on the
+keep-alive connections ``Endpoint.post`` sends on (``connections.Lanes``); the same bytes,
+cookies kept as the client keeps them, the same failures (a status outside 2xx, a timeout in
+the middle of the stream, a refused connection), and through the client itself when the
+environment configures proxies."""
 
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
 from openbrain.agent.providers import transport
+from openbrain.agent.providers.connections import Lanes
 from openbrain.agent.providers.openai_compat import OpenAICompatChatModel
 from openbrain.agent.providers.transport import Endpoint, ProviderStatusError, sse_data
 from openbrain.agent.upstream import call_model
@@ -125,8 +129,86 @@ def test_the_direct_path_skips_the_clients_layers(server: RawServer,  # noqa: F8
 
     monkeypatch.setattr(httpx.Client, "send", refuse)
     monkeypatch.setattr(httpx.Client, "build_request", refuse)
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)  # the client's pool
 
     assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+
+
+def test_plain_and_streamed_calls_take_turns_on_one_connection(server: RawServer,  # noqa: F811
+                                                               ) -> None:
+    lanes = Lanes()
+    endpoint = Endpoint(server.url, HEADERS, lanes)
+    server.replies += [_sse(), _reply(200, b"{}")] * 2 + [_reply(503, b"{}"), _sse()]
+
+    for _ in range(2):
+        assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+        assert endpoint.post(BODY, 5.0) == b"{}"
+    with pytest.raises(ProviderStatusError):
+        _payloads(endpoint)  # its body read: the connection is whole
+    assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+
+    assert (server.accepted, lanes.idle(), server.closed) == (1, 1, 0)
+
+
+def test_a_stream_examines_one_connection_however_many_are_open(
+    server: RawServer, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+) -> None:
+    """16 calls in flight at once leave 16 connections open; a streamed call then checks the
+    keep-alive of the one it uses (the client's pool checked every one it held)."""
+    endpoint = Endpoint(server.url, HEADERS, Lanes())
+    server.gate = threading.Barrier(16)
+    threads = [threading.Thread(target=_payloads, args=(endpoint,)) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    server.gate = None
+    assert server.accepted == 16
+    checked: list[object] = []
+    has_expired = httpcore.HTTPConnection.has_expired
+
+    def counting(self: httpcore.HTTPConnection) -> bool:
+        checked.append(self)
+        return has_expired(self)
+
+    monkeypatch.setattr(httpcore.HTTPConnection, "has_expired", counting)
+    server.replies += [_sse()] * 5
+
+    for _ in range(5):
+        assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+
+    assert len({id(c) for c in checked}) == 1
+    assert server.accepted == 16
+
+
+def test_a_stream_broken_in_the_middle_leaves_no_connection_behind(
+    server: RawServer,  # noqa: F811
+) -> None:
+    """A read that timed out mid-body closes its connection; the next call opens another and
+    is whole."""
+    lanes = Lanes()
+    endpoint = Endpoint(server.url, HEADERS, lanes)
+    first = b'data: {"a": 1}\n\n'
+    server.replies += [_sse(first, length=len(first) + 50), _sse()]
+
+    with pytest.raises(httpx.ReadTimeout):
+        _payloads(endpoint, 0.3)
+    assert lanes.idle() == 0
+
+    assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+    assert (server.accepted, lanes.idle()) == (2, 1)
+
+
+def test_a_stream_answered_connection_close_is_not_reused(server: RawServer,  # noqa: F811
+                                                          ) -> None:
+    lanes = Lanes()
+    endpoint = Endpoint(server.url, HEADERS, lanes)
+    server.replies += [_sse(EVENTS, "Connection: close"), _sse()]
+
+    assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+    assert lanes.idle() == 0
+    assert _payloads(endpoint) == [b'{"a": 1}', b'{"b": 2}']
+    assert (server.accepted, lanes.idle()) == (2, 1)
 
 
 def test_with_a_proxy_configured_it_goes_through_the_client(

@@ -1,5 +1,5 @@
-"""Keep-alive connections for ``transport.Endpoint.post``, lent one per request in flight, and
-httpcore's failures as httpx raises them.
+"""Keep-alive connections for ``transport.Endpoint``'s calls (plain and streamed), lent one per
+request in flight, and httpcore's failures as httpx raises them.
 
 Per model call, httpx's client and transport layers (``httpx.Request`` and ``Response``
 objects, exception mapping, stream wrappers) and its connection pool cost more CPU than the

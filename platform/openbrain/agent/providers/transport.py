@@ -1,7 +1,7 @@
 """One pooled ``httpx.Client`` per process, shared by every provider, and its failures.
 
-A provider sends with ``Endpoint.post`` (on keep-alive connections lent one per request in
-flight, see ``connections``) or ``Endpoint.stream`` (or ``post``, ``stream``) and gets either a
+A provider sends with ``Endpoint.post`` or ``Endpoint.stream`` (both on keep-alive connections
+lent one per request in flight, see ``connections``; or ``post``, ``stream``) and gets either a
 2xx response or ``ProviderStatusError`` (status code and the ``Retry-After`` the endpoint asked
 for). Timeouts and connection failures stay ``httpx`` exceptions: ``upstream`` maps both.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from urllib.request import getproxies
 
@@ -22,13 +22,13 @@ from openbrain.agent.providers.connections import Lanes, as_httpx
 _lock = threading.Lock()
 _client: httpx.Client | None = None
 _pool: httpx.HTTPTransport | None = None
-_direct = False  # no proxy in the environment the client was made in: it sends via ``_pool``
+_direct = False  # no proxy in the environment the client was made in: calls go via lanes
 # Idle connections kept per process: one per worker thread that may be waiting on a model.
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=64)
 _DRAIN_LIMIT = 64 * 1024  # bytes read after a stream's [DONE] to keep its connection
 # Reply headers that make httpx do more than hand on the body: cookies, content decoding.
 _READ_BY_HTTPX = frozenset({b"set-cookie", b"content-encoding"})
-shared_lanes = Lanes()  # the connections of ``Endpoint.post``, all endpoints of the process
+shared_lanes = Lanes()  # the connections of ``Endpoint``'s calls, all endpoints of the process
 
 
 class ProviderStatusError(Exception):
@@ -94,25 +94,16 @@ class Endpoint:
             return post(self.url, body, self._headers, timeout)
         limits = _timeouts(timeout)
         cookies = http.cookies
-        if cookies:  # the jar's cookies for this URL, as ``build_request`` adds them
-            raw = self._request(body, limits, cookies).headers.raw
-        else:
-            raw = self._raw.copy()
-            raw[self._length_at] = (raw[self._length_at][0], str(len(body)).encode())
-        request = httpcore.Request(b"POST", self._target, headers=raw, content=body,
-                                   extensions={"timeout": limits})
-        connection = self._lanes.take(self._origin)
+        connection, response = self._send(body, limits, cookies)
         try:
-            response = connection.handle_request(request)
             try:
                 content = response.read()
             finally:
                 response.close()
         except Exception as exc:
-            failure = as_httpx(exc)
-            if failure is None:
+            failure = self._failure(exc, body, limits, cookies)
+            if failure is exc:
                 raise
-            failure.request = self._request(body, limits, cookies)  # it names its request
             raise failure from exc
         finally:
             self._lanes.give(self._origin, connection)
@@ -130,38 +121,98 @@ class Endpoint:
         _check(reply)
         return reply.content
 
-    def _request(self, body: bytes, limits: dict[str, float],
-                 cookies: httpx.Cookies) -> httpx.Request:
-        return httpx.Request("POST", self._parsed, headers=self._merged, content=body,
-                             cookies=cookies or None, extensions={"timeout": limits})
-
     @contextmanager
     def stream(self, body: bytes, timeout: float) -> Iterator[httpx.Response]:
-        """``stream`` (below) straight to the connection pool, as ``post`` sends: the same
-        request bytes, cookies kept as the client keeps them, the same failures; the body is
-        read as it comes and the response closed on leaving (read to its end, its connection
-        goes back to the pool)."""
+        """``stream`` (below) on the connections ``post`` sends on, as ``post`` sends: the
+        same request bytes, cookies kept as the client keeps them, the same failures (in the
+        middle of the body too); the body is read as it comes and the response closed on
+        leaving (read to its end, its connection is lent again)."""
         http = client()
         if not _direct or _pool is None:
             with stream(self.url, body, self._headers, timeout) as response:
                 yield response
             return
-        request = self._request(body, _timeouts(timeout), http.cookies)
+        limits = _timeouts(timeout)
+        cookies = http.cookies
+        connection, lent = self._send(body, limits, cookies)
+        response = httpx.Response(
+            lent.status, headers=lent.headers, extensions=lent.extensions,
+            stream=_LentBody(lent, lambda: self._request(body, limits, cookies)))
         try:
-            response = _pool.handle_request(request)
-        except httpx.RequestError as exc:
-            exc.request = request
-            raise
-        response.request = request
-        try:
-            if "set-cookie" in response.headers:
-                http.cookies.extract_cookies(response)
+            if "set-cookie" in response.headers:  # kept as the client keeps them
+                response.request = self._request(body, limits, cookies)
+                cookies.extract_cookies(response)
             if response.status_code >= 300:
                 response.read()
             _check(response)
             yield response
         finally:
             response.close()
+            self._lanes.give(self._origin, connection)
+
+    def _send(self, body: bytes, limits: dict[str, float], cookies: httpx.Cookies,
+              ) -> tuple[httpcore.HTTPConnection, httpcore.Response]:
+        """The request (``post``'s and ``stream``'s) on a lent connection: the connection and
+        its response, the body not read yet; or httpx's failure, the connection given back."""
+        if cookies:  # the jar's cookies for this URL, as ``build_request`` adds them
+            raw = self._request(body, limits, cookies).headers.raw
+        else:
+            raw = self._raw.copy()
+            raw[self._length_at] = (raw[self._length_at][0], str(len(body)).encode())
+        request = httpcore.Request(b"POST", self._target, headers=raw, content=body,
+                                   extensions={"timeout": limits})
+        connection = self._lanes.take(self._origin)
+        try:
+            return connection, connection.handle_request(request)
+        except Exception as exc:
+            self._lanes.give(self._origin, connection)
+            failure = self._failure(exc, body, limits, cookies)
+            if failure is exc:
+                raise
+            raise failure from exc
+
+    def _failure(self, exc: Exception, body: bytes, limits: dict[str, float],
+                 cookies: httpx.Cookies) -> Exception:
+        """httpx's exception for one of httpcore's, naming its request; others as they are."""
+        failure = as_httpx(exc)
+        if failure is None:
+            return exc
+        failure.request = self._request(body, limits, cookies)
+        return failure
+
+    def _request(self, body: bytes, limits: dict[str, float],
+                 cookies: httpx.Cookies) -> httpx.Request:
+        return httpx.Request("POST", self._parsed, headers=self._merged, content=body,
+                             cookies=cookies or None, extensions={"timeout": limits})
+
+
+class _LentBody(httpx.SyncByteStream):
+    """A streamed reply's body on a lent connection, failing as httpx's transport fails
+    (httpx's exception classes, naming the request)."""
+
+    def __init__(self, response: httpcore.Response,
+                 request: Callable[[], httpx.Request]) -> None:
+        self._response = response
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self._mapped():
+            yield from self._response.iter_stream()
+
+    def close(self) -> None:
+        with self._mapped():
+            self._response.close()
+
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            failure = as_httpx(exc)
+            if failure is None:
+                raise
+            failure.request = self._request()
+            raise failure from exc
 
 
 def _timeouts(timeout: float) -> dict[str, float]:
