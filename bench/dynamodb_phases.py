@@ -41,7 +41,7 @@ validation and retries, which the driver turns off), a turn of each in turn
 (``--floor``: all answered in process). ``--profile`` prints cProfile's self time grouped by
 library. Prints figures; asserts nothing.
 
-Run: ``.venv/bin/python bench/dynamodb_call.py [--rounds 12] [--turns 40]
+Run: ``.venv/bin/python bench/dynamodb_phases.py [--rounds 12] [--turns 40]
 [--modes moto,floor,floor+wait,http.client] [--configs [--floor]] [--api] [--profile]``
 """
 
