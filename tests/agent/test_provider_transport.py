@@ -189,6 +189,19 @@ def test_with_a_proxy_configured_it_goes_through_the_client(
     assert proxied == [server.url]
 
 
+def expiry_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The connections whose keep-alive is checked from now on, once per check."""
+    checked: list[object] = []
+    has_expired = httpcore.HTTPConnection.has_expired
+
+    def counting(self: httpcore.HTTPConnection) -> bool:
+        checked.append(self)
+        return has_expired(self)
+
+    monkeypatch.setattr(httpcore.HTTPConnection, "has_expired", counting)
+    return checked
+
+
 def _in_flight(server: RawServer, endpoint: Endpoint, count: int) -> None:
     """``count`` posts in flight at once (the server answers when all have arrived)."""
     server.gate = threading.Barrier(count)
@@ -209,14 +222,7 @@ def test_a_post_examines_one_connection_however_many_are_open(
     endpoint = Endpoint(server.url, HEADERS, Lanes())
     _in_flight(server, endpoint, 16)
     assert server.accepted == 16
-    checked: list[object] = []
-    has_expired = httpcore.HTTPConnection.has_expired
-
-    def counting(self: httpcore.HTTPConnection) -> bool:
-        checked.append(self)
-        return has_expired(self)
-
-    monkeypatch.setattr(httpcore.HTTPConnection, "has_expired", counting)
+    checked = expiry_checks(monkeypatch)
 
     for _ in range(5):
         assert endpoint.post(BODY, 5.0) == b"{}"

@@ -10,7 +10,6 @@ import socket
 import threading
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 from langchain_core.messages import HumanMessage
@@ -26,6 +25,7 @@ from tests.agent.test_provider_transport import (
     HEADERS,
     RawServer,
     _reply,
+    expiry_checks,
     fx_proxied,  # noqa: F401 (the fixture)
     server,  # noqa: F401 (the fixture)
 )
@@ -164,14 +164,7 @@ def test_a_stream_examines_one_connection_however_many_are_open(
         thread.join()
     server.gate = None
     assert server.accepted == 16
-    checked: list[object] = []
-    has_expired = httpcore.HTTPConnection.has_expired
-
-    def counting(self: httpcore.HTTPConnection) -> bool:
-        checked.append(self)
-        return has_expired(self)
-
-    monkeypatch.setattr(httpcore.HTTPConnection, "has_expired", counting)
+    checked = expiry_checks(monkeypatch)
     server.replies += [_sse()] * 5
 
     for _ in range(5):
