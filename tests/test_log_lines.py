@@ -189,3 +189,93 @@ def test_any_text_is_scrubbed_as_the_secret_shapes_alone_scrub_it(text: str) -> 
     """Strings without a mark skip the pattern (ids cost it the most): never one that holds
     a secret's shape."""
     assert logs.scrub(text) == logs._SECRET_SHAPES.sub(REDACTED, text)
+
+
+# -- JsonLineLogger: structlog's line, without structlog's processor loop --------------------
+
+_KEYS = st.sampled_from(["client_id", "session_id", "email", "note", "ms", "level", "logger",
+                         "nested", "who", "token", "message", "request_id", "exc_info"])
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(alphabet=st.sampled_from(_MARK_LETTERS) | st.characters(), max_size=30)
+    | st.builds(Person),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=6)
+
+
+def _line_both_ways(method: str, event: str, fields: dict[str, Any], bound: dict[str, Any],
+                    args: tuple[Any, ...]) -> tuple[bytes, bytes]:
+    """The line our wrapper writes and the one structlog's own BoundLogger writes with the
+    same processors and writers, timestamps set equal."""
+    written = []
+    for wrapper in (logs.JsonLineLogger, structlog.stdlib.BoundLogger):
+        out = io.StringIO()
+        configure_logging("INFO", json=True, stream=out)
+        structlog.configure(wrapper_class=wrapper)
+        log = structlog.get_logger("openbrain.test").bind(**bound)
+        getattr(log, method)(event, *args, **fields)
+        written.append(out.getvalue())
+    ours, theirs = (json.loads(text) if text else {} for text in written)
+    for line in (ours, theirs):
+        if "timestamp" in line:
+            line["timestamp"] = "T"
+    return (json.dumps(ours).encode(), json.dumps(theirs).encode())
+
+
+@settings(max_examples=300, deadline=None)
+@given(method=st.sampled_from(["debug", "info", "warning", "error", "critical", "exception"]),
+       event=st.text(max_size=20), fields=st.dictionaries(_KEYS, _VALUES, max_size=6),
+       bound=st.dictionaries(_KEYS, _VALUES, max_size=2),
+       context=st.dictionaries(st.sampled_from(["request_id", "client_id", "ms"]), _VALUES,
+                               max_size=2))
+def test_json_line_logger_writes_structlogs_own_line(
+    method: str, event: str, fields: dict[str, Any], bound: dict[str, Any],
+    context: dict[str, Any],
+) -> None:
+    """Same keys in the same order, same values, same redaction, levels filtered alike, for
+    fields, bound values and context variables of every kind (and an exception)."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**context)
+    try:
+        raise ValueError("jane@example.com broke it")
+    except ValueError:
+        ours, theirs = _line_both_ways(method, event, fields, bound, ())
+    assert ours == theirs
+
+
+def test_positional_arguments_take_structlogs_path() -> None:
+    ours, theirs = _line_both_ways("info", "a %s", {"n": 1}, {}, ("b",))
+    assert ours == theirs
+    assert b"positional_args" in ours
+
+
+def test_json_line_logger_skips_structlogs_processor_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deterministic difference: no pass through ``_process_event`` for a JSON line; any
+    other configuration (a test's capture) still gets structlog's chain."""
+    calls: list[str] = []
+    process = structlog.stdlib.BoundLogger._process_event
+
+    def counting(self: Any, method: str, event: Any, kw: Any) -> Any:
+        calls.append(method)
+        return process(self, method, event, kw)
+
+    monkeypatch.setattr(structlog.stdlib.BoundLogger, "_process_event", counting)
+    out = io.StringIO()
+    configure_logging("INFO", json=True, stream=out)
+    log = structlog.get_logger("openbrain.test")
+    log.info("turn.committed", tokens=3)
+    assert calls == []
+    assert lines(out.getvalue())[0]["event"] == "turn.committed"
+    with structlog.testing.capture_logs() as captured:
+        log.info("captured", tokens=4)
+    assert calls == ["info"]
+    assert captured == [{"tokens": 4, "event": "captured", "log_level": "info"}]
+    assert len(lines(out.getvalue())) == 1
+
+
+def test_level_numbers_are_filter_by_levels() -> None:
+    from structlog._log_levels import NAME_TO_LEVEL
+
+    assert logs._LEVEL_OF == NAME_TO_LEVEL

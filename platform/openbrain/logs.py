@@ -11,10 +11,15 @@ point: JSON for services and Lambda functions, readable errors-only lines for th
 JSON lines from structlog are rendered once, straight to bytes (:class:`LineWriter`): no
 ``LogRecord``, no formatter, no second pass. Records from the standard ``logging`` module go
 through a handler with the same processors and the same encoder, to the same stream.
+
+Under that pipeline structlog's loggers are :class:`JsonLineLogger` objects, which take the
+pipeline's steps themselves (the same functions, in the same order, on the same event dict)
+instead of one call per processor through structlog's generic loop.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import json
 import logging
@@ -162,6 +167,11 @@ class LineWriter:
     def isEnabledFor(self, level: int) -> bool:  # noqa: N802
         return self._stdlib.isEnabledFor(level)
 
+    def accepts(self, level: int) -> bool:
+        """``structlog.stdlib.filter_by_level``'s rule for this logger."""
+        stdlib = self._stdlib
+        return not stdlib.disabled and level >= stdlib.getEffectiveLevel()
+
     def write(self, line: bytes) -> None:
         stream = self._handler.stream
         self._handler.acquire()
@@ -177,6 +187,56 @@ class LineWriter:
             self._handler.release()
 
     debug = info = warning = warn = error = critical = fatal = exception = write
+
+
+_PREFIX = structlog.contextvars.STRUCTLOG_KEY_PREFIX  # of structlog's context variables
+_LEVEL_OF = {"critical": logging.CRITICAL, "exception": logging.ERROR, "error": logging.ERROR,
+             "warn": logging.WARNING, "warning": logging.WARNING, "info": logging.INFO,
+             "debug": logging.DEBUG, "notset": logging.NOTSET}
+"""``filter_by_level``'s numbers for structlog's method names."""
+
+
+class JsonLineLogger(structlog.stdlib.BoundLogger):
+    """structlog's stdlib ``BoundLogger`` for the JSON pipeline (``wrapper_class``): an event
+    with no positional arguments takes that pipeline's steps itself, in its processors'
+    order, on the event dict structlog builds (bound context, the call's fields, ``event``):
+    ``filter_by_level``, ``merge_contextvars``, :func:`_add_meta`, ``format_exc_info``
+    (only for an event that carries ``exc_info``: it does nothing to others), :func:`redact`,
+    :func:`_render_bytes`, then the :class:`LineWriter`. The same line, without a call per
+    processor through structlog's generic loop. Anything else (positional arguments, a
+    logger that is not a line writer, other processors) is structlog's own path."""
+
+    def _proxy_to_logger(self, method_name: str, event: str | None = None,
+                         *event_args: str, **event_kw: Any) -> Any:
+        writer: Any = self._logger
+        if (event_args or event is None or type(writer) is not LineWriter
+                or self._processors != _JSON_STEPS):
+            return super()._proxy_to_logger(method_name, event, *event_args, **event_kw)
+        if not writer.accepts(_LEVEL_OF[method_name]):
+            return None  # filter_by_level's rule, before any other work
+        fields: dict[str, Any] = self._context.copy()
+        fields.update(event_kw)
+        fields["event"] = event
+        context = contextvars.copy_context()
+        for var in context:
+            name = var.name
+            if name.startswith(_PREFIX):
+                value = context[var]
+                if value is not Ellipsis:
+                    fields.setdefault(name[len(_PREFIX):], value)
+        event_dict: Any = _add_meta(writer, method_name, fields)
+        if "exc_info" in event_dict:
+            event_dict = structlog.processors.format_exc_info(writer, method_name, event_dict)
+        writer.write(_render_bytes(writer, method_name, redact(writer, method_name, event_dict)))
+        return None
+
+
+_JSON_STEPS: list[Any] = [
+    structlog.stdlib.filter_by_level, structlog.contextvars.merge_contextvars, _add_meta,
+    structlog.processors.format_exc_info, redact, _render_bytes]
+"""The JSON pipeline's processors, what :class:`JsonLineLogger` does while a logger's list
+holds exactly these (structlog's ``capture_logs`` edits the configured list in place: each
+configuration gets a copy, compared by content)."""
 
 
 def configure_logging(
@@ -208,10 +268,9 @@ def configure_logging(
             return found
 
         structlog.configure(
-            processors=[structlog.stdlib.filter_by_level, structlog.contextvars.merge_contextvars,
-                        _add_meta, structlog.processors.format_exc_info, redact, _render_bytes],
+            processors=list(_JSON_STEPS),
             logger_factory=writer,
-            wrapper_class=structlog.stdlib.BoundLogger,
+            wrapper_class=JsonLineLogger,
             cache_logger_on_first_use=False,
         )
     else:
