@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import sys
+import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -56,15 +57,17 @@ _OWN_FIELDS = frozenset({"level", "logger", "timestamp"})
 _WIRE_LOGGERS = ("botocore", "boto3", "urllib3", "httpcore", "httpx", "openai")
 
 
-def _scrub_text(text: str) -> str:
+def _marked(text: str) -> bool:
     # Every match of ``_SECRET_SHAPES`` contains one of these marks (in lower case). Most
     # logged strings (ids, names, paths) hold none, and looking for them is linear, where the
     # e-mail branch retries its local part from every position of a long id.
     folded = text.lower()
-    if ("@" in folded or "ob_" in folded or "obc_" in folded or "whsec_" in folded
-            or "eyj" in folded or "bearer" in folded):
-        return _SECRET_SHAPES.sub(REDACTED, text)
-    return text
+    return ("@" in folded or "ob_" in folded or "obc_" in folded or "whsec_" in folded
+            or "eyj" in folded or "bearer" in folded)
+
+
+def _scrub_text(text: str) -> str:
+    return _SECRET_SHAPES.sub(REDACTED, text) if _marked(text) else text
 
 
 def scrub(value: Any, depth: int = 0) -> Any:
@@ -86,21 +89,46 @@ def scrub(value: Any, depth: int = 0) -> Any:
     return _scrub_text(repr(value))
 
 
+_Plan = tuple[tuple[str, ...], tuple[str, ...]]
+_plans: dict[tuple[str, ...], _Plan] = {}
+"""Per set of field names (in order) an event was logged with: the sensitive ones and the
+others. A few dozen call sites log the same names each time."""
+
+
+def _plan(names: tuple[str, ...]) -> _Plan:
+    sensitive = tuple(name for name in names if name.lower() in _SENSITIVE_NAMES)
+    return sensitive, tuple(name for name in names if name not in sensitive)
+
+
 def redact(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: scrub every field (the event name included) but the level, logger
     name and timestamp this pipeline wrote itself."""
-    for name, value in list(event.items()):
+    names = tuple(event)
+    plan = _plans.get(names)
+    if plan is None:
+        plan = _plan(names)
+        if len(_plans) < 1024:
+            _plans[names] = plan
+    sensitive, others = plan
+    for name in sensitive:
+        event[name] = REDACTED
+    texts: list[str] = []
+    for name in others:
+        value = event[name]
         kind = type(value)
-        if kind is str and name in _OWN_FIELDS:
-            continue
-        if name.lower() in _SENSITIVE_NAMES:
-            event[name] = REDACTED
-        elif kind is str:  # most fields: straight to the text check
-            event[name] = _scrub_text(value)
+        if kind is str:  # most fields: checked for marks all at once, below
+            if name not in _OWN_FIELDS:
+                texts.append(name)
         elif kind is not int and kind is not float and value is not None:
             event[name] = scrub(value)
+    # A mark in any of the texts is a mark in their join (NUL is in no mark, and lower()
+    # maps each character alone but the final sigma, which is in none either): one check
+    # for a line's texts, each text checked alone only when one of them holds a mark.
+    if texts and _marked("\0".join([event[name] for name in texts])):
+        for name in texts:
+            event[name] = _scrub_text(event[name])
     return event
 
 
@@ -132,6 +160,22 @@ _LEVELS = {"warn": "warning", "exception": "error"}  # structlog's ``map_method_
 _UTC = datetime.UTC
 
 
+_second: tuple[int, str] = (-1, "")  # the last second stamped and its text, up to the seconds
+
+
+def utc_stamp(ns: int) -> str:
+    """``datetime.now(UTC).isoformat()`` with ``Z`` for ``+00:00``, for the wall clock's
+    ``time.time_ns()`` (the clock ``now`` reads, floored to microseconds as ``now`` floors
+    it): the date and time are formatted once per second, the microseconds per line."""
+    seconds, micros = divmod(ns // 1000, 1_000_000)
+    global _second
+    done, text = _second
+    if done != seconds:
+        text = datetime.datetime.fromtimestamp(seconds, _UTC).isoformat()[:-6]
+        _second = (seconds, text)
+    return f"{text}.{micros:06d}Z" if micros else f"{text}Z"
+
+
 def _add_meta(
     logger: Any, method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
@@ -140,7 +184,7 @@ def _add_meta(
     :class:`LineWriter`); records from the standard ``logging`` module keep those three."""
     event["level"] = _LEVELS.get(method, method)
     event["logger"] = logger.name
-    event["timestamp"] = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
+    event["timestamp"] = utc_stamp(time.time_ns())
     return event
 
 
