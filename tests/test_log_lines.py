@@ -326,3 +326,83 @@ def test_stamps_are_datetimes_isoformat_of_the_same_instant(ns: int) -> None:
     assert logs.utc_stamp(ns) == expected
     assert logs.utc_stamp(ns + 10**9) != expected
     assert logs.utc_stamp(ns) == expected
+
+
+# -- loggers kept on first use, and later configurations --------------------------------------
+
+
+def test_a_logger_is_built_once_then_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deterministic difference: structlog builds a module's logger on its first call only
+    (it built one per call), and it still writes each line."""
+    built: list[str] = []
+    init = logs.JsonLineLogger.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(logs.JsonLineLogger, "__init__", counting)
+    out = io.StringIO()
+    configure_logging("INFO", json=True, stream=out)
+    log = structlog.get_logger("openbrain.kept")
+    for n in range(5):
+        log.info("turn.committed", n=n)
+    assert built == ["JsonLineLogger"]
+    assert [line["n"] for line in lines(out.getvalue())] == [0, 1, 2, 3, 4]
+
+
+def test_a_kept_logger_follows_a_console_configuration_and_back() -> None:
+    log = structlog.get_logger("openbrain.kept").bind(tenant="t1")
+    first, console, second = io.StringIO(), io.StringIO(), io.StringIO()
+    configure_logging("INFO", json=True, stream=first)
+    log.info("one")
+    configure_logging("ERROR", json=False, stream=console)
+    log.info("dropped by the console's level")
+    log.error("two", email="jane@example.com")
+    configure_logging("INFO", json=True, stream=second)
+    log.info("three")
+    assert [(line["event"], line["tenant"]) for line in lines(first.getvalue())] == [
+        ("one", "t1")]
+    text = console.getvalue()
+    assert "two" in text
+    assert "tenant=t1" in text
+    assert "jane@" not in text
+    assert not text.lstrip().startswith("{")
+    assert "dropped" not in text
+    assert [(line["event"], line["tenant"]) for line in lines(second.getvalue())] == [
+        ("three", "t1")]
+
+
+def test_a_kept_logger_is_captured_and_then_writes_again() -> None:
+    """``capture_logs`` edits the configured processors in place; a logger kept before it
+    is captured during it and writes its lines again after it."""
+    out = io.StringIO()
+    configure_logging("INFO", json=True, stream=out)
+    log = structlog.get_logger("openbrain.kept")
+    log.info("before")
+    with structlog.testing.capture_logs() as captured:
+        log.info("during", n=1)
+        structlog.get_logger("openbrain.new").warning("new during")
+    log.info("after")
+    assert captured == [{"n": 1, "event": "during", "log_level": "info"},
+                        {"event": "new during", "log_level": "warning"}]
+    assert [line["event"] for line in lines(out.getvalue())] == ["before", "after"]
+
+
+def test_a_kept_logger_follows_structlogs_own_configuration() -> None:
+    """Another configuration altogether (not ours): its processors, logger and wrapper."""
+    out = io.StringIO()
+    configure_logging("INFO", json=True, stream=out)
+    log = structlog.get_logger("openbrain.kept")
+    log.info("ours")
+    seen: list[dict[str, Any]] = []
+
+    def keep(_logger: Any, method: str, event: Any) -> Any:
+        seen.append({"method": method, **event})
+        raise structlog.DropEvent
+
+    structlog.configure(processors=[keep], wrapper_class=structlog.stdlib.BoundLogger,
+                        logger_factory=structlog.ReturnLoggerFactory())
+    log.bind(a=1).warning("theirs", b=2)
+    assert seen == [{"method": "warning", "a": 1, "b": 2, "event": "theirs"}]
+    assert [line["event"] for line in lines(out.getvalue())] == ["ours"]

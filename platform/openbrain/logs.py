@@ -194,8 +194,13 @@ class LineWriter:
     stream; as bytes to the stream's binary buffer when it has one. Levels are those of the
     standard logger of the same name (``filter_by_level`` drops an event before any work)."""
 
-    def __init__(self, name: str, handler: logging.StreamHandler[TextIO]) -> None:
+    def __init__(self, name: str, handler: logging.StreamHandler[TextIO], *,
+                 factory: Any = None, args: tuple[str, ...] = ()) -> None:
         self.name = name
+        self.factory = factory
+        """The logger factory that made this writer (its configuration's)."""
+        self.args = args
+        """The arguments structlog called it with (the logger's name, if it was given one)."""
         self._stdlib = logging.getLogger(name)
         self._handler = handler
         stream = handler.stream
@@ -241,20 +246,37 @@ _LEVEL_OF = {"critical": logging.CRITICAL, "exception": logging.ERROR, "error": 
 
 
 class JsonLineLogger(structlog.stdlib.BoundLogger):
-    """structlog's stdlib ``BoundLogger`` for the JSON pipeline (``wrapper_class``): an event
-    with no positional arguments takes that pipeline's steps itself, in its processors'
-    order, on the event dict structlog builds (bound context, the call's fields, ``event``):
-    ``filter_by_level``, ``merge_contextvars``, :func:`_add_meta`, ``format_exc_info``
-    (only for an event that carries ``exc_info``: it does nothing to others), :func:`redact`,
-    :func:`_render_bytes`, then the :class:`LineWriter`. The same line, without a call per
-    processor through structlog's generic loop. Anything else (positional arguments, a
-    logger that is not a line writer, other processors) is structlog's own path."""
+    """structlog's stdlib ``BoundLogger`` for the JSON pipeline (``wrapper_class``).
+
+    structlog keeps the first one a logger builds (``cache_logger_on_first_use``): no logger
+    assembled per call. One built under a configuration no longer in force (another
+    configuration, a test's ``capture_logs``) hands each call to the logger the current
+    configuration builds, as an uncached logger would have been built on that call.
+
+    An event with no positional arguments takes the pipeline's steps itself, in its
+    processors' order, on the event dict structlog builds (bound context, the call's fields,
+    ``event``): ``filter_by_level``, ``merge_contextvars``, :func:`_add_meta`,
+    ``format_exc_info`` (only for an event that carries ``exc_info``: it does nothing to
+    others), :func:`redact`, :func:`_render_bytes`, then the :class:`LineWriter`. The same
+    line, without a call per processor through structlog's generic loop. Anything else
+    (positional arguments, a logger that is not a line writer, other processors) is
+    structlog's own path."""
 
     def _proxy_to_logger(self, method_name: str, event: str | None = None,
                          *event_args: str, **event_kw: Any) -> Any:
         writer: Any = self._logger
-        if (event_args or event is None or type(writer) is not LineWriter
-                or self._processors != _JSON_STEPS):
+        if type(writer) is not LineWriter:
+            return super()._proxy_to_logger(method_name, event, *event_args, **event_kw)
+        config = structlog.get_config()
+        if (config["logger_factory"] is not writer.factory
+                or config["processors"] is not self._processors
+                or config["wrapper_class"] is not JsonLineLogger
+                or config["context_class"] is not dict):
+            current = structlog.wrap_logger(None, logger_factory_args=writer.args,
+                                            cache_logger_on_first_use=False)
+            return getattr(current.bind(**self._context), method_name)(
+                event, *event_args, **event_kw)
+        if event_args or event is None or self._processors != _JSON_STEPS:
             return super()._proxy_to_logger(method_name, event, *event_args, **event_kw)
         if not writer.accepts(_LEVEL_OF[method_name]):
             return None  # filter_by_level's rule, before any other work
@@ -301,21 +323,23 @@ def configure_logging(
         colors=False, exception_formatter=structlog.dev.plain_traceback)
     handler = logging.StreamHandler(stream or sys.stderr)
     if json:
-        # One writer per logger name and configuration: structlog asks the factory on every
-        # call (loggers are not cached, so a later configuration takes effect everywhere).
-        writers: dict[str, LineWriter] = {}
+        # One writer per logger name and configuration. structlog keeps the logger it builds
+        # on first use (JsonLineLogger: one made under another configuration hands each call
+        # to the logger that configuration builds, so a later one takes effect everywhere).
+        writers: dict[tuple[str, ...], LineWriter] = {}
 
-        def writer(name: str = "") -> LineWriter:
-            found = writers.get(name)
+        def writer(*args: str) -> LineWriter:
+            found = writers.get(args)
             if found is None:
-                found = writers[name] = LineWriter(name, handler)
+                found = writers[args] = LineWriter(args[0] if args else "", handler,
+                                                   factory=writer, args=args)
             return found
 
         structlog.configure(
             processors=list(_JSON_STEPS),
             logger_factory=writer,
             wrapper_class=JsonLineLogger,
-            cache_logger_on_first_use=False,
+            cache_logger_on_first_use=True,
         )
     else:
         structlog.configure(
