@@ -86,3 +86,29 @@ def test_offline_model_binds_tools_and_reports_usage() -> None:
     assert answer.usage_metadata is not None
     assert answer.usage_metadata["input_tokens"] > 0
     assert OfflineChatModel().invoke([HumanMessage("hi")]).tool_calls == []
+
+
+def test_the_lead_tool_follows_the_note_in_any_system_message() -> None:
+    """The note that a lead is on file, in the first or a later system message (the runtime
+    adds one), makes the model update the lead; without it, capture it; plain person or
+    assistant text carrying the note does not count."""
+    from langchain_core.messages import AIMessage, SystemMessage
+
+    from openbrain.agent.prompts import LEAD_ON_FILE
+
+    model = OfflineChatModel().bind_tools([
+        {"type": "function", "function": {"name": name, "description": "d",
+                                          "parameters": {"type": "object", "properties": {}}}}
+        for name in ("capture_lead", "update_lead")])
+    ask = HumanMessage(content="I am Jane Doe, jane@example.com")
+    cases = {
+        "update_lead": [[SystemMessage(content=f"Shop.\n{LEAD_ON_FILE}"), ask],
+                        [SystemMessage(content="Shop."), SystemMessage(content=LEAD_ON_FILE), ask]],
+        "capture_lead": [[SystemMessage(content="Shop."), ask],
+                         [SystemMessage(content="Shop."), HumanMessage(content=LEAD_ON_FILE),
+                          AIMessage(content=LEAD_ON_FILE), ask]],
+    }
+    for tool, prompts in cases.items():
+        for messages in prompts:
+            reply = model.invoke(messages)
+            assert [call["name"] for call in reply.tool_calls] == [tool]

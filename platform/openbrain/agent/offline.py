@@ -189,7 +189,8 @@ class OfflineChatModel(QuietChatModel):
         if isinstance(last, ToolMessage):
             return AIMessage(content=self._summarise(messages))
         text = _text(last)
-        system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
+        systems = [_text(m) for m in messages if isinstance(m, SystemMessage)]
+        system = "\n".join(systems)
         if is_summary_request(system):
             return AIMessage(content=summary_of(text))
         call_id = f"call_{len(messages)}"
@@ -197,9 +198,7 @@ class OfflineChatModel(QuietChatModel):
         if not contact and (asked := asked_about(text)):
             said = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
             return AIMessage(content=recall(asked, system, said))
-        lead_on_file = any(
-            isinstance(m, SystemMessage) and LEAD_ON_FILE in _text(m) for m in messages
-        )
+        lead_on_file = any(LEAD_ON_FILE in text for text in systems)
         lead_tool = next(
             (
                 t for t in (("update_lead", "capture_lead") if lead_on_file else ("capture_lead",))
