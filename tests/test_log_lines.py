@@ -211,7 +211,7 @@ def _line_both_ways(method: str, event: str, fields: dict[str, Any], bound: dict
     for wrapper in (logs.JsonLineLogger, structlog.stdlib.BoundLogger):
         out = io.StringIO()
         configure_logging("INFO", json=True, stream=out)
-        structlog.configure(wrapper_class=wrapper)
+        structlog.configure(wrapper_class=wrapper, cache_logger_on_first_use=False)
         log = structlog.get_logger("openbrain.test").bind(**bound)
         getattr(log, method)(event, *args, **fields)
         written.append(out.getvalue())
