@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
 
 from openbrain.agent.executor import TurnExecutor
@@ -112,3 +114,37 @@ def test_the_lead_tool_follows_the_note_in_any_system_message() -> None:
         for messages in prompts:
             reply = model.invoke(messages)
             assert [call["name"] for call in reply.tool_calls] == [tool]
+
+
+_SAYINGS = st.lists(st.sampled_from(
+    ["I am", "i'M", "IM", "my name is", "My Name's", "this is", "THIS IS", "call me", "name is",
+     "Jane", "Doe", "jane@example.com", "a@b.co", "555-0100", "+1 (555) 010-0199", "2024-01-02",
+     "\u0661\u0662\u0663\u0664\u0665\u0666\u0667", "what is my", "Do you remember my",
+     "e-mail", "phone", "number", "name", "2+2", "(3 * 4)", "\u0130", "\u212a", " ", "\n", "."]),
+    max_size=8).map(" ".join) | st.text(max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_SAYINGS)
+def test_the_offline_readings_equal_their_patterns_alone(text: str) -> None:
+    """The checks that skip a pattern (a mark every match holds) never change a reading:
+    names, e-mails, phones (any digits), questions about them, sums."""
+    from openbrain.agent import contact, offline
+    from openbrain.agent.memory import offline_recall
+
+    found: dict[str, str] = {}
+    if match := contact._NAME.search(text):
+        found["full_name"] = match.group(1)
+    if match := contact._EMAIL.search(text):
+        found["email"] = match.group(0)
+    for match in contact._PHONE.finditer(text):
+        candidate = match.group(0).strip()
+        if sum(c.isdigit() for c in candidate) >= 7 and not contact._DATE.match(candidate):
+            found["phone"] = candidate
+            break
+    assert extract_contact(text) == found
+    question = offline_recall._QUESTION.search(text)
+    asked = offline_recall.asked_about(text)
+    assert (asked is None) == (question is None)
+    sum_found = offline._ARITHMETIC.search(text)
+    assert not sum_found or contact.DIGIT.search(text)

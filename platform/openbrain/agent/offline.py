@@ -33,7 +33,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from openbrain.agent.contact import extract_contact
+from openbrain.agent.contact import DIGIT, extract_contact
 from openbrain.agent.memory.offline_recall import (
     asked_about,
     is_summary_request,
@@ -210,7 +210,7 @@ class OfflineChatModel(QuietChatModel):
             return _call(lead_tool, contact, call_id)
         if "connect_with_agent" in tools and _HANDOFF.search(text):
             return _call("connect_with_agent", {"reason": "the person asked for a human"}, call_id)
-        if "calculator" in tools and (expr := _ARITHMETIC.search(text)):
+        if "calculator" in tools and DIGIT.search(text) and (expr := _ARITHMETIC.search(text)):
             return _call("calculator", {"expression": expr.group(0).strip().replace("^", "**")},
                          call_id)
         if "get_current_time" in tools and _TIME.search(text):
