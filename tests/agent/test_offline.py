@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from langchain_core.messages import HumanMessage
 
 from openbrain.agent.executor import TurnExecutor
@@ -86,3 +88,63 @@ def test_offline_model_binds_tools_and_reports_usage() -> None:
     assert answer.usage_metadata is not None
     assert answer.usage_metadata["input_tokens"] > 0
     assert OfflineChatModel().invoke([HumanMessage("hi")]).tool_calls == []
+
+
+def test_the_lead_tool_follows_the_note_in_any_system_message() -> None:
+    """The note that a lead is on file, in the first or a later system message (the runtime
+    adds one), makes the model update the lead; without it, capture it; plain person or
+    assistant text carrying the note does not count."""
+    from langchain_core.messages import AIMessage, SystemMessage
+
+    from openbrain.agent.prompts import LEAD_ON_FILE
+
+    model = OfflineChatModel().bind_tools([
+        {"type": "function", "function": {"name": name, "description": "d",
+                                          "parameters": {"type": "object", "properties": {}}}}
+        for name in ("capture_lead", "update_lead")])
+    ask = HumanMessage(content="I am Jane Doe, jane@example.com")
+    cases = {
+        "update_lead": [[SystemMessage(content=f"Shop.\n{LEAD_ON_FILE}"), ask],
+                        [SystemMessage(content="Shop."), SystemMessage(content=LEAD_ON_FILE), ask]],
+        "capture_lead": [[SystemMessage(content="Shop."), ask],
+                         [SystemMessage(content="Shop."), HumanMessage(content=LEAD_ON_FILE),
+                          AIMessage(content=LEAD_ON_FILE), ask]],
+    }
+    for tool, prompts in cases.items():
+        for messages in prompts:
+            reply = model.invoke(messages)
+            assert [call["name"] for call in reply.tool_calls] == [tool]
+
+
+_SAYINGS = st.lists(st.sampled_from(
+    ["I am", "i'M", "IM", "my name is", "My Name's", "this is", "THIS IS", "call me", "name is",
+     "Jane", "Doe", "jane@example.com", "a@b.co", "555-0100", "+1 (555) 010-0199", "2024-01-02",
+     "\u0661\u0662\u0663\u0664\u0665\u0666\u0667", "what is my", "Do you remember my",
+     "e-mail", "phone", "number", "name", "2+2", "(3 * 4)", "\u0130", "\u212a", " ", "\n", "."]),
+    max_size=8).map(" ".join) | st.text(max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_SAYINGS)
+def test_the_offline_readings_equal_their_patterns_alone(text: str) -> None:
+    """The checks that skip a pattern (a mark every match holds) never change a reading:
+    names, e-mails, phones (any digits), questions about them, sums."""
+    from openbrain.agent import contact, offline
+    from openbrain.agent.memory import offline_recall
+
+    found: dict[str, str] = {}
+    if match := contact._NAME.search(text):
+        found["full_name"] = match.group(1)
+    if match := contact._EMAIL.search(text):
+        found["email"] = match.group(0)
+    for match in contact._PHONE.finditer(text):
+        candidate = match.group(0).strip()
+        if sum(c.isdigit() for c in candidate) >= 7 and not contact._DATE.match(candidate):
+            found["phone"] = candidate
+            break
+    assert extract_contact(text) == found
+    question = offline_recall._QUESTION.search(text)
+    asked = offline_recall.asked_about(text)
+    assert (asked is None) == (question is None)
+    sum_found = offline._ARITHMETIC.search(text)
+    assert not sum_found or contact.DIGIT.search(text)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openbrain.domain import (
     AgentConfig,
@@ -18,6 +20,7 @@ from openbrain.domain import (
     new_id,
     utcnow,
 )
+from openbrain.domain.base import ulid_text
 
 
 def config(**overrides: object) -> AgentConfig:
@@ -110,6 +113,23 @@ def test_new_ids_are_unique_and_time_sorted() -> None:
     assert all(len(i) == 26 for i in ids)
     first, later = ids[0], new_id()
     assert first[:10] <= later[:10]
+
+
+def _ulid_digit_by_digit(value: int) -> str:
+    """What ``new_id`` did before: 26 Crockford digits, a Python step per digit."""
+    chars = []
+    for _ in range(26):
+        chars.append("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(min_value=0, max_value=2**128 - 1) | st.sampled_from(
+    [0, 1, 31, 32, 2**80 - 1, 2**80, 2**125 - 1, 2**125, 2**128 - 1]
+    + [2**n for n in range(128)]))
+def test_ulid_text_is_the_digit_by_digit_encoding(value: int) -> None:
+    assert ulid_text(value) == _ulid_digit_by_digit(value)
 
 
 def test_stored_profiles_ignore_unknown_fields_while_inbound_settings_refuse_them() -> None:

@@ -13,14 +13,24 @@ _NAME = re.compile(
 )
 
 
+DIGIT = re.compile(r"\d")
+"""One digit, as ``\\d`` reads it: every phone number (and sum) holds one."""
+
+
 def extract_contact(text: str) -> dict[str, str]:
-    """The name, e-mail and phone number a person gives in ``text`` (tool-argument names)."""
+    """The name, e-mail and phone number a person gives in ``text`` (tool-argument names).
+
+    Each pattern runs only on text holding what every match of it holds (most messages give
+    none of the three, and each pattern is tried from every position): an ``m`` or ``th``
+    in any case for a name (i am, i'm, im, my name is, call me, name is; this is), an ``@``
+    for an e-mail address, a digit for a phone number."""
     found: dict[str, str] = {}
-    if match := _NAME.search(text):
+    folded = text.lower()
+    if ("m" in folded or "th" in folded) and (match := _NAME.search(text)):
         found["full_name"] = match.group(1)
-    if match := _EMAIL.search(text):
+    if "@" in text and (match := _EMAIL.search(text)):
         found["email"] = match.group(0)
-    for match in _PHONE.finditer(text):
+    for match in _PHONE.finditer(text) if DIGIT.search(text) else ():
         candidate = match.group(0).strip()
         if sum(c.isdigit() for c in candidate) >= 7 and not _DATE.match(candidate):
             found["phone"] = candidate

@@ -33,7 +33,7 @@ from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from openbrain.agent.contact import extract_contact
+from openbrain.agent.contact import DIGIT, extract_contact
 from openbrain.agent.memory.offline_recall import (
     asked_about,
     is_summary_request,
@@ -189,7 +189,8 @@ class OfflineChatModel(QuietChatModel):
         if isinstance(last, ToolMessage):
             return AIMessage(content=self._summarise(messages))
         text = _text(last)
-        system = "\n".join(_text(m) for m in messages if isinstance(m, SystemMessage))
+        systems = [_text(m) for m in messages if isinstance(m, SystemMessage)]
+        system = "\n".join(systems)
         if is_summary_request(system):
             return AIMessage(content=summary_of(text))
         call_id = f"call_{len(messages)}"
@@ -197,9 +198,7 @@ class OfflineChatModel(QuietChatModel):
         if not contact and (asked := asked_about(text)):
             said = [_text(m) for m in messages[:-1] if isinstance(m, HumanMessage)]
             return AIMessage(content=recall(asked, system, said))
-        lead_on_file = any(
-            isinstance(m, SystemMessage) and LEAD_ON_FILE in _text(m) for m in messages
-        )
+        lead_on_file = any(LEAD_ON_FILE in text for text in systems)
         lead_tool = next(
             (
                 t for t in (("update_lead", "capture_lead") if lead_on_file else ("capture_lead",))
@@ -211,7 +210,7 @@ class OfflineChatModel(QuietChatModel):
             return _call(lead_tool, contact, call_id)
         if "connect_with_agent" in tools and _HANDOFF.search(text):
             return _call("connect_with_agent", {"reason": "the person asked for a human"}, call_id)
-        if "calculator" in tools and (expr := _ARITHMETIC.search(text)):
+        if "calculator" in tools and DIGIT.search(text) and (expr := _ARITHMETIC.search(text)):
             return _call("calculator", {"expression": expr.group(0).strip().replace("^", "**")},
                          call_id)
         if "get_current_time" in tools and _TIME.search(text):

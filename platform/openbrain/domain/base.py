@@ -56,6 +56,8 @@ Timestamp = datetime
 JsonObject = dict[str, Any]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+_PAIR_SHIFTS = range(120, -1, -10)
 
 
 def utcnow() -> datetime:
@@ -77,8 +79,10 @@ def new_id() -> str:
     order in the table. Each call draws fresh randomness (the original shared one id).
     """
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return ulid_text(value)
+
+
+def ulid_text(value: int) -> str:
+    """The 128-bit ``value`` as 26 Crockford base32 digits, most significant first: two
+    digits (10 bits) per step, from a table of the 1,024 pairs."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])

@@ -27,7 +27,8 @@ _TOPIC_CHARS = 80
 
 def asked_about(text: str) -> str | None:
     """``name``, ``email`` or ``phone`` when ``text`` asks what the agent knows of it."""
-    match = _QUESTION.search(text)
+    # Every question names "my" (in any case): most messages skip the pattern.
+    match = _QUESTION.search(text) if "my" in text.lower() else None
     if match is None:
         return None
     word = match.group(1).lower()
