@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from openbrain.api.app import create_app
-from openbrain.api.json_depth import MAX_JSON_DEPTH, too_deep
+from openbrain.api.json_depth import MAX_JSON_DEPTH, scanned_too_deep, too_deep
 from openbrain.logs import LogSetup
 from openbrain.runtime import EMBEDDED, Runtime
 from tests.api.conftest import make_settings
@@ -62,24 +62,12 @@ def test_depth_counts_arrays_and_objects_outside_strings(body: bytes, deep: bool
     assert too_deep(body) is deep
 
 
-def _too_deep_by_scan(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """What ``too_deep`` did before it counted brackets first: the scan alone."""
-    from openbrain.api.json_depth import _NOT_BRACKETS, _OPEN, _STRING
-
-    depth = 0
-    for byte in _STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
-        depth = depth + 1 if byte in _OPEN else depth - 1
-        if depth > limit:
-            return True
-    return False
-
-
 @settings(max_examples=1000, deadline=None)
 @given(st.binary(max_size=60) | st.text(alphabet=st.sampled_from(list('[]{}"\\ a:,')),
                                          max_size=80).map(str.encode),
        st.integers(min_value=0, max_value=6))
 def test_counting_brackets_first_decides_as_the_scan(body: bytes, limit: int) -> None:
     """Brackets inside strings, escapes, unbalanced and exactly-at-the-limit bodies."""
-    assert too_deep(body, limit) == _too_deep_by_scan(body, limit)
+    assert too_deep(body, limit) == scanned_too_deep(body, limit)
     for depth in (limit, limit + 1):
-        assert too_deep(nested(depth), limit) == _too_deep_by_scan(nested(depth), limit)
+        assert too_deep(nested(depth), limit) == scanned_too_deep(nested(depth), limit)

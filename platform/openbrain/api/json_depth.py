@@ -27,6 +27,11 @@ def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     # (strings' included) cannot be deeper. Most bodies: two counts, no scan.
     if body.count(b"[") + body.count(b"{") <= limit:
         return False
+    return scanned_too_deep(body, limit)
+
+
+def scanned_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """:func:`too_deep` by scanning the brackets outside strings, however few there are."""
     depth = 0
     for byte in _STRING.sub(b"", body).translate(None, _NOT_BRACKETS):
         depth = depth + 1 if byte in _OPEN else depth - 1
