@@ -35,7 +35,9 @@ def test_a_text_subclass_is_checked_and_not_kept() -> None:
     class Tricky(str):
         pass
 
-    assert keys.tenant_pk(Tricky("acme")) == "T#acme"
+    assert keys.tenant_pk(Tricky("subclassed-tenant")) == "T#subclassed-tenant"
+    assert "subclassed-tenant" not in keys._tenant_pks
     with pytest.raises(InvalidError):
         keys.tenant_pk(Tricky("ac#me"))
-    assert "ac#me" not in keys._tenant_pks
+    assert keys.tenant_pk("subclassed-tenant") == "T#subclassed-tenant"
+    assert "subclassed-tenant" in keys._tenant_pks  # a plain text of the same id is kept

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, cast
+from typing import Any
 
 import anyio.to_thread
 import structlog
@@ -53,26 +53,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _set_request_id(message: Message, request_id: str) -> None:
-    """``MutableScopeHeaders.from_message(message)["x-request-id"] = request_id``, step for
-    step (the first such header replaced, later ones deleted as it deletes them, else one
-    appended), without the mapping object and a text copy of every header name (the name
-    is ASCII: latin-1's lower case of a name equals it exactly when its bytes' does)."""
-    start = cast("dict[str, Any]", message)
-    if "headers" not in start:
-        raise ValueError(f"Invalid message type: {start['type']!r}")
-    headers: list[tuple[bytes, bytes]] = start["headers"]
-    if not isinstance(headers, list):
-        headers = start["headers"] = list(headers)
-    value = (b"x-request-id", request_id.encode("latin-1"))
-    if indices := [i for i, (name, _) in enumerate(headers) if name.lower() == b"x-request-id"]:
-        for i in indices[1:]:
-            del headers[i]
-        headers[indices[0]] = value
-    else:
-        headers.append(value)
-
-
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,10 +80,10 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                _set_request_id(message, request_id)
+                headers = MutableScopeHeaders.from_message(message)
+                headers["x-request-id"] = request_id
                 allowed = state.get(CORS_ORIGIN)
                 if widget_path and allowed and allowed == origin:
-                    headers = MutableScopeHeaders.from_message(message)
                     headers["access-control-allow-origin"] = allowed
                     headers["access-control-expose-headers"] = _EXPOSE_HEADERS
                     headers.add("vary", "Origin")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from urllib.request import getproxies
 
 import httpcore
@@ -96,15 +96,11 @@ class Endpoint:
         cookies = http.cookies
         connection, response = self._send(body, limits, cookies)
         try:
-            try:
-                content = response.read()
-            finally:
-                response.close()
-        except Exception as exc:
-            failure = self._failure(exc, body, limits, cookies)
-            if failure is exc:
-                raise
-            raise failure from exc
+            with self._as_httpx(body, limits, cookies):
+                try:
+                    content = response.read()
+                finally:
+                    response.close()
         finally:
             self._lanes.give(self._origin, connection)
         if response.status < 300 and not any(
@@ -137,7 +133,7 @@ class Endpoint:
         connection, lent = self._send(body, limits, cookies)
         response = httpx.Response(
             lent.status, headers=lent.headers, extensions=lent.extensions,
-            stream=_LentBody(lent, lambda: self._request(body, limits, cookies)))
+            stream=_LentBody(lent, lambda: self._as_httpx(body, limits, cookies)))
         try:
             if "set-cookie" in response.headers:  # kept as the client keeps them
                 response.request = self._request(body, limits, cookies)
@@ -163,22 +159,24 @@ class Endpoint:
                                    extensions={"timeout": limits})
         connection = self._lanes.take(self._origin)
         try:
-            return connection, connection.handle_request(request)
-        except Exception as exc:
+            with self._as_httpx(body, limits, cookies):
+                return connection, connection.handle_request(request)
+        except Exception:
             self._lanes.give(self._origin, connection)
-            failure = self._failure(exc, body, limits, cookies)
-            if failure is exc:
-                raise
-            raise failure from exc
+            raise
 
-    def _failure(self, exc: Exception, body: bytes, limits: dict[str, float],
-                 cookies: httpx.Cookies) -> Exception:
-        """httpx's exception for one of httpcore's, naming its request; others as they are."""
-        failure = as_httpx(exc)
-        if failure is None:
-            return exc
-        failure.request = self._request(body, limits, cookies)
-        return failure
+    @contextmanager
+    def _as_httpx(self, body: bytes, limits: dict[str, float],
+                  cookies: httpx.Cookies) -> Iterator[None]:
+        """httpcore's failures raised as httpx's, naming their request; others as they are."""
+        try:
+            yield
+        except Exception as exc:
+            failure = as_httpx(exc)
+            if failure is None:
+                raise
+            failure.request = self._request(body, limits, cookies)
+            raise failure from exc
 
     def _request(self, body: bytes, limits: dict[str, float],
                  cookies: httpx.Cookies) -> httpx.Request:
@@ -191,9 +189,9 @@ class _LentBody(httpx.SyncByteStream):
     (httpx's exception classes, naming the request)."""
 
     def __init__(self, response: httpcore.Response,
-                 request: Callable[[], httpx.Request]) -> None:
+                 mapped: Callable[[], AbstractContextManager[None]]) -> None:
         self._response = response
-        self._request = request
+        self._mapped = mapped
 
     def __iter__(self) -> Iterator[bytes]:
         with self._mapped():
@@ -202,17 +200,6 @@ class _LentBody(httpx.SyncByteStream):
     def close(self) -> None:
         with self._mapped():
             self._response.close()
-
-    @contextmanager
-    def _mapped(self) -> Iterator[None]:
-        try:
-            yield
-        except Exception as exc:
-            failure = as_httpx(exc)
-            if failure is None:
-                raise
-            failure.request = self._request()
-            raise failure from exc
 
 
 def _timeouts(timeout: float) -> dict[str, float]:
